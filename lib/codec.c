@@ -1,0 +1,268 @@
+/*
+ * codec.c - table-driven encoding and decoding of whole 9P messages.
+ *
+ * Owns: the walk over a table row's fields in wire order for one dialect,
+ * the header (size[4] type[1] tag[2]), and strict validation: the size field
+ * must equal the buffer, counts must respect MAXWELEM, data counts must fit,
+ * and nothing may trail the last field.  Errors name type, field and offset.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "p9.h"
+
+#define MEMBER(m, f, T) ((T *)((char *)(m) + (f)->off))
+#define CMEMBER(m, f, T) ((const T *)((const char *)(m) + (f)->off))
+
+static int field_on_wire(const struct p9_field *f, int dialect)
+{
+	return (f->dialects & dialect) != 0;
+}
+
+/* ---- decode ---- */
+
+static void dec_wnames(struct p9_rd *r, struct p9_msg *m)
+{
+	m->nwname = p9_rd_u16(r);
+	if (!r->err && m->nwname > P9_MAXWELEM) {
+		r->pos -= 2;
+		p9_rd_fail(r, -EBADMSG, "nwname above 16");
+		return;
+	}
+	for (unsigned i = 0; i < m->nwname && !r->err; i++)
+		m->wname[i] = p9_rd_str(r);
+}
+
+static void dec_wqids(struct p9_rd *r, struct p9_msg *m)
+{
+	m->nwqid = p9_rd_u16(r);
+	if (!r->err && m->nwqid > P9_MAXWELEM) {
+		r->pos -= 2;
+		p9_rd_fail(r, -EBADMSG, "nwqid above 16");
+		return;
+	}
+	for (unsigned i = 0; i < m->nwqid && !r->err; i++)
+		p9_rd_qid(r, &m->wqid[i]);
+}
+
+static void dec_stat(struct p9_rd *r, struct p9_msg *m, int dialect)
+{
+	uint16_t n = p9_rd_u16(r);
+	size_t start = r->pos;
+	if (r->err)
+		return;
+	if (n > p9_rd_left(r)) {
+		r->pos -= 2;
+		p9_rd_fail(r, -EBADMSG, "stat length runs past end");
+		return;
+	}
+	p9_rd_stat(r, &m->stat, dialect);
+	if (!r->err && r->pos - start != n) {
+		p9_rd_fail(r, -EBADMSG, "stat length disagrees with stat size");
+	}
+}
+
+static void dec_field(struct p9_rd *r, const struct p9_field *f,
+		      struct p9_msg *m, int dialect)
+{
+	switch (f->kind) {
+	case P9K_U8: *MEMBER(m, f, uint8_t) = p9_rd_u8(r); break;
+	case P9K_U16: *MEMBER(m, f, uint16_t) = p9_rd_u16(r); break;
+	case P9K_U32: *MEMBER(m, f, uint32_t) = p9_rd_u32(r); break;
+	case P9K_U64: *MEMBER(m, f, uint64_t) = p9_rd_u64(r); break;
+	case P9K_STR: *MEMBER(m, f, struct p9_str) = p9_rd_str(r); break;
+	case P9K_QID: p9_rd_qid(r, MEMBER(m, f, struct p9_qid)); break;
+	case P9K_DATA:
+	case P9K_DIRENTS:
+		m->count = p9_rd_u32(r);
+		m->data = p9_rd_bytes(r, m->count);
+		break;
+	case P9K_STAT: dec_stat(r, m, dialect); break;
+	case P9K_WNAMES: dec_wnames(r, m); break;
+	case P9K_WQIDS: dec_wqids(r, m); break;
+	}
+}
+
+static int dec_fail(struct p9_decode_err *err, int code, uint8_t type,
+		    const char *field, size_t off, const char *what)
+{
+	if (err) {
+		err->code = code;
+		err->type = type;
+		err->field = field;
+		err->offset = off;
+		snprintf(err->what, sizeof err->what, "%s", what);
+	}
+	return code;
+}
+
+int p9_decode(const uint8_t *buf, size_t len, int dialect, struct p9_msg *m,
+	      struct p9_decode_err *err)
+{
+	const struct p9_msgdef *d;
+	struct p9_rd r;
+	uint32_t size;
+
+	memset(m, 0, sizeof *m);
+	if (len < P9_HDRSZ)
+		return dec_fail(err, -EBADMSG, 0, "size", 0, "shorter than a header");
+	size = p9_get32(buf);
+	m->type = buf[4];
+	m->tag = p9_get16(buf + 5);
+	if (size != len)
+		return dec_fail(err, -EBADMSG, m->type, "size", 0,
+				size > len ? "size beyond buffer" : "size short of buffer");
+	d = p9_msgdef(m->type);
+	if (!d)
+		return dec_fail(err, -EPROTO, m->type, "type", 4, "unknown message type");
+	p9_rd_init(&r, buf, len);
+	r.pos = P9_HDRSZ;
+	for (unsigned i = 0; i < d->nfield; i++) {
+		const struct p9_field *f = &d->field[i];
+		if (!field_on_wire(f, dialect))
+			continue;
+		dec_field(&r, f, m, dialect);
+		if (r.err)
+			return dec_fail(err, r.err, m->type, f->name, r.err_off, r.why);
+	}
+	if (p9_rd_left(&r))
+		return dec_fail(err, -EBADMSG, m->type, "trailing", r.pos,
+				"bytes after the last field");
+	return 0;
+}
+
+void p9_decode_err_str(const struct p9_decode_err *e, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s: field %s: %s at offset %zu",
+		 p9_msgdef(e->type) ? p9_typename(e->type) : "message",
+		 e->field ? e->field : "?", e->what, e->offset);
+}
+
+/* ---- encode ---- */
+
+static int enc_field(struct p9_wr *w, const struct p9_field *f,
+		     const struct p9_msg *m, int dialect)
+{
+	unsigned i;
+	switch (f->kind) {
+	case P9K_U8: p9_wr_u8(w, *CMEMBER(m, f, uint8_t)); break;
+	case P9K_U16: p9_wr_u16(w, *CMEMBER(m, f, uint16_t)); break;
+	case P9K_U32: p9_wr_u32(w, *CMEMBER(m, f, uint32_t)); break;
+	case P9K_U64: p9_wr_u64(w, *CMEMBER(m, f, uint64_t)); break;
+	case P9K_STR: p9_wr_str(w, *CMEMBER(m, f, struct p9_str)); break;
+	case P9K_QID: p9_wr_qid(w, CMEMBER(m, f, struct p9_qid)); break;
+	case P9K_DATA:
+	case P9K_DIRENTS:
+		p9_wr_u32(w, m->count);
+		p9_wr_bytes(w, m->data, m->count);
+		break;
+	case P9K_STAT:
+		p9_wr_u16(w, (uint16_t)p9_stat_wire_size(&m->stat, dialect));
+		p9_wr_stat(w, &m->stat, dialect);
+		break;
+	case P9K_WNAMES:
+		if (m->nwname > P9_MAXWELEM)
+			return -EINVAL;
+		p9_wr_u16(w, m->nwname);
+		for (i = 0; i < m->nwname; i++)
+			p9_wr_str(w, m->wname[i]);
+		break;
+	case P9K_WQIDS:
+		if (m->nwqid > P9_MAXWELEM)
+			return -EINVAL;
+		p9_wr_u16(w, m->nwqid);
+		for (i = 0; i < m->nwqid; i++)
+			p9_wr_qid(w, &m->wqid[i]);
+		break;
+	}
+	return 0;
+}
+
+long p9_encode(const struct p9_msg *m, int dialect, uint8_t *buf, size_t cap)
+{
+	const struct p9_msgdef *d = p9_msgdef(m->type);
+	struct p9_wr w;
+	if (!d)
+		return -EINVAL;
+	p9_wr_init(&w, buf, cap);
+	p9_wr_u32(&w, 0);
+	p9_wr_u8(&w, m->type);
+	p9_wr_u16(&w, m->tag);
+	for (unsigned i = 0; i < d->nfield; i++) {
+		int rc;
+		if (!field_on_wire(&d->field[i], dialect))
+			continue;
+		rc = enc_field(&w, &d->field[i], m, dialect);
+		if (rc)
+			return rc;
+	}
+	if (w.err)
+		return w.err;
+	if (w.pos > UINT32_MAX)
+		return -EINVAL;
+	p9_put32(buf, (uint32_t)w.pos);
+	return (long)w.pos;
+}
+
+static size_t field_size(const struct p9_field *f, const struct p9_msg *m,
+			 int dialect)
+{
+	size_t n = 0;
+	switch (f->kind) {
+	case P9K_U8: return 1;
+	case P9K_U16: return 2;
+	case P9K_U32: return 4;
+	case P9K_U64: return 8;
+	case P9K_STR: return 2 + CMEMBER(m, f, struct p9_str)->len;
+	case P9K_QID: return P9_QIDSZ;
+	case P9K_DATA:
+	case P9K_DIRENTS: return 4 + (size_t)m->count;
+	case P9K_STAT: return 2 + p9_stat_wire_size(&m->stat, dialect);
+	case P9K_WNAMES:
+		for (unsigned i = 0; i < m->nwname && i < P9_MAXWELEM; i++)
+			n += 2 + m->wname[i].len;
+		return 2 + n;
+	case P9K_WQIDS: return 2 + (size_t)m->nwqid * P9_QIDSZ;
+	}
+	return 0;
+}
+
+long p9_encoded_size(const struct p9_msg *m, int dialect)
+{
+	const struct p9_msgdef *d = p9_msgdef(m->type);
+	size_t n = P9_HDRSZ;
+	if (!d)
+		return -EINVAL;
+	for (unsigned i = 0; i < d->nfield; i++)
+		if (field_on_wire(&d->field[i], dialect))
+			n += field_size(&d->field[i], m, dialect);
+	return (long)n;
+}
+
+struct p9_str p9_s(const char *cstr)
+{
+	struct p9_str s;
+	size_t n = cstr ? strlen(cstr) : 0;
+	s.p = cstr ? cstr : "";
+	s.len = (uint16_t)(n > 0xFFFF ? 0xFFFF : n);
+	return s;
+}
+
+int p9_streq(struct p9_str a, const char *cstr)
+{
+	size_t n = strlen(cstr);
+	return n == a.len && memcmp(a.p, cstr, n) == 0;
+}
+
+char *p9_strcpy(char *dst, size_t cap, struct p9_str s)
+{
+	size_t n;
+	if (cap == 0)
+		return dst;
+	n = s.len < cap - 1 ? s.len : cap - 1;
+	memcpy(dst, s.p, n);
+	dst[n] = 0;
+	return dst;
+}

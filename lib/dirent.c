@@ -1,0 +1,63 @@
+/*
+ * dirent.c - directory payloads: 9P2000.L Rreaddir entries and the packed
+ * stat records that a 9P2000/.u Tread of a directory returns.
+ *
+ * Owns: entry iteration that stops with an error on a partial trailing
+ * entry (a real server bug), and the matching encoders for servers.
+ */
+#include <errno.h>
+
+#include "buf.h"
+#include "p9.h"
+
+int p9_dirent_next(const uint8_t *data, size_t len, size_t *pos,
+		   struct p9_dirent *e)
+{
+	struct p9_rd r;
+	if (*pos >= len)
+		return 0;
+	p9_rd_init(&r, data, len);
+	r.pos = *pos;
+	p9_rd_qid(&r, &e->qid);
+	e->offset = p9_rd_u64(&r);
+	e->type = p9_rd_u8(&r);
+	e->name = p9_rd_str(&r);
+	if (r.err)
+		return r.err;
+	*pos = r.pos;
+	return 1;
+}
+
+long p9_dirent_put(uint8_t *buf, size_t cap, const struct p9_dirent *e)
+{
+	struct p9_wr w;
+	p9_wr_init(&w, buf, cap);
+	p9_wr_qid(&w, &e->qid);
+	p9_wr_u64(&w, e->offset);
+	p9_wr_u8(&w, e->type);
+	p9_wr_str(&w, e->name);
+	return w.err ? w.err : (long)w.pos;
+}
+
+int p9_stat_next(const uint8_t *data, size_t len, int dialect, size_t *pos,
+		 struct p9_stat *st)
+{
+	struct p9_rd r;
+	if (*pos >= len)
+		return 0;
+	p9_rd_init(&r, data, len);
+	r.pos = *pos;
+	p9_rd_stat(&r, st, dialect);
+	if (r.err)
+		return r.err;
+	*pos = r.pos;
+	return 1;
+}
+
+long p9_stat_put(uint8_t *buf, size_t cap, const struct p9_stat *st, int dialect)
+{
+	struct p9_wr w;
+	p9_wr_init(&w, buf, cap);
+	p9_wr_stat(&w, st, dialect);
+	return w.err ? w.err : (long)w.pos;
+}

@@ -1,0 +1,233 @@
+/*
+ * fmt.c - the Plan 9 fcall text form of a message, driven by the table:
+ *   Twalk tag 1 fid 0 newfid 1 nwname 2 0:a 1:b
+ *   Rattach tag 1 qid (0000000000000001 0 d)
+ *   Rread tag 3 count 5 'hello'
+ *   Rlerror tag 2 ecode ENOENT
+ *
+ * Owns: how each field kind reads as text.  Strings are printed bare unless
+ * empty or holding blanks, quotes or unprintable bytes (then 'quoted', with
+ * C escapes).  Data shows at most 64 bytes: 'text' when printable, hex
+ * otherwise, "..." when cut.  Fids equal to NOFID print as -1.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "p9.h"
+#include "sbuf.h"
+
+enum { DUMPMAX = 64, DIRENTMAX = 8 };
+
+int p9_fmt_qid(char *out, size_t cap, const struct p9_qid *q)
+{
+	char t[8];
+	int n = 0;
+	if (q->type & P9_QTDIR) t[n++] = 'd';
+	if (q->type & P9_QTAPPEND) t[n++] = 'a';
+	if (q->type & P9_QTEXCL) t[n++] = 'l';
+	if (q->type & P9_QTAUTH) t[n++] = 'A';
+	if (q->type & P9_QTTMP) t[n++] = 't';
+	if (q->type & P9_QTSYMLINK) t[n++] = 'L';
+	t[n] = 0;
+	return snprintf(out, cap, "(%.16llx %lu %s)", (unsigned long long)q->path,
+			(unsigned long)q->version, t);
+}
+
+static void put_qid(struct p9_sb *b, const struct p9_qid *q)
+{
+	char s[64];
+	p9_fmt_qid(s, sizeof s, q);
+	p9_sb_printf(b, "%s", s);
+}
+
+static int needs_quotes(struct p9_str s)
+{
+	if (s.len == 0)
+		return 1;
+	for (unsigned i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (c <= ' ' || c >= 0x7f || c == '\'' || c == '\\')
+			return 1;
+	}
+	return 0;
+}
+
+static void put_escaped(struct p9_sb *b, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		if (c == '\n') p9_sb_printf(b, "\\n");
+		else if (c == '\t') p9_sb_printf(b, "\\t");
+		else if (c == '\'' || c == '\\') p9_sb_printf(b, "\\%c", c);
+		else if (c < ' ' || c >= 0x7f) p9_sb_printf(b, "\\x%02x", c);
+		else p9_sb_putc(b, (char)c);
+	}
+}
+
+static void put_str(struct p9_sb *b, struct p9_str s)
+{
+	if (!needs_quotes(s)) {
+		p9_sb_mem(b, s.p, s.len);
+		return;
+	}
+	p9_sb_putc(b, '\'');
+	put_escaped(b, s.p, s.len);
+	p9_sb_putc(b, '\'');
+}
+
+static int printable(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((p[i] < ' ' && p[i] != '\n' && p[i] != '\t') || p[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static void put_data(struct p9_sb *b, const uint8_t *p, uint32_t count)
+{
+	size_t n = count < DUMPMAX ? count : DUMPMAX;
+	p9_sb_printf(b, " count %lu", (unsigned long)count);
+	if (count == 0 || p == NULL)
+		return;
+	p9_sb_putc(b, ' ');
+	if (printable(p, n)) {
+		p9_sb_putc(b, '\'');
+		put_escaped(b, p, n);
+		p9_sb_putc(b, '\'');
+	} else {
+		for (size_t i = 0; i < n; i++)
+			p9_sb_printf(b, "%02x", p[i]);
+	}
+	if (n < count)
+		p9_sb_printf(b, "...");
+}
+
+static void put_dirents(struct p9_sb *b, const struct p9_msg *m)
+{
+	struct p9_dirent e;
+	size_t pos = 0;
+	unsigned n = 0;
+	int rc;
+	p9_sb_printf(b, " count %lu", (unsigned long)m->count);
+	while ((rc = p9_dirent_next(m->data, m->count, &pos, &e)) > 0) {
+		if (n < DIRENTMAX) {
+			p9_sb_printf(b, " %u:", n);
+			put_str(b, e.name);
+			p9_sb_printf(b, "@%llu", (unsigned long long)e.offset);
+		}
+		n++;
+	}
+	if (n > DIRENTMAX)
+		p9_sb_printf(b, " ...");
+	p9_sb_printf(b, " nent %u", n);
+	if (rc < 0)
+		p9_sb_printf(b, " partial-entry-at %zu", pos);
+}
+
+static void put_stat(struct p9_sb *b, const struct p9_stat *st, int dialect)
+{
+	p9_sb_putc(b, ' ');
+	put_str(b, st->name);
+	p9_sb_putc(b, ' ');
+	put_str(b, st->uid);
+	p9_sb_putc(b, ' ');
+	put_str(b, st->gid);
+	p9_sb_putc(b, ' ');
+	put_str(b, st->muid);
+	p9_sb_printf(b, " q ");
+	put_qid(b, &st->qid);
+	p9_sb_printf(b, " m %#lo at %lu mt %lu l %llu t %u d %lu",
+		     (unsigned long)st->mode, (unsigned long)st->atime,
+		     (unsigned long)st->mtime, (unsigned long long)st->length,
+		     st->type, (unsigned long)st->dev);
+	if (dialect == P9_DU) {
+		p9_sb_printf(b, " ext ");
+		put_str(b, st->extension);
+		p9_sb_printf(b, " uid %lu gid %lu muid %lu", (unsigned long)st->n_uid,
+			     (unsigned long)st->n_gid, (unsigned long)st->n_muid);
+	}
+}
+
+
+static int is_fid_field(const struct p9_field *f)
+{
+	size_t n = strlen(f->name);
+	return f->kind == P9K_U32 && ((n >= 3 && strcmp(f->name + n - 3, "fid") == 0) ||
+				      strcmp(f->name, "dirfd") == 0);
+}
+
+static void put_int(struct p9_sb *b, const struct p9_field *f, uint64_t v)
+{
+	const char *en;
+	if (is_fid_field(f) && v == P9_NOFID) {
+		p9_sb_printf(b, " %s -1", f->name);
+		return;
+	}
+	switch (f->show) {
+	case P9S_HEX: p9_sb_printf(b, " %s %#llx", f->name, (unsigned long long)v); break;
+	case P9S_OCT: p9_sb_printf(b, " %s %#llo", f->name, (unsigned long long)v); break;
+	case P9S_ERRNO:
+		en = p9_errno_name((uint32_t)v);
+		if (en)
+			p9_sb_printf(b, " %s %s", f->name, en);
+		else
+			p9_sb_printf(b, " %s %llu", f->name, (unsigned long long)v);
+		break;
+	default: p9_sb_printf(b, " %s %llu", f->name, (unsigned long long)v);
+	}
+}
+
+static void put_field(struct p9_sb *b, const struct p9_field *f,
+		      const struct p9_msg *m, int dialect)
+{
+	const void *p = (const char *)m + f->off;
+	switch (f->kind) {
+	case P9K_U8: case P9K_U16: case P9K_U32: case P9K_U64:
+		put_int(b, f, p9_field_uint(m, f));
+		break;
+	case P9K_STR:
+		p9_sb_printf(b, " %s ", f->name);
+		put_str(b, *(const struct p9_str *)p);
+		break;
+	case P9K_QID:
+		p9_sb_printf(b, " %s ", f->name);
+		put_qid(b, p);
+		break;
+	case P9K_DATA: put_data(b, m->data, m->count); break;
+	case P9K_DIRENTS: put_dirents(b, m); break;
+	case P9K_STAT: put_stat(b, &m->stat, dialect); break;
+	case P9K_WNAMES:
+		p9_sb_printf(b, " nwname %u", m->nwname);
+		for (unsigned i = 0; i < m->nwname && i < P9_MAXWELEM; i++) {
+			p9_sb_printf(b, " %u:", i);
+			put_str(b, m->wname[i]);
+		}
+		break;
+	case P9K_WQIDS:
+		p9_sb_printf(b, " nwqid %u", m->nwqid);
+		for (unsigned i = 0; i < m->nwqid && i < P9_MAXWELEM; i++) {
+			p9_sb_printf(b, " %u:", i);
+			put_qid(b, &m->wqid[i]);
+		}
+		break;
+	}
+}
+
+int p9_fmt(char *out, size_t cap, const struct p9_msg *m, int dialect)
+{
+	const struct p9_msgdef *d = p9_msgdef(m->type);
+	struct p9_sb b;
+	p9_sb_init(&b, out, cap);
+	if (!d) {
+		p9_sb_printf(&b, "%s type %u tag %u",
+			     m->type == P9_NOREPLY ? "NOREPLY" : "unknown",
+			     m->type, m->tag);
+		return (int)b.len;
+	}
+	p9_sb_printf(&b, "%s tag %u", d->name, m->tag);
+	for (unsigned i = 0; i < d->nfield; i++)
+		if (d->field[i].dialects & dialect)
+			put_field(&b, &d->field[i], m, dialect);
+	return (int)b.len;
+}

@@ -1,0 +1,2 @@
+# lib/module.mk - lib9p: the message table, codec, printers, connections.
+LIB_SRCS += $(wildcard lib/*.c)

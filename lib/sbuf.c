@@ -1,0 +1,45 @@
+/*
+ * sbuf.c - bounded string builder; see sbuf.h.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sbuf.h"
+
+void p9_sb_init(struct p9_sb *b, char *p, size_t cap)
+{
+	b->p = p;
+	b->cap = cap;
+	b->len = 0;
+	if (cap)
+		p[0] = 0;
+}
+
+void p9_sb_printf(struct p9_sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t room = b->len < b->cap ? b->cap - b->len : 0;
+	int n;
+	va_start(ap, fmt);
+	n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len += (size_t)n;
+}
+
+void p9_sb_mem(struct p9_sb *b, const void *p, size_t n)
+{
+	if (b->len + 1 < b->cap) {
+		size_t room = b->cap - b->len - 1;
+		size_t k = n < room ? n : room;
+		memcpy(b->p + b->len, p, k);
+		b->p[b->len + k] = 0;
+	}
+	b->len += n;
+}
+
+void p9_sb_putc(struct p9_sb *b, char c)
+{
+	p9_sb_mem(b, &c, 1);
+}
