@@ -1,7 +1,8 @@
 /*
  * target.c - target strings and the transports behind them:
  *   unix:PATH (unix:@NAME for the abstract namespace), tcp:HOST:PORT
- *   (tcp:[::1]:564 for IPv6), fd:R,W or fd:N, exec:CMD ARGS.
+ *   (tcp:[::1]:564 for IPv6), fd:R,W or fd:N, exec:CMD ARGS, and
+ *   qemu:DIR[,options] (implemented in targets/, see docs/virtio.md).
  *
  * Owns: parsing with one-line errors, connecting with a timeout, spawning an
  * exec server on a socketpair (its death is reaped on close and it is killed
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "p9.h"
+#include "targets/qemu.h"
 
 enum { MAXARGS = 64, MAXEXTRA = 8 };
 
@@ -324,7 +326,7 @@ static int dial_exec(const char *rest, int timeout_ms, struct p9_conn **out,
 
 static const struct transport builtin[] = {
 	{ "unix", dial_unix }, { "tcp", dial_tcp }, { "fd", dial_fd },
-	{ "exec", dial_exec },
+	{ "exec", dial_exec }, { "qemu", p9_qemu_dial },
 };
 
 static p9_dial_fn find(const char *target, const char **rest)
@@ -350,12 +352,16 @@ int p9_target_check(const char *target, char *err, size_t cap)
 	p9_dial_fn dial = find(target, &rest);
 	if (!dial)
 		return fail(err, cap, -EINVAL,
-			    "%s: unknown target (expected unix:PATH, tcp:HOST:PORT, fd:R,W, exec:CMD, or a registered prefix)%s",
+			    "%s: unknown target (expected unix:PATH, tcp:HOST:PORT, fd:R,W, exec:CMD, qemu:DIR, or a registered prefix)%s",
 			    target, "");
 	if (*rest == 0)
 		return fail(err, cap, -EINVAL, "%s: nothing after the colon%s", target, "");
 	if (dial == dial_tcp && split_hostport(rest, host, sizeof host, port, sizeof port))
 		return fail(err, cap, -EINVAL, "%s: expected tcp:HOST:PORT with a port 1..65535%s", target, "");
+	if (dial == p9_qemu_dial) {
+		struct p9_qemu_opts o;
+		return p9_qemu_opts_parse(rest, &o, err, cap);
+	}
 	return 0;
 }
 

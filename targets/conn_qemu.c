@@ -1,0 +1,276 @@
+/*
+ * conn_qemu.c - the qemu: connection: 9P over QEMU's virtio-9p-pci device,
+ * driven through qtest with no guest OS.
+ *
+ * Owns: the guest RAM layout (ring at 1 MiB, request slots from 2 MiB),
+ * turning send/recv of whole 9P messages into virtqueue requests and
+ * completions, the P9_NOREPLY pseudo-message for a request the device
+ * completes with no reply bytes (a flushed request), the transport's msize
+ * limit (a Tversion asking for more is lowered to it, as Linux's virtio
+ * transport does), and QEMU's lifetime (it is stopped on close).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "targets/qemu.h"
+
+enum {
+	RING_PA = 1 << 20, BUF_PA = 2 << 20, DEVFN = 0x20, IO_BASE = 0xc000,
+	MAXSLOT = 64, SLOTRAM = 256 << 20, START_MIN_MS = 20000,
+	SEND_WAIT_MS = 30000,
+};
+
+struct pending {
+	struct pending *next;
+	size_t len;
+	uint8_t msg[];
+};
+
+struct qconn {
+	struct p9_conn conn;
+	struct p9_qemu qm;
+	struct p9_vpci vp;
+	struct p9_virtq vq;
+	struct pending *head, **tail;
+	int dead;             /* QEMU gone or qtest broken */
+};
+
+static struct qconn *Q(struct p9_conn *c) { return c->priv; }
+
+static int push(struct qconn *q, const uint8_t *msg, size_t len)
+{
+	struct pending *p = malloc(sizeof *p + len);
+	if (!p)
+		return -ENOMEM;
+	p->next = NULL;
+	p->len = len;
+	memcpy(p->msg, msg, len);
+	*q->tail = p;
+	q->tail = &p->next;
+	return 0;
+}
+
+/* Move every completed request from the used ring to the pending list. */
+static int harvest(struct qconn *q)
+{
+	unsigned slot;
+	uint32_t len;
+	int rc, got = 0;
+	while ((rc = p9_virtq_poll(&q->vq, &slot, &len)) == 1) {
+		const uint8_t *r = p9_virtq_reply(&q->vq, slot);
+		uint8_t hdr[P9_HDRSZ];
+		if (len == 0) {
+			p9_put32(hdr, P9_HDRSZ);
+			hdr[4] = P9_NOREPLY;
+			p9_put16(hdr + 5, q->vq.slot[slot].tag);
+			rc = push(q, hdr, sizeof hdr);
+		} else {
+			uint32_t size = len >= 4 ? p9_get32(r) : len;
+			if (len > q->vq.bufsz)
+				len = q->vq.bufsz;
+			rc = push(q, r, size >= P9_HDRSZ && size < len ? size : len);
+		}
+		p9_virtq_release(&q->vq, slot);
+		if (rc)
+			return rc;
+		got = 1;
+	}
+	return rc < 0 ? rc : got;
+}
+
+/* Sleep a little longer each time nothing has completed. */
+static void backoff(unsigned *spins)
+{
+	struct timespec ts = { 0, 0 };
+	unsigned n = (*spins)++;
+	if (n < 64) {
+		sched_yield();
+		return;
+	}
+	ts.tv_nsec = n < 80 ? 20000 : n < 120 ? 100000 : 1000000;
+	nanosleep(&ts, NULL);
+}
+
+static int broken(struct qconn *q)
+{
+	q->dead = 1;
+	return -ECONNRESET;
+}
+
+static int qemu_send(struct p9_conn *c, const uint8_t *buf, size_t len)
+{
+	struct qconn *q = Q(c);
+	uint8_t vbuf[64];
+	uint64_t deadline = p9_now_ns() + SEND_WAIT_MS * 1000000ull;
+	unsigned spins = 0;
+	int rc;
+	if (q->dead)
+		return -ECONNRESET;
+	if (len < P9_HDRSZ || p9_get32(buf) != len)
+		return -EINVAL;
+	if (buf[4] == P9_TVERSION && len >= 11 && len <= sizeof vbuf &&
+	    p9_get32(buf + 7) > q->vq.bufsz) {
+		memcpy(vbuf, buf, len);
+		p9_put32(vbuf + 7, q->vq.bufsz);
+		buf = vbuf;
+	}
+	while ((rc = p9_virtq_add(&q->vq, buf, len)) == -EBUSY) {
+		/* every slot in flight: keep finished replies, retry */
+		if ((rc = harvest(q)) < 0)
+			return rc;
+		if (p9_now_ns() > deadline)
+			return -EBUSY;
+		if (!rc)
+			backoff(&spins);
+	}
+	if (rc)
+		return rc;
+	if (p9_vpci_notify(&q->vp))
+		return broken(q);
+	return 0;
+}
+
+static int take(struct qconn *q, uint8_t *buf, size_t cap)
+{
+	struct pending *p = q->head;
+	int n;
+	if (p->len > cap)
+		return -EMSGSIZE;
+	memcpy(buf, p->msg, p->len);
+	n = (int)p->len;
+	q->head = p->next;
+	if (!q->head)
+		q->tail = &q->head;
+	free(p);
+	return n;
+}
+
+static int qemu_recv(struct p9_conn *c, uint8_t *buf, size_t cap, int timeout_ms)
+{
+	struct qconn *q = Q(c);
+	uint64_t start = p9_now_ns(), last_check = start;
+	unsigned spins = 0;
+	for (;;) {
+		int rc;
+		if (q->head)
+			return take(q, buf, cap);
+		if (q->dead)
+			return -ECONNRESET;
+		if ((rc = harvest(q)) < 0)
+			return rc == -EPROTO ? rc : broken(q);
+		if (rc)
+			continue;
+		uint64_t now = p9_now_ns();
+		if (timeout_ms >= 0 && now - start >= (uint64_t)timeout_ms * 1000000ull)
+			return -ETIMEDOUT;
+		if (now - last_check > 100000000ull) {
+			last_check = now;
+			if (!p9_qemu_alive(&q->qm))
+				return broken(q);
+		}
+		backoff(&spins);
+	}
+}
+
+static void qemu_close(struct p9_conn *c)
+{
+	struct qconn *q = Q(c);
+	p9_qemu_stop(&q->qm);
+	p9_virtq_free(&q->vq);
+	while (q->head) {
+		struct pending *p = q->head;
+		q->head = p->next;
+		free(p);
+	}
+	free(q);
+}
+
+static const struct p9_conn_ops qemu_ops = {
+	.send = qemu_send, .recv = qemu_recv, .close = qemu_close,
+};
+
+/* Bring up the device and its queue in a started QEMU. */
+static int bring_up(struct qconn *q, unsigned nslot, char *err, size_t cap)
+{
+	int rc = p9_vpci_init(&q->vp, &q->qm.qt, DEVFN, IO_BASE, err, cap);
+	if (rc)
+		return rc;
+	if (RING_PA + p9_virtq_ring_bytes(q->vp.qsize) > BUF_PA) {
+		snprintf(err, cap, "virtio-9p-pci: queue of %u entries too large", q->vp.qsize);
+		return -EPROTO;
+	}
+	rc = p9_virtq_init(&q->vq, q->qm.ram, RING_PA, q->vp.qsize, BUF_PA,
+			   q->vq.bufsz, nslot);
+	if (!rc)
+		rc = p9_vpci_setup_queue(&q->vp, RING_PA);
+	if (!rc)
+		rc = p9_vpci_driver_ok(&q->vp);
+	if (rc)
+		snprintf(err, cap, "virtio-9p-pci: queue set-up failed (%s)", strerror(-rc));
+	return rc;
+}
+
+static int check_dir(const char *dir, char *err, size_t cap)
+{
+	struct stat st;
+	if (stat(dir, &st)) {
+		snprintf(err, cap, "qemu:%s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, cap, "qemu:%s: not a directory", dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
+		 char *err, size_t cap)
+{
+	struct p9_qemu_opts o;
+	struct qconn *q;
+	unsigned nslot;
+	size_t ramsz;
+	int rc = p9_qemu_opts_parse(rest, &o, err, cap);
+	if (rc)
+		return rc;
+	if (o.synthfs) {
+		snprintf(err, cap, "qemu:synthfs: not available yet (needs synthfs --fuse)");
+		return -ENOSYS;
+	}
+	if ((rc = check_dir(o.dir, err, cap)))
+		return rc;
+	nslot = SLOTRAM / (2 * o.msize);
+	nslot = nslot > MAXSLOT ? MAXSLOT : nslot < 2 ? 2 : nslot;
+	ramsz = ((size_t)BUF_PA + (size_t)nslot * 2 * o.msize + (1 << 20) - 1) & ~(size_t)((1 << 20) - 1);
+	if (ramsz < (32u << 20))
+		ramsz = 32u << 20;
+	if (!(q = calloc(1, sizeof *q)))
+		return -ENOMEM;
+	q->tail = &q->head;
+	q->vq.bufsz = o.msize;
+	rc = p9_qemu_start(&q->qm, &o, o.dir, ramsz,
+			   timeout_ms > START_MIN_MS ? timeout_ms : START_MIN_MS, err, cap);
+	if (rc) {
+		free(q);
+		return rc;
+	}
+	q->qm.qt.timeout_ms = timeout_ms > 0 && timeout_ms < 10000 ? 10000 : timeout_ms > 0 ? timeout_ms : 30000;
+	if ((rc = bring_up(q, nslot, err, cap))) {
+		p9_qemu_stop(&q->qm);
+		p9_virtq_free(&q->vq);
+		free(q);
+		return rc;
+	}
+	q->conn.ops = &qemu_ops;
+	q->conn.rfd = q->conn.wfd = -1;
+	q->conn.priv = q;
+	snprintf(q->conn.desc, sizeof q->conn.desc, "qemu:%s", rest);
+	*out = &q->conn;
+	return 0;
+}

@@ -1,0 +1,121 @@
+/*
+ * qemu.h - internal interface of the QEMU virtio-9p transport (targets/).
+ *
+ * Owns the declarations shared by the pieces of the qemu: target:
+ *   qtest.c        the qtest text protocol over QEMU's unix socket
+ *   qemu_launch.c  spawning QEMU in a private temp dir, shared guest RAM
+ *   virtio_pci.c   legacy virtio-pci bring-up over port I/O
+ *   virtq.c        one split virtqueue in the shared guest RAM
+ *   qemu_opts.c    parsing the target string
+ *   conn_qemu.c    the p9_conn built from them (dialer "qemu:")
+ * None of this is part of lib/p9.h: programs reach it through p9_dial.
+ */
+#ifndef P9_TARGETS_QEMU_H
+#define P9_TARGETS_QEMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "p9.h"
+
+/* ---- qtest.c ---- */
+struct p9_qtest {
+	int fd;
+	int timeout_ms;      /* per command */
+	char in[4096];       /* unread bytes from QEMU */
+	size_t inlen;
+	unsigned long irqs;  /* asynchronous IRQ lines seen (ignored) */
+};
+/* Send one command line (no newline) and wait for its OK/FAIL answer.
+ * On OK, the text after "OK" (maybe empty) goes to val.  Returns 0,
+ * -EIO on FAIL (its text in val), -ETIMEDOUT, -ECONNRESET. */
+int p9_qtest_cmd(struct p9_qtest *q, char *val, size_t cap, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int p9_qtest_out(struct p9_qtest *q, int width, uint16_t port, uint32_t v);
+int p9_qtest_in(struct p9_qtest *q, int width, uint16_t port, uint32_t *v);
+
+/* ---- qemu_opts.c ---- */
+enum { P9_QEMU_MAXPATH = 1024 };
+struct p9_qemu_opts {
+	char dir[P9_QEMU_MAXPATH];   /* export directory (or "" with synthfs) */
+	int synthfs;                  /* qemu:synthfs */
+	char security_model[32];      /* none, mapped-xattr, mapped-file, passthrough */
+	char multidevs[16];           /* "" (QEMU default), remap, forbid, warn */
+	int readonly;
+	uint32_t msize;               /* largest message carried */
+	char trace[P9_QEMU_MAXPATH];  /* QEMU's v9fs_* trace log, or "" */
+	char synthfs_args[512];       /* extra synthfs arguments (synthfs only) */
+};
+int p9_qemu_opts_parse(const char *rest, struct p9_qemu_opts *o, char *err,
+		       size_t cap);
+
+/* ---- qemu_launch.c ---- */
+struct p9_qemu {
+	pid_t pid;
+	struct p9_qtest qt;
+	uint8_t *ram;                 /* shared guest RAM, mmapped */
+	size_t ramsz;
+	int errfd;                    /* QEMU's stderr (unlinked file) */
+	pid_t synthfs_pid;            /* qemu:synthfs: the FUSE server */
+	char fusedir[P9_QEMU_MAXPATH];/* its mount point's temp dir, or "" */
+};
+/* Start QEMU exporting dir with the given options; on failure nothing is
+ * left behind and err holds one line (with QEMU's last stderr line). */
+int p9_qemu_start(struct p9_qemu *qm, const struct p9_qemu_opts *o,
+		  const char *dir, size_t ramsz, int timeout_ms, char *err,
+		  size_t cap);
+/* Kill QEMU (SIGTERM, then SIGKILL), unmap, close. */
+void p9_qemu_stop(struct p9_qemu *qm);
+/* 1 if QEMU is still running. */
+int p9_qemu_alive(struct p9_qemu *qm);
+/* The last non-empty line QEMU wrote to stderr, or "". */
+void p9_qemu_stderr_tail(struct p9_qemu *qm, char *out, size_t cap);
+
+/* ---- virtio_pci.c ---- */
+struct p9_vpci {
+	struct p9_qtest *qt;
+	uint16_t io;                  /* BAR0 I/O base */
+	uint32_t host_features;
+	uint16_t qsize;               /* entries of queue 0 */
+	char tag[256];                /* mount tag */
+};
+/* Find the device at devfn, map BAR0 at io, reset and negotiate. */
+int p9_vpci_init(struct p9_vpci *v, struct p9_qtest *qt, int devfn,
+		 uint16_t io, char *err, size_t cap);
+/* Give queue 0 the ring at guest physical address pa (4 KiB aligned). */
+int p9_vpci_setup_queue(struct p9_vpci *v, uint64_t pa);
+int p9_vpci_driver_ok(struct p9_vpci *v);
+int p9_vpci_notify(struct p9_vpci *v);
+
+/* ---- virtq.c ---- */
+struct p9_virtq {
+	uint8_t *ram;                 /* guest RAM base */
+	uint64_t ring_pa;             /* desc, avail, used */
+	uint16_t size;                /* entries */
+	uint16_t avail_idx, used_seen;
+	uint64_t buf_pa;              /* per-slot T and R buffers */
+	uint32_t bufsz;
+	unsigned nslot;
+	struct p9_vslot { uint8_t busy; uint16_t tag; } *slot;
+};
+/* nslot request slots (at most size/2), each 2*bufsz bytes at buf_pa. */
+/* Bytes of guest RAM the ring of a queue of this size occupies. */
+size_t p9_virtq_ring_bytes(uint16_t size);
+int p9_virtq_init(struct p9_virtq *vq, uint8_t *ram, uint64_t ring_pa,
+		  uint16_t size, uint64_t buf_pa, uint32_t bufsz, unsigned nslot);
+void p9_virtq_free(struct p9_virtq *vq);
+/* Queue one request (len bytes) with a reply buffer of bufsz; returns
+ * 0, -EBUSY when every slot is in flight, -EMSGSIZE. */
+int p9_virtq_add(struct p9_virtq *vq, const uint8_t *msg, size_t len);
+/* Take one completion: returns 1 with *slot and *len, 0 if none. */
+int p9_virtq_poll(struct p9_virtq *vq, unsigned *slot, uint32_t *len);
+/* The reply buffer of a slot. */
+const uint8_t *p9_virtq_reply(struct p9_virtq *vq, unsigned slot);
+void p9_virtq_release(struct p9_virtq *vq, unsigned slot);
+
+/* ---- conn_qemu.c ---- */
+int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
+		 char *err, size_t errcap);
+
+#endif

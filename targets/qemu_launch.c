@@ -1,0 +1,286 @@
+/*
+ * qemu_launch.c - starting and stopping the QEMU behind a qemu: target.
+ *
+ * Owns: the private temp directory (qtest socket, QEMU's stderr), the guest
+ * RAM (a memfd QEMU maps through /proc/self/fd, so no /dev/shm file can be
+ * left behind), the QEMU command line, waiting for the qtest connection,
+ * and making sure QEMU dies with us (PR_SET_PDEATHSIG) or on stop.  By the
+ * time p9_qemu_start returns, the temp directory is already gone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "targets/qemu.h"
+
+enum { RAM_FD = 3, MAXARGV = 40 };
+
+struct launch {
+	char dir[64], sock[96], errpath[96];
+	char memobj[128], mem[32], fsdev[P9_QEMU_MAXPATH * 2 + 160];
+	char device[128], trace[P9_QEMU_MAXPATH * 2 + 32];
+	const char *argv[MAXARGV];
+};
+
+static const char *qemu_binary(void)
+{
+	const char *q = getenv("P9_QEMU");
+	return q && *q ? q : "qemu-system-x86_64";
+}
+
+/* QEMU option values double a comma to mean a literal one. */
+static void qemu_escape(char *out, size_t cap, const char *in)
+{
+	size_t n = 0;
+	for (; *in && n + 2 < cap; in++) {
+		if (*in == ',')
+			out[n++] = ',';
+		out[n++] = *in;
+	}
+	out[n] = 0;
+}
+
+static void build_argv(struct launch *l, const struct p9_qemu_opts *o,
+		       const char *dir, size_t ramsz)
+{
+	char esc[P9_QEMU_MAXPATH * 2];
+	int n = 0;
+	snprintf(l->mem, sizeof l->mem, "%zuM", ramsz >> 20);
+	snprintf(l->memobj, sizeof l->memobj,
+		 "memory-backend-file,id=mem,size=%zuM,mem-path=/proc/self/fd/%d,share=on",
+		 ramsz >> 20, RAM_FD);
+	qemu_escape(esc, sizeof esc, dir);
+	snprintf(l->fsdev, sizeof l->fsdev, "local,id=f0,path=%s,security_model=%s%s%s%s",
+		 esc, o->security_model, o->multidevs[0] ? ",multidevs=" : "",
+		 o->multidevs, o->readonly ? ",readonly=on" : "");
+	snprintf(l->device, sizeof l->device, "virtio-9p-pci,fsdev=f0,addr=04.0,mount_tag=9pkit");
+	l->argv[n++] = qemu_binary();
+	l->argv[n++] = "-M";
+	l->argv[n++] = "pc,memory-backend=mem";
+	l->argv[n++] = "-m";
+	l->argv[n++] = l->mem;
+	l->argv[n++] = "-object";
+	l->argv[n++] = l->memobj;
+	l->argv[n++] = "-display";
+	l->argv[n++] = "none";
+	l->argv[n++] = "-nodefaults";
+	l->argv[n++] = "-S";
+	l->argv[n++] = "-qtest";
+	l->argv[n++] = l->sock;
+	l->argv[n++] = "-fsdev";
+	l->argv[n++] = l->fsdev;
+	l->argv[n++] = "-device";
+	l->argv[n++] = l->device;
+	if (o->trace[0]) {
+		qemu_escape(esc, sizeof esc, o->trace);
+		snprintf(l->trace, sizeof l->trace, "enable=v9fs_*,file=%s", esc);
+		l->argv[n++] = "-trace";
+		l->argv[n++] = l->trace;
+	}
+	l->argv[n] = NULL;
+}
+
+static void child(const struct launch *l, int ramfd, int errfd)
+{
+	int devnull = open("/dev/null", O_RDWR);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGPIPE, SIG_DFL);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(devnull, 1);
+	}
+	dup2(errfd, 2);
+	if (ramfd != RAM_FD)
+		dup2(ramfd, RAM_FD); /* dup2 clears close-on-exec */
+	else
+		fcntl(RAM_FD, F_SETFD, 0);
+	execvp(l->argv[0], (char *const *)l->argv);
+	fprintf(stderr, "exec %s: %s\n", l->argv[0], strerror(errno));
+	_exit(127);
+}
+
+void p9_qemu_stderr_tail(struct p9_qemu *qm, char *out, size_t cap)
+{
+	char buf[4096];
+	off_t end = qm->errfd >= 0 ? lseek(qm->errfd, 0, SEEK_END) : -1;
+	ssize_t n;
+	char *p;
+	out[0] = 0;
+	if (end <= 0)
+		return;
+	n = pread(qm->errfd, buf, sizeof buf - 1, end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	p = strrchr(buf, '\n');
+	snprintf(out, cap, "%s", p ? p + 1 : buf);
+}
+
+int p9_qemu_alive(struct p9_qemu *qm)
+{
+	int st;
+	if (qm->pid <= 0)
+		return 0;
+	if (waitpid(qm->pid, &st, WNOHANG) == qm->pid) {
+		qm->pid = -1;
+		return 0;
+	}
+	return 1;
+}
+
+/* Wait for QEMU to connect to the listening qtest socket. */
+static int wait_connect(struct p9_qemu *qm, int lfd, int timeout_ms)
+{
+	uint64_t deadline = p9_now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	for (;;) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		int fd;
+		if (poll(&p, 1, 50) > 0) {
+			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				return fd;
+		}
+		if (!p9_qemu_alive(qm))
+			return -ECHILD;
+		if (p9_now_ns() >= deadline)
+			return -ETIMEDOUT;
+	}
+}
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (strlen(path) >= sizeof sa.sun_path) {
+		close(fd);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 1)) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static void cleanup_dir(struct launch *l)
+{
+	unlink(l->sock + 5); /* skip "unix:" */
+	unlink(l->errpath);
+	rmdir(l->dir);
+}
+
+static int start_fail(struct p9_qemu *qm, struct launch *l, int rc, const char *why,
+		      char *err, size_t cap)
+{
+	char tail[300];
+	p9_qemu_stderr_tail(qm, tail, sizeof tail);
+	if (qm->pid > 0) {
+		kill(qm->pid, SIGKILL);
+		waitpid(qm->pid, NULL, 0);
+	}
+	snprintf(err, cap, "qemu: %s%s%s", why, tail[0] ? ": " : "", tail);
+	if (qm->errfd >= 0)
+		close(qm->errfd);
+	if (qm->ram && qm->ram != MAP_FAILED)
+		munmap(qm->ram, qm->ramsz);
+	cleanup_dir(l);
+	memset(qm, 0, sizeof *qm);
+	qm->pid = -1;
+	qm->errfd = -1;
+	qm->qt.fd = -1;
+	return rc;
+}
+
+int p9_qemu_start(struct p9_qemu *qm, const struct p9_qemu_opts *o,
+		  const char *dir, size_t ramsz, int timeout_ms, char *err,
+		  size_t cap)
+{
+	struct launch l = { .dir = "/tmp/9pkit-qemu.XXXXXX" };
+	int ramfd, lfd, fd;
+	memset(qm, 0, sizeof *qm);
+	qm->pid = -1;
+	qm->errfd = -1;
+	qm->qt.fd = -1;
+	qm->ramsz = ramsz;
+	if (!mkdtemp(l.dir))
+		return snprintf(err, cap, "qemu: mkdtemp: %s", strerror(errno)), -errno;
+	snprintf(l.sock, sizeof l.sock, "unix:%s/qtest.sock", l.dir);
+	snprintf(l.errpath, sizeof l.errpath, "%s/stderr", l.dir);
+	qm->errfd = open(l.errpath, O_RDWR | O_CREAT | O_CLOEXEC | O_TRUNC, 0600);
+	if (qm->errfd < 0)
+		return start_fail(qm, &l, -errno, "cannot create stderr file", err, cap);
+	ramfd = memfd_create("9pkit-guest-ram", MFD_CLOEXEC);
+	if (ramfd < 0 || ftruncate(ramfd, (off_t)ramsz)) {
+		if (ramfd >= 0)
+			close(ramfd);
+		return start_fail(qm, &l, -ENOMEM, "cannot create guest RAM", err, cap);
+	}
+	qm->ram = mmap(NULL, ramsz, PROT_READ | PROT_WRITE, MAP_SHARED, ramfd, 0);
+	if (qm->ram == MAP_FAILED) {
+		close(ramfd);
+		return start_fail(qm, &l, -ENOMEM, "cannot map guest RAM", err, cap);
+	}
+	lfd = listen_unix(l.sock + 5);
+	if (lfd < 0) {
+		close(ramfd);
+		return start_fail(qm, &l, lfd, "cannot listen on the qtest socket", err, cap);
+	}
+	build_argv(&l, o, dir, ramsz);
+	qm->pid = fork();
+	if (qm->pid == 0)
+		child(&l, ramfd, qm->errfd);
+	close(ramfd);
+	if (qm->pid < 0) {
+		close(lfd);
+		return start_fail(qm, &l, -errno, "fork failed", err, cap);
+	}
+	fd = wait_connect(qm, lfd, timeout_ms);
+	close(lfd);
+	if (fd < 0)
+		return start_fail(qm, &l, fd, fd == -ECHILD ? "QEMU exited during start-up" :
+				  "QEMU did not connect to the qtest socket in time", err, cap);
+	cleanup_dir(&l);
+	qm->qt.fd = fd;
+	qm->qt.timeout_ms = timeout_ms;
+	return 0;
+}
+
+void p9_qemu_stop(struct p9_qemu *qm)
+{
+	if (qm->qt.fd >= 0)
+		close(qm->qt.fd);
+	qm->qt.fd = -1;
+	if (qm->pid > 0) {
+		kill(qm->pid, SIGTERM);
+		for (int i = 0; i < 200 && p9_qemu_alive(qm); i++)
+			usleep(5000);
+		if (qm->pid > 0) {
+			kill(qm->pid, SIGKILL);
+			waitpid(qm->pid, NULL, 0);
+		}
+	}
+	qm->pid = -1;
+	if (qm->ram && qm->ram != MAP_FAILED)
+		munmap(qm->ram, qm->ramsz);
+	qm->ram = NULL;
+	if (qm->errfd >= 0)
+		close(qm->errfd);
+	qm->errfd = -1;
+}
