@@ -274,3 +274,25 @@ int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
 	*out = &q->conn;
 	return 0;
 }
+
+/* ---- diagnostics for 9pvirtio ---- */
+
+int p9_qemu_conn_noop(struct p9_conn *c)
+{
+	if (c->ops != &qemu_ops)
+		return -EINVAL;
+	return p9_qtest_cmd(&Q(c)->qm.qt, NULL, 0, "readl 0x%x", RING_PA);
+}
+
+int p9_qemu_conn_info(struct p9_conn *c, char *out, size_t cap)
+{
+	struct qconn *q;
+	if (c->ops != &qemu_ops)
+		return -EINVAL;
+	q = Q(c);
+	snprintf(out, cap, "mount_tag %s\nhost_features 0x%08x\nqueue_size %u\n"
+		 "slots %u\nmsize %u\nguest_ram %zu\nqemu_pid %d\n", q->vp.tag,
+		 q->vp.host_features, q->vp.qsize, q->vq.nslot, q->vq.bufsz,
+		 q->qm.ramsz, (int)q->qm.pid);
+	return 0;
+}

@@ -117,5 +117,9 @@ void p9_virtq_release(struct p9_virtq *vq, unsigned slot);
 /* ---- conn_qemu.c ---- */
 int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
 		 char *err, size_t errcap);
+/* One no-op qtest command (a guest memory read) on a qemu: connection. */
+int p9_qemu_conn_noop(struct p9_conn *c);
+/* "key value" lines: mount tag, features, queue size, slots, msize... */
+int p9_qemu_conn_info(struct p9_conn *c, char *out, size_t cap);
 
 #endif

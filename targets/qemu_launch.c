@@ -27,7 +27,7 @@
 enum { RAM_FD = 3, MAXARGV = 40 };
 
 struct launch {
-	char dir[64], sock[96], errpath[96];
+	char dir[96], sock[128], errpath[128];
 	char memobj[128], mem[32], fsdev[P9_QEMU_MAXPATH * 2 + 160];
 	char device[128], trace[P9_QEMU_MAXPATH * 2 + 32];
 	const char *argv[MAXARGV];
@@ -212,8 +212,14 @@ int p9_qemu_start(struct p9_qemu *qm, const struct p9_qemu_opts *o,
 		  const char *dir, size_t ramsz, int timeout_ms, char *err,
 		  size_t cap)
 {
-	struct launch l = { .dir = "/tmp/9pkit-qemu.XXXXXX" };
+	struct launch l;
+	const char *tmp = getenv("TMPDIR");
 	int ramfd, lfd, fd;
+	memset(&l, 0, sizeof l);
+	/* the socket path must fit in sun_path: long TMPDIRs fall back */
+	if (!tmp || !*tmp || strlen(tmp) > 60)
+		tmp = "/tmp";
+	snprintf(l.dir, sizeof l.dir, "%s/9pkit-qemu.XXXXXX", tmp);
 	memset(qm, 0, sizeof *qm);
 	qm->pid = -1;
 	qm->errfd = -1;
