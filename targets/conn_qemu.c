@@ -243,7 +243,7 @@ int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
 		snprintf(err, cap, "qemu:synthfs: not available yet (needs synthfs --fuse)");
 		return -ENOSYS;
 	}
-	if ((rc = check_dir(o.dir, err, cap)))
+	if (!o.scratch && (rc = check_dir(o.dir, err, cap)))
 		return rc;
 	nslot = SLOTRAM / (2 * o.msize);
 	nslot = nslot > MAXSLOT ? MAXSLOT : nslot < 2 ? 2 : nslot;
@@ -291,8 +291,11 @@ int p9_qemu_conn_info(struct p9_conn *c, char *out, size_t cap)
 		return -EINVAL;
 	q = Q(c);
 	snprintf(out, cap, "mount_tag %s\nhost_features 0x%08x\nqueue_size %u\n"
-		 "slots %u\nmsize %u\nguest_ram %zu\nqemu_pid %d\n", q->vp.tag,
+		 "slots %u\nmsize %u\nguest_ram %zu\nqemu_pid %d\n%s", q->vp.tag,
 		 q->vp.host_features, q->vp.qsize, q->vq.nslot, q->vq.bufsz,
-		 q->qm.ramsz, (int)q->qm.pid);
+		 q->qm.ramsz, (int)q->qm.pid,
+		 !q->qm.tmpdir[0] ? "" : q->qm.scratch_mounts ?
+		 "scratch tmpfs, multidev/devA and devB on their own tmpfs\n" :
+		 "scratch on disk, multidev/devA and devB on one device\n");
 	return 0;
 }

@@ -40,6 +40,7 @@ enum { P9_QEMU_MAXPATH = 1024 };
 struct p9_qemu_opts {
 	char dir[P9_QEMU_MAXPATH];   /* export directory (or "" with synthfs) */
 	int synthfs;                  /* qemu:synthfs */
+	int scratch;                  /* qemu:scratch */
 	char security_model[32];      /* none, mapped-xattr, mapped-file, passthrough */
 	char multidevs[16];           /* "" (QEMU default), remap, forbid, warn */
 	int readonly;
@@ -50,6 +51,13 @@ struct p9_qemu_opts {
 int p9_qemu_opts_parse(const char *rest, struct p9_qemu_opts *o, char *err,
 		       size_t cap);
 
+/* ---- qemu_scratch.c ---- */
+/* Enter a private mount namespace with a tmpfs on root (0 or -errno:
+ * -EPERM when we may not mount). */
+int p9_qemu_scratch_namespace(const char *root);
+/* Build the scratch tree under root; mounts: tmpfs for devA/devB. */
+int p9_qemu_scratch_build(const char *root, int mounts);
+
 /* ---- qemu_launch.c ---- */
 struct p9_qemu {
 	pid_t pid;
@@ -59,6 +67,9 @@ struct p9_qemu {
 	int errfd;                    /* QEMU's stderr (unlinked file) */
 	pid_t synthfs_pid;            /* qemu:synthfs: the FUSE server */
 	char fusedir[P9_QEMU_MAXPATH];/* its mount point's temp dir, or "" */
+	char tmpdir[128];             /* kept private dir (scratch), or "" */
+	int scratch_on_disk;          /* scratch built without a namespace */
+	int scratch_mounts;           /* devA/devB are separate tmpfs mounts */
 };
 /* Start QEMU exporting dir with the given options; on failure nothing is
  * left behind and err holds one line (with QEMU's last stderr line). */

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <ftw.h>
 #include <unistd.h>
 
 #include "targets/qemu.h"
@@ -29,7 +30,7 @@ enum { RAM_FD = 3, MAXARGV = 40 };
 struct launch {
 	char dir[96], sock[128], errpath[128];
 	char memobj[128], mem[32], fsdev[P9_QEMU_MAXPATH * 2 + 160];
-	char device[128], trace[P9_QEMU_MAXPATH * 2 + 32];
+	char device[128], trace[P9_QEMU_MAXPATH * 2 + 32], scratch[128];
 	const char *argv[MAXARGV];
 };
 
@@ -91,7 +92,21 @@ static void build_argv(struct launch *l, const struct p9_qemu_opts *o,
 	l->argv[n] = NULL;
 }
 
-static void child(const struct launch *l, int ramfd, int errfd)
+/* qemu:scratch: a private tmpfs (root) or a plain directory, then the tree. */
+static void build_scratch(const char *root)
+{
+	int ns = p9_qemu_scratch_namespace(root), rc;
+	rc = p9_qemu_scratch_build(root, ns == 0);
+	if (rc) {
+		fprintf(stderr, "9pkit: cannot build the scratch tree in %s: %s\n", root, strerror(-rc));
+		_exit(126);
+	}
+	if (ns)
+		fprintf(stderr, "9pkit: scratch tree on disk, devA/devB on one device (%s)\n",
+			strerror(-ns));
+}
+
+static void child(const struct launch *l, int ramfd, int errfd, const char *scratch)
 {
 	int devnull = open("/dev/null", O_RDWR);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -101,6 +116,8 @@ static void child(const struct launch *l, int ramfd, int errfd)
 		dup2(devnull, 1);
 	}
 	dup2(errfd, 2);
+	if (scratch)
+		build_scratch(scratch);
 	if (ramfd != RAM_FD)
 		dup2(ramfd, RAM_FD); /* dup2 clears close-on-exec */
 	else
@@ -179,11 +196,35 @@ static int listen_unix(const char *path)
 	return fd;
 }
 
-static void cleanup_dir(struct launch *l)
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* Remove the scratch export (empty in our namespace when QEMU had it in
+ * its own tmpfs; a real tree when it was built on disk). */
+static void remove_scratch(const char *dir)
+{
+	char p[160];
+	snprintf(p, sizeof p, "%s/export", dir);
+	if (rmdir(p) && errno == ENOTEMPTY)
+		nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rmdir(dir);
+}
+
+static void cleanup_dir(struct launch *l, int keep)
 {
 	unlink(l->sock + 5); /* skip "unix:" */
 	unlink(l->errpath);
-	rmdir(l->dir);
+	if (!keep)
+		rmdir(l->dir);
+}
+
+static int o_scratch(const struct launch *l)
+{
+	return l->scratch[0] != 0;
 }
 
 static int start_fail(struct p9_qemu *qm, struct launch *l, int rc, const char *why,
@@ -200,7 +241,9 @@ static int start_fail(struct p9_qemu *qm, struct launch *l, int rc, const char *
 		close(qm->errfd);
 	if (qm->ram && qm->ram != MAP_FAILED)
 		munmap(qm->ram, qm->ramsz);
-	cleanup_dir(l);
+	cleanup_dir(l, 0);
+	if (o_scratch(l))
+		remove_scratch(l->dir);
 	memset(qm, 0, sizeof *qm);
 	qm->pid = -1;
 	qm->errfd = -1;
@@ -248,10 +291,19 @@ int p9_qemu_start(struct p9_qemu *qm, const struct p9_qemu_opts *o,
 		close(ramfd);
 		return start_fail(qm, &l, lfd, "cannot listen on the qtest socket", err, cap);
 	}
+	if (o->scratch) {
+		snprintf(l.scratch, sizeof l.scratch, "%s/export", l.dir);
+		if (mkdir(l.scratch, 0755)) {
+			close(ramfd);
+			close(lfd);
+			return start_fail(qm, &l, -errno, "cannot make the scratch directory", err, cap);
+		}
+		dir = l.scratch;
+	}
 	build_argv(&l, o, dir, ramsz);
 	qm->pid = fork();
 	if (qm->pid == 0)
-		child(&l, ramfd, qm->errfd);
+		child(&l, ramfd, qm->errfd, o->scratch ? l.scratch : NULL);
 	close(ramfd);
 	if (qm->pid < 0) {
 		close(lfd);
@@ -262,7 +314,15 @@ int p9_qemu_start(struct p9_qemu *qm, const struct p9_qemu_opts *o,
 	if (fd < 0)
 		return start_fail(qm, &l, fd, fd == -ECHILD ? "QEMU exited during start-up" :
 				  "QEMU did not connect to the qtest socket in time", err, cap);
-	cleanup_dir(&l);
+	cleanup_dir(&l, o->scratch);
+	if (o->scratch) {
+		struct stat st;
+		char devA[sizeof l.scratch + 32];
+		snprintf(qm->tmpdir, sizeof qm->tmpdir, "%s", l.dir);
+		snprintf(devA, sizeof devA, "%s/multidev", l.scratch);
+		qm->scratch_on_disk = stat(devA, &st) == 0;
+		qm->scratch_mounts = !qm->scratch_on_disk;
+	}
 	qm->qt.fd = fd;
 	qm->qt.timeout_ms = timeout_ms;
 	return 0;
@@ -289,4 +349,7 @@ void p9_qemu_stop(struct p9_qemu *qm)
 	if (qm->errfd >= 0)
 		close(qm->errfd);
 	qm->errfd = -1;
+	if (qm->tmpdir[0])
+		remove_scratch(qm->tmpdir);
+	qm->tmpdir[0] = 0;
 }

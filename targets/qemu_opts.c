@@ -5,7 +5,8 @@
  * [,readonly][,msize=N][,trace=FILE]` and `synthfs[,same options]
  * [,delay=OP=USEC][,bug=NAME]` into struct p9_qemu_opts, with one-line
  * errors.  Commas cannot appear in DIR (QEMU's own option syntax would need
- * them doubled); a DIR named "synthfs" can be written "./synthfs".
+ * them doubled); a DIR named "synthfs" or "scratch" can be written
+ * "./synthfs".  `scratch[,same options]` exports a fresh scratch tree.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -111,6 +112,8 @@ int p9_qemu_opts_parse(const char *rest, struct p9_qemu_opts *o, char *err,
 		return bad(err, cap, "expected qemu:DIR[,options] or qemu:synthfs[,options]", rest);
 	if (!strcmp(tok, "synthfs"))
 		o->synthfs = 1;
+	else if (!strcmp(tok, "scratch"))
+		o->scratch = 1;
 	else if (set_str(o->dir, sizeof o->dir, tok))
 		return bad(err, cap, "directory path too long", tok);
 	while (!rc && (tok = strtok_r(NULL, ",", &save)))
