@@ -159,6 +159,8 @@ static int enc_field(struct p9_wr *w, const struct p9_field *f,
 		p9_wr_bytes(w, m->data, m->count);
 		break;
 	case P9K_STAT:
+		if (p9_stat_wire_size(&m->stat, dialect) > 0xFFFF)
+			return -EINVAL; /* n[2] cannot hold it */
 		p9_wr_u16(w, (uint16_t)p9_stat_wire_size(&m->stat, dialect));
 		p9_wr_stat(w, &m->stat, dialect);
 		break;
@@ -235,9 +237,14 @@ long p9_encoded_size(const struct p9_msg *m, int dialect)
 	size_t n = P9_HDRSZ;
 	if (!d)
 		return -EINVAL;
-	for (unsigned i = 0; i < d->nfield; i++)
-		if (field_on_wire(&d->field[i], dialect))
-			n += field_size(&d->field[i], m, dialect);
+	for (unsigned i = 0; i < d->nfield; i++) {
+		const struct p9_field *f = &d->field[i];
+		if (!field_on_wire(f, dialect))
+			continue;
+		if (f->kind == P9K_STAT && p9_stat_wire_size(&m->stat, dialect) > 0xFFFF)
+			return -EINVAL;
+		n += field_size(f, m, dialect);
+	}
 	return (long)n;
 }
 

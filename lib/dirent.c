@@ -57,6 +57,8 @@ int p9_stat_next(const uint8_t *data, size_t len, int dialect, size_t *pos,
 long p9_stat_put(uint8_t *buf, size_t cap, const struct p9_stat *st, int dialect)
 {
 	struct p9_wr w;
+	if (p9_stat_wire_size(st, dialect) - 2 > 0xFFFF)
+		return -EINVAL; /* size[2] cannot hold it */
 	p9_wr_init(&w, buf, cap);
 	p9_wr_stat(&w, st, dialect);
 	return w.err ? w.err : (long)w.pos;

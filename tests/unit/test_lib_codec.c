@@ -648,6 +648,22 @@ START_TEST(encode_limits)
 	m = (struct p9_msg){ .type = P9_TVERSION, .version = S("9P2000.L") };
 	ck_assert_int_eq(p9_encode(&m, P9_DL, buf, 10), -ENOSPC);
 	ck_assert_int_eq(p9_encode(&m, P9_DL, buf, 0), -ENOSPC);
+	/* a stat whose strings do not fit its 16-bit size is refused, not
+	 * written with a wrapped size (found by this test) */
+	{
+		static char big[40000];
+		uint8_t *out = malloc(100000);
+		memset(big, 'x', sizeof big);
+		m = (struct p9_msg){ .type = P9_TWSTAT, .tag = 1 };
+		m.stat.name = (struct p9_str){ big, 40000 };
+		m.stat.uid = (struct p9_str){ big, 40000 };
+		ck_assert_int_eq(p9_encode(&m, P9_D2000, out, 100000), -EINVAL);
+		ck_assert_int_eq(p9_encoded_size(&m, P9_D2000), -EINVAL);
+		ck_assert_int_eq(p9_stat_put(out, 100000, &m.stat, P9_D2000), -EINVAL);
+		m.stat.uid.len = 0;
+		ck_assert_int_gt(p9_encode(&m, P9_D2000, out, 100000), 40000);
+		free(out);
+	}
 }
 END_TEST
 
