@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,29 @@ static int wait_fd(int fd, short ev, uint64_t deadline)
 	}
 }
 
+/* write(2) to a pipe without letting a dead reader's SIGPIPE kill us:
+ * block it in this thread, and consume it if this write raised it. */
+static ssize_t write_nosigpipe(int fd, const void *p, size_t n)
+{
+	sigset_t pipe_set, old, pending;
+	struct timespec zero = { 0, 0 };
+	int was_pending, e;
+	ssize_t rc;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	rc = write(fd, p, n);
+	e = errno;
+	if (rc < 0 && e == EPIPE && !was_pending)
+		while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+			;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = e;
+	return rc;
+}
+
 static int stream_send(struct p9_conn *c, const uint8_t *buf, size_t len)
 {
 	uint64_t deadline = p9_now_ns() + SEND_TIMEOUT_MS * 1000000ull;
@@ -59,7 +83,7 @@ static int stream_send(struct p9_conn *c, const uint8_t *buf, size_t len)
 	while (off < len) {
 		ssize_t n = send(c->wfd, buf + off, len - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == ENOTSOCK)
-			n = write(c->wfd, buf + off, len - off);
+			n = write_nosigpipe(c->wfd, buf + off, len - off);
 		if (n > 0) {
 			off += (size_t)n;
 			continue;

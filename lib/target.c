@@ -160,7 +160,7 @@ static int split_hostport(const char *s, char *host, size_t hcap, char *port,
 	for (const char *p = port; *p; p++)
 		if (*p < '0' || *p > '9')
 			return -EINVAL;
-	return atoi(port) > 0 && atoi(port) < 65536 ? 0 : -EINVAL;
+	return strtol(port, NULL, 10) > 0 && strtol(port, NULL, 10) < 65536 ? 0 : -EINVAL;
 }
 
 static int dial_tcp(const char *rest, int timeout_ms, struct p9_conn **out,
@@ -206,15 +206,22 @@ static int parse_fd(const char *s, char **end)
 	return v >= 0 && v < 1 << 20 ? (int)v : -1;
 }
 
+/* "R,W" or "N" into *r and *w; 0 or -EINVAL. */
+static int parse_fds(const char *rest, int *r, int *w)
+{
+	char *end;
+	*r = *w = parse_fd(rest, &end);
+	if (*r >= 0 && *end == ',')
+		*w = parse_fd(end + 1, &end);
+	return *r < 0 || *w < 0 || *end ? -EINVAL : 0;
+}
+
 static int dial_fd(const char *rest, int timeout_ms, struct p9_conn **out,
 		   char *err, size_t cap)
 {
-	char *end;
-	int r = parse_fd(rest, &end), w = r;
+	int r, w;
 	(void)timeout_ms;
-	if (r >= 0 && *end == ',')
-		w = parse_fd(end + 1, &end);
-	if (r < 0 || w < 0 || *end)
+	if (parse_fds(rest, &r, &w))
 		return fail(err, cap, -EINVAL, "fd:%s: expected fd:R,W or fd:N%s", rest, "");
 	if (fcntl(r, F_GETFD) < 0 || fcntl(w, F_GETFD) < 0)
 		return fail(err, cap, -EBADF, "fd:%s: %s", rest, "bad file descriptor");
@@ -224,7 +231,8 @@ static int dial_fd(const char *rest, int timeout_ms, struct p9_conn **out,
 /* ---- exec ---- */
 
 /* Split a command line on blanks, honouring '...' and "..." quoting.
- * Writes into buf; returns argc or -1 on an unterminated quote. */
+ * Writes into buf; returns argc, -1 on an unterminated quote, -2 when
+ * there are too many arguments. */
 static int split_args(const char *s, char *buf, char **argv, int max)
 {
 	int argc = 0;
@@ -235,7 +243,7 @@ static int split_args(const char *s, char *buf, char **argv, int max)
 		if (!*s)
 			break;
 		if (argc == max - 1)
-			return -1;
+			return -2;
 		argv[argc++] = buf;
 		while (*s && (q || (*s != ' ' && *s != '\t'))) {
 			if (!q && (*s == '\'' || *s == '"'))
@@ -251,6 +259,24 @@ static int split_args(const char *s, char *buf, char **argv, int max)
 	}
 	argv[argc] = NULL;
 	return argc;
+}
+
+static const char *args_error(int rc)
+{
+	return rc == 0 ? "no command" : rc == -1 ? "unterminated quote" :
+	       "too many arguments";
+}
+
+/* Check an exec command line's syntax; 0 or -EINVAL with err set. */
+static int check_exec(const char *rest, char *err, size_t cap)
+{
+	char *buf = malloc(strlen(rest) + 1), *argv[MAXARGS];
+	int argc;
+	if (!buf)
+		return -ENOMEM;
+	argc = split_args(rest, buf, argv, MAXARGS);
+	free(buf);
+	return argc > 0 ? 0 : fail(err, cap, -EINVAL, "exec:%s: %s", rest, args_error(argc));
 }
 
 static void exec_child(int sock, int errpipe, char **argv)
@@ -282,8 +308,7 @@ static int dial_exec(const char *rest, int timeout_ms, struct p9_conn **out,
 	argc = split_args(rest, buf, argv, MAXARGS);
 	if (argc <= 0) {
 		free(buf);
-		return fail(err, cap, -EINVAL, "exec:%s: %s", rest,
-			    argc == 0 ? "no command" : "unterminated quote or too many arguments");
+		return fail(err, cap, -EINVAL, "exec:%s: %s", rest, args_error(argc));
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) ||
 	    pipe2(ep, O_CLOEXEC)) {
@@ -349,6 +374,7 @@ int p9_target_check(const char *target, char *err, size_t cap)
 {
 	const char *rest = NULL;
 	char host[256], port[16];
+	int r, w;
 	p9_dial_fn dial = find(target, &rest);
 	if (!dial)
 		return fail(err, cap, -EINVAL,
@@ -362,6 +388,10 @@ int p9_target_check(const char *target, char *err, size_t cap)
 		struct p9_qemu_opts o;
 		return p9_qemu_opts_parse(rest, &o, err, cap);
 	}
+	if (dial == dial_fd && parse_fds(rest, &r, &w))
+		return fail(err, cap, -EINVAL, "%s: expected fd:R,W or fd:N%s", target, "");
+	if (dial == dial_exec)
+		return check_exec(rest, err, cap);
 	return 0;
 }
 
