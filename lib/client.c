@@ -195,8 +195,8 @@ int p9_reply_errno(const struct p9_reply *r)
 }
 
 /* Describe an unexpected reply in err. */
-static int bad_reply(const struct p9_reply *r, const char *want, char *err,
-		     size_t cap)
+static int bad_reply(const struct p9_reply *r, int dialect, const char *want,
+		     char *err, size_t cap)
 {
 	char line[256];
 	if (r->decode_rc) {
@@ -204,7 +204,7 @@ static int bad_reply(const struct p9_reply *r, const char *want, char *err,
 		snprintf(err, cap, "malformed reply: %s", line);
 		return -EPROTO;
 	}
-	p9_fmt(line, sizeof line, &r->m, P9_DALL);
+	p9_fmt(line, sizeof line, &r->m, dialect);
 	snprintf(err, cap, "expected %s, got %s", want, line);
 	return r->m.type == P9_RERROR || r->m.type == P9_RLERROR ? -EPERM : -EPROTO;
 }
@@ -223,7 +223,7 @@ int p9_client_version(struct p9_client *c, uint32_t msize, const char *version,
 		return rc;
 	}
 	if (r->decode_rc || r->m.type != P9_RVERSION) {
-		rc = bad_reply(r, "Rversion", err, cap);
+		rc = bad_reply(r, c->dialect, "Rversion", err, cap);
 		p9_reply_free(r);
 		return rc;
 	}
@@ -257,7 +257,7 @@ int p9_client_attach(struct p9_client *c, uint32_t fid, const char *uname,
 		return rc;
 	}
 	if (r->decode_rc || r->m.type != P9_RATTACH) {
-		rc = bad_reply(r, "Rattach", err, cap);
+		rc = bad_reply(r, c->dialect, "Rattach", err, cap);
 		p9_reply_free(r);
 		return rc;
 	}

@@ -173,8 +173,9 @@ static void reap_child(pid_t pid)
 	int st;
 	kill(pid, SIGTERM);
 	for (int i = 0; i < 100; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			return;
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid || (r < 0 && errno == ECHILD))
+			return; /* gone (or reaped elsewhere: never kill a reused pid) */
 		usleep(10000);
 	}
 	kill(pid, SIGKILL);

@@ -96,11 +96,22 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len,
 	struct pollfd p = { .fd = fd, .events = POLLOUT };
 	int soerr = 0, n;
 	socklen_t sl = sizeof soerr;
+	uint64_t deadline = p9_now_ns() + (uint64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000ull;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	if (connect(fd, sa, len) == 0)
-		return 0;
-	if (errno != EINPROGRESS && errno != EAGAIN)
-		return -errno;
+	/* A unix listener with a full backlog says EAGAIN: nothing is in
+	 * progress, so try again until the deadline.  EINPROGRESS (and
+	 * EINTR, after which the connect goes on) is waited for below. */
+	for (;;) {
+		if (connect(fd, sa, len) == 0)
+			return 0;
+		if (errno == EINPROGRESS || errno == EINTR)
+			break;
+		if (errno != EAGAIN)
+			return -errno;
+		if (timeout_ms >= 0 && p9_now_ns() >= deadline)
+			return -ETIMEDOUT;
+		usleep(10000);
+	}
 	do
 		n = poll(&p, 1, timeout_ms);
 	while (n < 0 && errno == EINTR);
@@ -284,10 +295,13 @@ static void exec_child(int sock, int errpipe, char **argv)
 	int e;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_DFL);
-	dup2(sock, 0);
-	dup2(sock, 1);
-	if (sock > 1)
-		close(sock);
+	/* When the parent ran with stdin/stdout closed, sock or errpipe may
+	 * be fd 0 or 1: move both above 2 first, so the dup2s below always
+	 * make fresh (inheritable) copies and clobber neither. */
+	sock = fcntl(sock, F_DUPFD_CLOEXEC, 3);
+	errpipe = fcntl(errpipe, F_DUPFD_CLOEXEC, 3);
+	if (sock < 0 || errpipe < 0 || dup2(sock, 0) < 0 || dup2(sock, 1) < 0)
+		_exit(127);
 	execvp(argv[0], argv);
 	e = errno;
 	if (write(errpipe, &e, sizeof e) < 0)

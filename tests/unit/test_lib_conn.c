@@ -41,10 +41,10 @@ static int reply_read(struct p9_conn *c, const uint8_t *req)
 	return n < 0 ? (int)n : p9_conn_send(c, out, (size_t)n);
 }
 
-/* Serve one connection on fd in the given mode; returns when done. */
-static void peer_run(int fd, const char *mode)
+/* Serve one connection (read rfd, write wfd) in the given mode. */
+static void peer_run(int rfd, int wfd, const char *mode)
 {
-	struct p9_conn *c = p9_conn_new_stream(fd, fd, "peer");
+	struct p9_conn *c = p9_conn_new_stream(rfd, wfd, "peer");
 	uint8_t a[8192], b[8192];
 	if (!c)
 		return;
@@ -53,6 +53,28 @@ static void peer_run(int fd, const char *mode)
 		while (p9_conn_recv(c, a, sizeof a, 10000) > 0 &&
 		       p9_conn_recv(c, b, sizeof b, 10000) > 0) {
 			if (reply_read(c, b) || reply_read(c, a))
+				break;
+		}
+	} else if (!strcmp(mode, "rerror")) {
+		/* a 9P2000 server that refuses everything */
+		while (p9_conn_recv(c, a, sizeof a, 10000) > 0) {
+			struct p9_msg m = { .type = P9_RERROR, .tag = p9_get16(a + 5),
+					    .ename = { "go away", 7 } };
+			long n = p9_encode(&m, P9_D2000, b, sizeof b);
+			if (n < 0 || p9_conn_send(c, b, (size_t)n))
+				break;
+		}
+	} else if (!strcmp(mode, "version")) {
+		/* answers Tversion with 9P2000.u and msize 4096, then Rattach */
+		while (p9_conn_recv(c, a, sizeof a, 10000) > 0) {
+			struct p9_msg m = { .type = P9_RVERSION, .tag = p9_get16(a + 5),
+					    .msize = 4096, .version = { "9P2000.u", 8 } };
+			long n;
+			if (a[4] == P9_TATTACH)
+				m = (struct p9_msg){ .type = P9_RATTACH, .tag = m.tag,
+						     .qid = { P9_QTDIR, 0, 42 } };
+			n = p9_encode(&m, P9_DU, b, sizeof b);
+			if (n < 0 || p9_conn_send(c, b, (size_t)n))
 				break;
 		}
 	} else if (!strcmp(mode, "silent")) {
@@ -94,7 +116,7 @@ static pid_t fork_peer(int lfd, int fd, int other, const char *mode)
 		if (lfd >= 0)
 			fd = accept(lfd, NULL, NULL);
 		if (fd >= 0)
-			peer_run(fd, mode);
+			peer_run(fd, fd, mode);
 		_exit(0);
 	}
 	return pid;
@@ -328,6 +350,48 @@ START_TEST(unix_missing_socket)
 }
 END_TEST
 
+/* A listener whose backlog is full: connect says EAGAIN, which for unix
+ * sockets is not "in progress"; dial must wait and then time out, not
+ * hand back an unconnected socket. */
+START_TEST(unix_backlog_full)
+{
+	char dir[] = "/tmp/9pkit-conn.XXXXXX", target[128], err[256];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct p9_conn *conn = NULL;
+	int lfd, fds[64], n = 0, rc;
+	uint64_t t0;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(listen(lfd, 0), 0);
+	for (n = 0; n < 64; n++) {
+		fds[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(fds[n], (struct sockaddr *)&sa, sizeof sa) < 0) {
+			ck_assert_int_eq(errno, EAGAIN);
+			close(fds[n]);
+			break;
+		}
+	}
+	ck_assert_int_lt(n, 64);
+	snprintf(target, sizeof target, "unix:%s", sa.sun_path);
+	t0 = p9_now_ns();
+	rc = p9_dial(target, 300, &conn, err, sizeof err);
+	ck_assert_msg(rc == -ETIMEDOUT, "dial to a full backlog gave %d (%s)", rc, err);
+	ck_assert_uint_lt((p9_now_ns() - t0) / 1000000, 2000);
+	ck_assert_ptr_null(conn);
+	/* once the server accepts, the same dial succeeds */
+	close(accept(lfd, NULL, NULL));
+	ck_assert_int_eq(p9_dial(target, 2000, &conn, err, sizeof err), 0);
+	p9_conn_close(conn);
+	while (n-- > 0)
+		close(fds[n]);
+	close(lfd);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+END_TEST
+
 /* ---- tcp: ---- */
 
 static void on_tcp(const char *mode, void (*check)(const char *))
@@ -445,6 +509,39 @@ START_TEST(exec_child_reaped)
 }
 END_TEST
 
+/* A parent with stdin and stdout closed gets a socketpair on fds 0 and 1;
+ * the child must still end up with the socket on both. */
+START_TEST(exec_with_std_fds_closed)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char target[PATH_MAX + 64], err[256];
+		struct p9_conn *conn;
+		struct p9_client *c;
+		struct p9_msg m = { .type = P9_TREAD };
+		struct p9_msg m2 = { .type = P9_TREAD, .tag = 77 };
+		struct p9_reply *r;
+		close(0);
+		close(1);
+		snprintf(target, sizeof target, "exec:%s --peer swap", self);
+		if (p9_dial(target, 1000, &conn, err, sizeof err))
+			_exit(10);
+		c = p9_client_new(conn, 8192, P9_DL);
+		m.tag = 76;
+		if (p9_client_send(c, &m) || p9_client_send(c, &m2))
+			_exit(11);
+		if (p9_client_wait(c, 76, 3000, &r) || r->m.type != P9_RREAD)
+			_exit(12);
+		p9_reply_free(r);
+		p9_client_free(c);
+		p9_conn_close(conn);
+		_exit(0);
+	}
+	reap(pid);
+}
+END_TEST
+
 START_TEST(exec_quoting)
 {
 	struct p9_conn *conn;
@@ -452,6 +549,54 @@ START_TEST(exec_quoting)
 	char target[PATH_MAX + 64];
 	snprintf(target, sizeof target, "exec:'%s' \"--peer\"   'swap'", self);
 	c = client_on(target, &conn);
+	p9_client_free(c);
+	p9_conn_close(conn);
+}
+END_TEST
+
+/* ---- client helpers ---- */
+
+START_TEST(client_version_and_attach)
+{
+	char target[PATH_MAX + 64], err[256];
+	struct p9_conn *conn;
+	struct p9_client *c;
+	struct p9_qid q;
+	snprintf(target, sizeof target, "exec:%s --peer version", self);
+	ck_assert_int_eq(p9_dial(target, 1000, &conn, err, sizeof err), 0);
+	c = p9_client_new(conn, 8192, P9_DL);
+	ck_assert_int_eq(p9_client_version(c, 8192, "9P2000.u", 3000, err, sizeof err), 0);
+	ck_assert_int_eq(c->dialect, P9_DU);
+	ck_assert_uint_eq(c->msize, 4096);
+	ck_assert_int_eq(p9_client_attach(c, 1, "u", "", 0, 3000, &q, err, sizeof err), 0);
+	ck_assert_uint_eq(q.path, 42);
+	ck_assert_uint_eq(q.type, P9_QTDIR);
+	p9_client_free(c);
+	p9_conn_close(conn);
+}
+END_TEST
+
+/* Errors from the server are reported in the connection's own dialect
+ * (a 9P2000 Rerror has no errno to print). */
+START_TEST(client_errors_in_dialect)
+{
+	char target[PATH_MAX + 64], err[256];
+	struct p9_conn *conn;
+	struct p9_client *c;
+	snprintf(target, sizeof target, "exec:%s --peer rerror", self);
+	ck_assert_int_eq(p9_dial(target, 1000, &conn, err, sizeof err), 0);
+	c = p9_client_new(conn, 8192, P9_D2000);
+	ck_assert_int_eq(p9_client_version(c, 8192, "9P2000", 3000, err, sizeof err), -EPERM);
+	ck_assert_str_eq(err, "expected Rversion, got Rerror tag 65535 ename 'go away'");
+	ck_assert_int_eq(p9_client_attach(c, 1, "u", "", 0, 3000, NULL, err, sizeof err), -EPERM);
+	ck_assert_str_eq(err, "expected Rattach, got Rerror tag 1 ename 'go away'");
+	p9_client_free(c);
+	p9_conn_close(conn);
+	snprintf(target, sizeof target, "exec:%s --peer silent", self);
+	ck_assert_int_eq(p9_dial(target, 1000, &conn, err, sizeof err), 0);
+	c = p9_client_new(conn, 8192, P9_DL);
+	ck_assert_int_eq(p9_client_version(c, 8192, "9P2000.L", 200, err, sizeof err), -ETIMEDOUT);
+	ck_assert_str_eq(err, "Tversion: no reply (timeout)");
 	p9_client_free(c);
 	p9_conn_close(conn);
 }
@@ -537,6 +682,7 @@ static Suite *conn_suite(void)
 	tcase_add_test(t, unix_two_tags);
 	tcase_add_test(t, unix_timeout_and_close);
 	tcase_add_test(t, unix_missing_socket);
+	tcase_add_test(t, unix_backlog_full);
 	suite_add_tcase(s, t);
 	t = tcase_create("tcp");
 	tcase_set_timeout(t, 20);
@@ -551,6 +697,12 @@ static Suite *conn_suite(void)
 	tcase_add_test(t, exec_missing_program);
 	tcase_add_test(t, exec_child_reaped);
 	tcase_add_test(t, exec_quoting);
+	tcase_add_test(t, exec_with_std_fds_closed);
+	suite_add_tcase(s, t);
+	t = tcase_create("client");
+	tcase_set_timeout(t, 20);
+	tcase_add_test(t, client_version_and_attach);
+	tcase_add_test(t, client_errors_in_dialect);
 	suite_add_tcase(s, t);
 	t = tcase_create("targets");
 	tcase_add_test(t, target_errors);
@@ -568,7 +720,7 @@ int main(int argc, char **argv)
 			signal(SIGTERM, SIG_IGN);
 			argv[2] = "silent";
 		}
-		peer_run(0, argv[2]);
+		peer_run(0, 1, argv[2]);
 		return 0;
 	}
 	if (realpath("/proc/self/exe", self) == NULL)
