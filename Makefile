@@ -50,7 +50,7 @@ PROG_FILES := $(foreach p,$(PROGS),$(BINDIR)/$(p))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all check check-quick unit integration run bench report fuzz install clean bootstrap
+.PHONY: all check check-quick unit integration run bench report fuzz install clean bootstrap list-progs
 all: $(PROG_FILES)
 
 $(BUILD)/obj/%.o: %.c
@@ -105,8 +105,12 @@ bootstrap:
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 $(PROG_FILES) $(DESTDIR)$(PREFIX)/bin/
+	$(if $(PROG_FILES),install -m 755 $(PROG_FILES) $(DESTDIR)$(PREFIX)/bin/)
 	$(if $(wildcard docs/man/*.1),install -m 644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/)
+
+# The programs this checkout builds (tests/integration/00-build-install.sh).
+list-progs:
+	@echo $(PROGS)
 
 clean:
 	rm -rf build bin
