@@ -628,9 +628,9 @@ START_TEST(target_errors)
 	bad_target("tcp:[::1:564", "tcp:[::1:564: expected tcp:HOST:PORT with a port 1..65535");
 	bad_target("unix:", "unix:: nothing after the colon");
 	bad_target("bogus:x", "bogus:x: unknown target (expected unix:PATH, tcp:HOST:PORT, "
-		   "fd:R,W, exec:CMD, or a registered prefix)");
+		   "fd:R,W, exec:CMD, qemu:DIR, or a registered prefix)");
 	bad_target("nocolon", "nocolon: unknown target (expected unix:PATH, tcp:HOST:PORT, "
-		   "fd:R,W, exec:CMD, or a registered prefix)");
+		   "fd:R,W, exec:CMD, qemu:DIR, or a registered prefix)");
 	bad_target("exec:'unterminated", "exec:'unterminated: unterminated quote");
 	bad_target("exec:   ", "exec:   : no command");
 	bad_target("fd:x", "fd:x: expected fd:R,W or fd:N");
