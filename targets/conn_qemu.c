@@ -7,15 +7,26 @@
  * completions, the P9_NOREPLY pseudo-message for a request the device
  * completes with no reply bytes (a flushed request), the transport's msize
  * limit (a Tversion asking for more is lowered to it, as Linux's virtio
- * transport does), and QEMU's lifetime (it is stopped on close).
+ * transport does), and QEMU's lifetime.
+ *
+ * Reuse: closing a connection with nothing in flight parks its QEMU (at
+ * most MAXIDLE per process); dialing the same target string again in the
+ * same process takes it back instead of starting another QEMU.  The next
+ * Tversion resets QEMU's 9P session (all fids clunked), so this looks like
+ * a new connection to the server; the export's contents persist, as with
+ * any long-running server.  P9_QEMU_REUSE=0 turns it off.  This idle list
+ * is the only process-wide state of the transport (mutex-protected, owned
+ * by the process that made it: a forked child never touches its parent's).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "targets/qemu.h"
 
@@ -33,6 +44,7 @@ struct pending {
 
 struct qconn {
 	struct p9_conn conn;
+	pid_t owner;          /* process that started this QEMU */
 	struct p9_qemu qm;
 	struct p9_vpci vp;
 	struct p9_virtq vq;
@@ -130,7 +142,8 @@ static int qemu_send(struct p9_conn *c, const uint8_t *buf, size_t len)
 	}
 	if (rc)
 		return rc;
-	if (p9_vpci_notify(&q->vp))
+	/* QEMU handles the kick before it answers; the answer is read later */
+	if (p9_vpci_notify_async(&q->vp))
 		return broken(q);
 	return 0;
 }
@@ -165,6 +178,8 @@ static int qemu_recv(struct p9_conn *c, uint8_t *buf, size_t cap, int timeout_ms
 			return rc == -EPROTO ? rc : broken(q);
 		if (rc)
 			continue;
+		if (p9_qtest_drain(&q->qm.qt, 0))
+			return broken(q);
 		uint64_t now = p9_now_ns();
 		if (timeout_ms >= 0 && now - start >= (uint64_t)timeout_ms * 1000000ull)
 			return -ETIMEDOUT;
@@ -177,9 +192,94 @@ static int qemu_recv(struct p9_conn *c, uint8_t *buf, size_t cap, int timeout_ms
 	}
 }
 
+enum { MAXIDLE = 2 };
+static struct qconn *idle[MAXIDLE];
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void destroy(struct qconn *q);
+
+static void stop_idle_at_exit(void)
+{
+	pthread_mutex_lock(&idle_lock);
+	for (int i = 0; i < MAXIDLE; i++) {
+		if (idle[i] && idle[i]->owner == getpid())
+			destroy(idle[i]);
+		idle[i] = NULL;
+	}
+	pthread_mutex_unlock(&idle_lock);
+}
+
+static int reuse_enabled(void)
+{
+	const char *e = getenv("P9_QEMU_REUSE");
+	return !e || strcmp(e, "0") != 0;
+}
+
+static int busy(const struct qconn *q)
+{
+	for (unsigned i = 0; i < q->vq.nslot; i++)
+		if (q->vq.slot[i].busy)
+			return 1;
+	return 0;
+}
+
+/* Park q for reuse; returns 0 if it must be destroyed instead. */
+static int park(struct qconn *q)
+{
+	static int registered;
+	struct qconn *old = NULL;
+	if (q->dead || busy(q) || !reuse_enabled() || q->owner != getpid() ||
+	    p9_qtest_drain(&q->qm.qt, 1))
+		return 0;
+	while (q->head) {
+		struct pending *p = q->head;
+		q->head = p->next;
+		free(p);
+	}
+	q->tail = &q->head;
+	pthread_mutex_lock(&idle_lock);
+	if (!registered)
+		registered = atexit(stop_idle_at_exit) == 0;
+	old = idle[MAXIDLE - 1];
+	memmove(&idle[1], &idle[0], (MAXIDLE - 1) * sizeof idle[0]);
+	idle[0] = q;
+	pthread_mutex_unlock(&idle_lock);
+	if (old && old->owner == getpid())
+		destroy(old);
+	return 1;
+}
+
+/* An idle QEMU started by this process for this target string, or NULL. */
+static struct qconn *unpark(const char *rest)
+{
+	struct qconn *q = NULL;
+	char desc[sizeof q->conn.desc];
+	snprintf(desc, sizeof desc, "qemu:%s", rest);
+	pthread_mutex_lock(&idle_lock);
+	for (int i = 0; i < MAXIDLE && !q; i++) {
+		if (idle[i] && idle[i]->owner == getpid() && !strcmp(idle[i]->conn.desc, desc)) {
+			q = idle[i];
+			memmove(&idle[i], &idle[i + 1], (size_t)(MAXIDLE - 1 - i) * sizeof idle[0]);
+			idle[MAXIDLE - 1] = NULL;
+		}
+	}
+	pthread_mutex_unlock(&idle_lock);
+	if (q && !p9_qemu_alive(&q->qm)) {
+		destroy(q);
+		q = NULL;
+	}
+	return q;
+}
+
 static void qemu_close(struct p9_conn *c)
 {
 	struct qconn *q = Q(c);
+	if (!park(q))
+		destroy(q);
+}
+
+static void destroy(struct qconn *q)
+{
 	p9_qemu_stop(&q->qm);
 	p9_virtq_free(&q->vq);
 	while (q->head) {
@@ -239,6 +339,10 @@ int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
 	int rc = p9_qemu_opts_parse(rest, &o, err, cap);
 	if (rc)
 		return rc;
+	if ((q = unpark(rest))) {
+		*out = &q->conn;
+		return 0;
+	}
 	if (o.synthfs) {
 		snprintf(err, cap, "qemu:synthfs: not available yet (needs synthfs --fuse)");
 		return -ENOSYS;
@@ -253,6 +357,7 @@ int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
 	if (!(q = calloc(1, sizeof *q)))
 		return -ENOMEM;
 	q->tail = &q->head;
+	q->owner = getpid();
 	q->vq.bufsz = o.msize;
 	rc = p9_qemu_start(&q->qm, &o, o.dir, ramsz,
 			   timeout_ms > START_MIN_MS ? timeout_ms : START_MIN_MS, err, cap);

@@ -26,6 +26,8 @@ struct p9_qtest {
 	char in[4096];       /* unread bytes from QEMU */
 	size_t inlen;
 	unsigned long irqs;  /* asynchronous IRQ lines seen (ignored) */
+	unsigned owed;       /* answers of async commands not yet read */
+	unsigned async_failed; /* FAIL answers among them */
 };
 /* Send one command line (no newline) and wait for its OK/FAIL answer.
  * On OK, the text after "OK" (maybe empty) goes to val.  Returns 0,
@@ -33,6 +35,13 @@ struct p9_qtest {
 int p9_qtest_cmd(struct p9_qtest *q, char *val, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int p9_qtest_out(struct p9_qtest *q, int width, uint16_t port, uint32_t v);
+/* Send a command without waiting for its answer (read by the next drain
+ * or command). */
+int p9_qtest_async(struct p9_qtest *q, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Read owed answers: all (wait) or those already here.  -EIO if any of
+ * them was FAIL. */
+int p9_qtest_drain(struct p9_qtest *q, int wait);
 int p9_qtest_in(struct p9_qtest *q, int width, uint16_t port, uint32_t *v);
 
 /* ---- qemu_opts.c ---- */
@@ -98,6 +107,8 @@ int p9_vpci_init(struct p9_vpci *v, struct p9_qtest *qt, int devfn,
 int p9_vpci_setup_queue(struct p9_vpci *v, uint64_t pa);
 int p9_vpci_driver_ok(struct p9_vpci *v);
 int p9_vpci_notify(struct p9_vpci *v);
+/* The same without waiting for QEMU's answer. */
+int p9_vpci_notify_async(struct p9_vpci *v);
 
 /* ---- virtq.c ---- */
 struct p9_virtq {

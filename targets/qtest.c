@@ -2,7 +2,9 @@
  * qtest.c - QEMU's qtest text protocol over its unix socket.
  *
  * Owns: sending one command line, reading lines until the answer
- * ("OK [value]" or "FAIL ..."), skipping asynchronous "IRQ ..." lines, and a
+ * ("OK [value]" or "FAIL ..."), skipping asynchronous "IRQ ..." lines,
+ * commands sent without waiting (their answers are consumed later, in
+ * order, and a FAIL among them is reported by the next drain), and a
  * timeout on every command so a wedged or dead QEMU never hangs a caller.
  * The protocol is described in QEMU's softmmu/qtest.c.
  */
@@ -92,18 +94,70 @@ static int read_answer(struct p9_qtest *q, char *line, size_t cap)
 	}
 }
 
-int p9_qtest_cmd(struct p9_qtest *q, char *val, size_t cap, const char *fmt, ...)
+/* Consume the answers still owed for asynchronous commands: all of them
+ * (wait != 0), or only those already received. */
+int p9_qtest_drain(struct p9_qtest *q, int wait)
 {
-	char cmd[512], line[sizeof q->in];
-	va_list ap;
-	int n, rc;
-	va_start(ap, fmt);
-	n = vsnprintf(cmd, sizeof cmd - 1, fmt, ap);
-	va_end(ap);
+	char line[sizeof q->in];
+	while (q->owed) {
+		int rc;
+		if (!wait) {
+			char *nl = memchr(q->in, '\n', q->inlen);
+			ssize_t n;
+			if (!nl && q->inlen < sizeof q->in) {
+				n = recv(q->fd, q->in + q->inlen, sizeof q->in - q->inlen, MSG_DONTWAIT);
+				if (n > 0)
+					q->inlen += (size_t)n;
+				else if (n == 0)
+					return -ECONNRESET;
+				else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+					return -ECONNRESET;
+				if (!memchr(q->in, '\n', q->inlen))
+					return 0;
+			}
+		}
+		if ((rc = read_answer(q, line, sizeof line)))
+			return rc;
+		q->owed--;
+		if (strncmp(line, "OK", 2) != 0)
+			q->async_failed++;
+	}
+	return q->async_failed ? -EIO : 0;
+}
+
+static int send_cmd(struct p9_qtest *q, const char *fmt, va_list ap)
+{
+	char cmd[512];
+	int n = vsnprintf(cmd, sizeof cmd - 1, fmt, ap);
 	if (n < 0 || (size_t)n >= sizeof cmd - 1)
 		return -EINVAL;
 	cmd[n++] = '\n';
-	if ((rc = send_all(q->fd, cmd, (size_t)n, q->timeout_ms)))
+	return send_all(q->fd, cmd, (size_t)n, q->timeout_ms);
+}
+
+int p9_qtest_async(struct p9_qtest *q, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+	va_start(ap, fmt);
+	rc = send_cmd(q, fmt, ap);
+	va_end(ap);
+	if (!rc)
+		q->owed++;
+	return rc;
+}
+
+int p9_qtest_cmd(struct p9_qtest *q, char *val, size_t cap, const char *fmt, ...)
+{
+	char line[sizeof q->in];
+	va_list ap;
+	int rc;
+	if ((rc = p9_qtest_drain(q, 1)))
+		return rc;
+	va_start(ap, fmt);
+	rc = send_cmd(q, fmt, ap);
+	va_end(ap);
+	if (rc)
 		return rc;
 	if ((rc = read_answer(q, line, sizeof line)))
 		return rc;

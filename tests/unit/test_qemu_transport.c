@@ -14,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "p9.h"
+#include "targets/qemu.h"
 
 enum { TMO = 20000 };
 
@@ -228,6 +230,51 @@ START_TEST(msize_clamp)
 }
 END_TEST
 
+static int qemu_pid(struct p9_conn *conn)
+{
+	char info[512], *p;
+	ck_assert_int_eq(p9_qemu_conn_info(conn, info, sizeof info), 0);
+	p = strstr(info, "qemu_pid ");
+	ck_assert_ptr_nonnull(p);
+	return atoi(p + 9);
+}
+
+/* A closed idle connection's QEMU is reused by the next dial of the same
+ * target; Tversion resets the session, so fid 0 can be attached again.
+ * A connection closed with a request in flight is not reused. */
+START_TEST(reuse)
+{
+	struct p9_conn *conn;
+	struct p9_client *c;
+	struct p9_msg m;
+	char err[256];
+	int pid1, pid2;
+	if (!have_qemu)
+		return;
+	unsetenv("P9_QEMU_REUSE");
+	c = open_client(&conn, "");
+	ck_assert_int_eq(p9_client_attach(c, 0, "root", "", 0, TMO, NULL, err, sizeof err), 0);
+	pid1 = qemu_pid(conn);
+	p9_client_free(c);
+	p9_conn_close(conn);
+	c = open_client(&conn, "");
+	pid2 = qemu_pid(conn);
+	ck_assert_int_eq(pid1, pid2);
+	ck_assert_msg(p9_client_attach(c, 0, "root", "", 0, TMO, NULL, err, sizeof err) == 0,
+		      "attach after reuse: %s", err);
+	/* leave a request in flight: this QEMU must not be parked */
+	m = (struct p9_msg){ .type = P9_TGETATTR, .fid = 0, .request_mask = 1, .tag = 5 };
+	ck_assert_int_eq(p9_client_send(c, &m), 0);
+	p9_client_free(c);
+	p9_conn_close(conn);
+	ck_assert_int_ne(kill(pid2, 0), 0);
+	c = open_client(&conn, "");
+	ck_assert_int_ne(qemu_pid(conn), pid2);
+	p9_client_free(c);
+	p9_conn_close(conn);
+}
+END_TEST
+
 START_TEST(start_errors)
 {
 	struct p9_conn *conn = NULL;
@@ -266,6 +313,7 @@ int main(void)
 	tcase_add_test(tc, inflight);
 	tcase_add_test(tc, msize_clamp);
 	tcase_add_test(tc, start_errors);
+	tcase_add_test(tc, reuse);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
