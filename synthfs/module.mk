@@ -1,0 +1,12 @@
+# synthfs/module.mk - bin/synthfs, the synthetic reference 9P server.
+# Everything but main.c is in libsynthfs.a so unit tests can link it.
+PROGS += synthfs
+synthfs_SRCS := synthfs/main.c
+synthfs_LDLIBS :=
+MODLIBS += synthfs
+synthfs_LIBSRCS := synthfs/tree.c synthfs/build.c synthfs/fid.c \
+	synthfs/dispatch.c synthfs/flush.c synthfs/loop.c synthfs/bugs.c
+# the raw-message client of tests/integration/10-synthfs-*.sh
+PROGS += synthfs-probe
+synthfs-probe_SRCS := synthfs/probe.c
+synthfs-probe_LDLIBS :=

@@ -1,0 +1,191 @@
+/*
+ * server.h - synthfs's 9P server state: options, bugs, connections, fids,
+ * requests in flight, and the functions that tie loop.c (event loop and
+ * workers), dispatch.c (one handler per message) and flush.c together.
+ */
+#ifndef SYNTHFS_SERVER_H
+#define SYNTHFS_SERVER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "lib/p9.h"
+#include "synthfs/tree.h"
+
+/* ---- --bug switches (bugs.c) ---- */
+enum sfs_bug {
+	BUG_READDIR_PARTIAL_ENTRY, BUG_READDIR_IGNORE_OFFSET,
+	BUG_READDIR_LOSE_BOUNDARY, BUG_FLUSH_RERROR, BUG_FLUSH_LATE_REPLY,
+	BUG_WALK_LATER_ERROR, BUG_WALK_PARTIAL_FID, BUG_MSIZE_NOT_ENFORCED,
+	BUG_QID_PATH_COLLISION, BUG_QID_VERSION_STATIC, BUG_CLUNK_LEAK,
+	BUG_WRONG_ERRNO, BUG_FSYNC_EIO, BUG_FLUSH_UNKNOWN_ERROR,
+	BUG_COUNT
+};
+/* "readdir-partial-entry" -> BUG_..., or -1 */
+int sfs_bug_parse(const char *name);
+const char *sfs_bug_name(int bug);
+const char *sfs_bug_desc(int bug);
+#define SFS_BUG(s, b) (((s)->bugs >> (b)) & 1u)
+
+/* ---- fids (fid.c) ---- */
+enum { FX_NONE = 0, FX_READ = 1, FX_CREATE = 2 }; /* xattr fid kinds */
+
+struct sfs_fid {
+	struct sfs_fid *next;  /* hash chain */
+	uint32_t fid;
+	struct sfs_node *node;
+	uint8_t open;          /* opened (Topen/Tlopen/Tcreate/Tlcreate) */
+	uint8_t canread, canwrite, rclose, exclheld;
+	uint64_t dir_off;      /* 9P2000/.u directory read: next byte offset */
+	uint64_t dir_cookie;   /* ... and the tree cookie it stands for */
+	uint64_t bug_cursor;   /* --bug readdir-ignore-offset */
+	uint8_t xkind;         /* FX_* */
+	int xflags;
+	char *xname;
+	uint8_t *xbuf;
+	size_t xlen, xsize;
+};
+
+struct sfs_fidtab {
+	struct sfs_fid **b;
+	size_t mask, n;
+	size_t *total;         /* server-wide count, kept in step */
+};
+
+void sfs_fidtab_init(struct sfs_fidtab *t, size_t *total);
+struct sfs_fid *sfs_fid_get(struct sfs_fidtab *t, uint32_t fid);
+/* NULL with *err = -EEXIST if in use, -ENOMEM. */
+struct sfs_fid *sfs_fid_new(struct sfs_fidtab *t, uint32_t fid, int *err);
+/* Unlink from the table and return it (caller releases), or NULL. */
+struct sfs_fid *sfs_fid_take(struct sfs_fidtab *t, uint32_t fid);
+/* Take every fid, calling release on each; the table stays usable. */
+void sfs_fidtab_clear(struct sfs_fidtab *t, void (*release)(void *arg,
+		      struct sfs_fid *f), void *arg);
+void sfs_fidtab_free(struct sfs_fidtab *t);
+
+/* ---- server, connections, requests ---- */
+struct sfs_server;
+struct sfs_conn;
+
+/* A request that did not complete inline: queued for a worker, parked on a
+ * blocking file, or held back by --delay. */
+struct sfs_req {
+	struct sfs_req *next, *prev;   /* conn's in-flight list */
+	struct sfs_req *qnext;         /* worker / completion queue */
+	struct sfs_req *pnext, *pprev; /* server's parked list */
+	struct sfs_conn *c;
+	uint16_t tag;
+	uint8_t type;
+	uint8_t state;                 /* REQ_* */
+	uint8_t parked_block;          /* parked on /flush/block */
+	uint8_t flushed;               /* a Tflush arrived while in a worker */
+	int hops;                      /* worker round trips still to make */
+	int executed;
+	uint8_t *tmsg;                 /* the request bytes */
+	size_t tlen;
+	uint8_t *reply;                /* the reply bytes */
+	size_t rlen;
+	int64_t deadline;              /* parked: monotonic ns */
+	uint16_t *ftags;               /* Tflush tags waiting on this request */
+	size_t nftags;
+};
+enum { REQ_WORKER = 1, REQ_PARKED = 2 };
+
+struct sfs_conn {
+	struct sfs_server *s;
+	struct sfs_conn *next, *prev;
+	int rfd, wfd;
+	int id;
+	int dialect;                   /* 0 before Tversion */
+	uint32_t msize;
+	struct sfs_fidtab fids;
+	uint64_t nmsgs;                /* requests received */
+	uint32_t ntags;                /* requests not yet answered */
+	struct sfs_req *inflight;      /* requests answered later */
+	int nasync;                    /* of those, held by workers */
+	int dead, closing;
+	uint8_t *rbuf;
+	size_t rlen, rcap;
+	uint8_t *wbuf;
+	size_t woff, wlen, wcap;
+	int want_out, paused;
+	struct sfs_ev { int kind; struct sfs_conn *c; } rev, wev; /* epoll */
+	struct sfs_conn *znext;        /* closed, to be freed */
+};
+
+struct sfs_lock;
+struct sfs_listener;
+
+struct sfs_server {
+	struct sfs_tree *tree;
+	pthread_mutex_t lock;          /* held around every tree/fid access */
+	uint32_t msize;                /* --msize */
+	uint32_t bugs;                 /* 1 << BUG_* */
+	int verbose;
+	int trips;                     /* worker round trips per request */
+	int nworkers;
+	int block_timeout;             /* seconds */
+	uint32_t delay_us[256];        /* --delay by T-message type */
+	size_t nconns, allfids;
+	int nextconn;
+	struct sfs_conn *conns;
+	struct sfs_req *parked;        /* requests waiting for a deadline */
+	struct sfs_lock *locks;        /* Tlock byte-range locks */
+	/* event loop (loop.c) */
+	struct sfs_listener *listeners;
+	struct sfs_conn *stdio_conn, *zombies;
+	int nworkers_started;
+	int epfd, evfd, sigfd;
+	int stop;
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	struct sfs_req *work, *worktail, *done, *donetail;
+	pthread_t *workers;
+};
+
+/* dispatch.c: handle one request (tbuf, tlen), write its reply into out
+ * (cap bytes, at least the connection's msize); returns the reply length.
+ * *park is set when the request must wait (a blocking file); the reply in
+ * out is then the one to send if it times out. */
+size_t sfs_handle(struct sfs_conn *c, const uint8_t *tbuf, size_t tlen,
+		  uint8_t *out, size_t cap, int *park);
+/* An error reply for tag in the connection's dialect. */
+size_t sfs_error_reply(struct sfs_conn *c, uint16_t tag, int err,
+		       uint8_t *out, size_t cap);
+/* Release a fid's resources (node reference, xattr buffer). */
+void sfs_fid_release(struct sfs_server *s, struct sfs_fid *f);
+/* Drop everything a connection holds in the tree (fids, locks). */
+void sfs_conn_reset(struct sfs_conn *c);
+/* Reply capacity a request on c may need. */
+size_t sfs_reply_cap(struct sfs_conn *c);
+
+/* flush.c: Tflush, the parked list and deadlines. */
+void sfs_flush(struct sfs_conn *c, uint16_t tag, uint16_t oldtag);
+void sfs_park(struct sfs_server *s, struct sfs_req *r, int64_t deadline);
+/* Send replies whose deadline passed; returns ms until the next one or -1. */
+int sfs_expire(struct sfs_server *s);
+/* A request finished (reply in r->reply): send it and waiting Rflushes. */
+void sfs_req_finish(struct sfs_req *r);
+void sfs_req_free(struct sfs_req *r);
+void sfs_req_done(struct sfs_req *r);
+void sfs_unpark_conn(struct sfs_conn *c);
+void sfs_req_unlink(struct sfs_req *r);
+
+/* loop.c */
+/* Listen on unix:PATH or tcp:[HOST]:PORT; desc gets the address as bound
+ * (the real port when PORT was 0). */
+int sfs_listen(struct sfs_server *s, const char *addr, char *desc, size_t dcap,
+	       char *err, size_t cap);
+int sfs_server_init(struct sfs_server *s);
+void sfs_server_fini(struct sfs_server *s);
+/* A request was answered or dropped. */
+void sfs_tag_done(struct sfs_conn *c);
+int sfs_add_stdio(struct sfs_server *s);
+int sfs_run(struct sfs_server *s);
+/* Queue a reply on a connection (copies). */
+void sfs_send(struct sfs_conn *c, const uint8_t *buf, size_t len);
+void sfs_log(struct sfs_conn *c, const char *dir, const uint8_t *buf,
+	     size_t len);
+int64_t sfs_mono_ns(void);
+
+#endif
