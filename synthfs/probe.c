@@ -575,13 +575,14 @@ int main(int argc, char **argv)
 	struct p9_conn *conn;
 	char err[512];
 	struct p9_qid q;
+	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
+		puts("usage: synthfs-probe TARGET DIALECT SCENARIO [ARG]\n"
+		     "scenarios: basic rw readdir flush msize ctl multidev MODE");
+		return 0;
+	}
 	if (argc < 4) {
 		fprintf(stderr, "usage: synthfs-probe TARGET DIALECT SCENARIO [ARG]\n");
 		return 2;
-	}
-	if (strcmp(argv[1], "--help") == 0) {
-		puts("usage: synthfs-probe TARGET DIALECT SCENARIO [ARG]");
-		return 0;
 	}
 	D = p9_dialect_parse(argv[2]);
 	if (!D)
