@@ -513,6 +513,26 @@ static void conn_close(struct sfs_conn *c)
 		conn_free(c);
 }
 
+int sfs_add_fds(struct sfs_server *s, int rfd, int wfd)
+{
+	struct sfs_conn *c;
+	pthread_mutex_lock(&s->lock);
+	c = conn_new(s, rfd, wfd);
+	pthread_mutex_unlock(&s->lock);
+	return c ? 0 : -EINVAL;
+}
+
+void sfs_stop(struct sfs_server *s)
+{
+	uint64_t one = 1;
+	pthread_mutex_lock(&s->qlock);
+	s->stop = 1;
+	pthread_mutex_unlock(&s->qlock);
+	if (write(s->evfd, &one, sizeof one) < 0) {
+		/* the loop also wakes at its next timeout */
+	}
+}
+
 int sfs_add_stdio(struct sfs_server *s)
 {
 	int in = dup(0), out = dup(1);

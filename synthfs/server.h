@@ -181,6 +181,10 @@ void sfs_server_fini(struct sfs_server *s);
 /* A request was answered or dropped. */
 void sfs_tag_done(struct sfs_conn *c);
 int sfs_add_stdio(struct sfs_server *s);
+/* Serve a connection on descriptors the caller made (tests: a socketpair). */
+int sfs_add_fds(struct sfs_server *s, int rfd, int wfd);
+/* Ask a running sfs_run to return (any thread). */
+void sfs_stop(struct sfs_server *s);
 int sfs_run(struct sfs_server *s);
 /* Queue a reply on a connection (copies). */
 void sfs_send(struct sfs_conn *c, const uint8_t *buf, size_t len);

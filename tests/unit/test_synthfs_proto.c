@@ -1,0 +1,459 @@
+/*
+ * test_synthfs_proto.c - synthfs served in-process (event loop on a
+ * thread, a socketpair to lib/client.c): Tflush per flush(5), the blocking
+ * file's timeout, worker dispatch, and every --bug switch, each shown to
+ * change a reply (the same probe run without the bug sees correct
+ * behaviour).
+ */
+#include <check.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "synthfs/server.h"
+
+struct srv {
+	struct sfs_server s;
+	pthread_t th;
+	struct p9_conn *conn;
+	struct p9_client *c;
+};
+
+static void *run(void *arg)
+{
+	sfs_run(arg);
+	return NULL;
+}
+
+static struct srv *up2(uint32_t bugs, enum sfs_multidevs md, int trips,
+		       int dialect, uint32_t msize)
+{
+	struct srv *v = calloc(1, sizeof *v);
+	struct sfs_opts o = { .multidevs = md };
+	int sv[2];
+	char err[256];
+	struct p9_qid q;
+	ck_assert_ptr_nonnull(v);
+	v->s.msize = 1 << 20;
+	v->s.block_timeout = 30;
+	v->s.nworkers = 2;
+	v->s.trips = trips;
+	v->s.bugs = bugs;
+	o.version_static = (bugs >> BUG_QID_VERSION_STATIC) & 1;
+	o.path_collision = (bugs >> BUG_QID_PATH_COLLISION) & 1;
+	v->s.tree = sfs_tree_new(&o);
+	ck_assert_ptr_nonnull(v->s.tree);
+	ck_assert_int_eq(sfs_server_init(&v->s), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(sfs_add_fds(&v->s, sv[0], sv[0]), 0);
+	ck_assert_int_eq(pthread_create(&v->th, NULL, run, &v->s), 0);
+	v->conn = p9_conn_new_stream(sv[1], sv[1], "test");
+	v->c = p9_client_new(v->conn, msize, dialect);
+	ck_assert_int_eq(p9_client_version(v->c, msize, p9_dialect_name(dialect),
+					   5000, err, sizeof err), 0);
+	ck_assert_int_eq(p9_client_attach(v->c, 0, "t", "", 0, 5000, &q, err,
+					  sizeof err), 0);
+	return v;
+}
+
+static struct srv *up(uint32_t bugs)
+{
+	return up2(bugs, SFS_MD_WARN, 0, P9_DL, 1 << 20);
+}
+
+static void down(struct srv *v)
+{
+	p9_client_free(v->c);
+	p9_conn_close(v->conn);
+	sfs_stop(&v->s);
+	pthread_join(v->th, NULL);
+	sfs_server_fini(&v->s);
+	sfs_tree_free(v->s.tree);
+	free(v);
+}
+
+static struct p9_reply *rpc(struct srv *v, struct p9_msg *m)
+{
+	struct p9_reply *r;
+	m->tag = 0;
+	ck_assert_int_eq(p9_client_rpc(v->c, m, 5000, &r), 0);
+	return r;
+}
+
+static int rpc_err(struct srv *v, struct p9_msg *m)
+{
+	struct p9_reply *r = rpc(v, m);
+	int e = p9_reply_errno(r);
+	p9_reply_free(r);
+	return e;
+}
+
+/* Walk from fid 0; returns the reply (caller frees). */
+static struct p9_reply *walk(struct srv *v, uint32_t newfid, const char *a,
+			     const char *b)
+{
+	struct p9_msg m = { .type = P9_TWALK, .fid = 0, .newfid = newfid };
+	m.wname[m.nwname++] = p9_s(a);
+	if (b)
+		m.wname[m.nwname++] = p9_s(b);
+	return rpc(v, &m);
+}
+
+static void walk_ok(struct srv *v, uint32_t newfid, const char *a, const char *b)
+{
+	struct p9_reply *r = walk(v, newfid, a, b);
+	ck_assert_int_eq(r->m.type, P9_RWALK);
+	ck_assert_int_eq(r->m.nwqid, b ? 2 : 1);
+	p9_reply_free(r);
+}
+
+static void lopen(struct srv *v, uint32_t fid, uint32_t flags)
+{
+	struct p9_msg m = { .type = P9_TLOPEN, .fid = fid, .flags = flags };
+	ck_assert_int_eq(rpc_err(v, &m), 0);
+}
+
+static uint16_t send_read(struct srv *v, uint32_t fid)
+{
+	struct p9_msg m = { .type = P9_TREAD, .fid = fid, .count = 64 };
+	m.tag = p9_client_tag(v->c);
+	ck_assert_int_eq(p9_client_send(v->c, &m), 0);
+	return m.tag;
+}
+
+static uint16_t send_flush(struct srv *v, uint16_t oldtag)
+{
+	struct p9_msg m = { .type = P9_TFLUSH, .oldtag = oldtag };
+	m.tag = p9_client_tag(v->c);
+	ck_assert_int_eq(p9_client_send(v->c, &m), 0);
+	return m.tag;
+}
+
+static struct p9_reply *next_reply(struct srv *v, int ms)
+{
+	struct p9_reply *r = NULL;
+	if (p9_client_wait_any(v->c, ms, &r) < 0)
+		return NULL;
+	return r;
+}
+
+/* ---- flush(5) ---- */
+
+START_TEST(flush_blocked_read)
+{
+	struct srv *v = up(0);
+	struct p9_reply *r;
+	walk_ok(v, 1, "flush", "block");
+	lopen(v, 1, 0);
+	uint16_t t = send_read(v, 1);
+	uint16_t f1 = send_flush(v, t), f2 = send_flush(v, t);
+	r = next_reply(v, 2000);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->m.type, P9_RFLUSH);
+	ck_assert_int_eq(r->m.tag, f1);
+	p9_reply_free(r);
+	r = next_reply(v, 2000);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->m.type, P9_RFLUSH);
+	ck_assert_int_eq(r->m.tag, f2);
+	p9_reply_free(r);
+	ck_assert_ptr_null(next_reply(v, 300)); /* the read is never answered */
+	down(v);
+}
+END_TEST
+
+START_TEST(flush_unknown_and_timeout)
+{
+	struct srv *v = up(0);
+	struct p9_reply *r;
+	struct p9_msg f = { .type = P9_TFLUSH, .oldtag = 999 };
+	r = rpc(v, &f);
+	ck_assert_int_eq(r->m.type, P9_RFLUSH);
+	p9_reply_free(r);
+	v->s.block_timeout = 1;
+	walk_ok(v, 1, "flush", "block");
+	lopen(v, 1, 2);
+	struct p9_msg w = { .type = P9_TWRITE, .fid = 1, .count = 1,
+			    .data = (const uint8_t *)"x" };
+	uint64_t t0 = p9_now_ns();
+	ck_assert_int_eq(rpc_err(v, &w), EINTR);
+	ck_assert_uint_ge(p9_now_ns() - t0, 900000000ull);
+	down(v);
+}
+END_TEST
+
+START_TEST(worker_dispatch)
+{
+	struct srv *v = up2(0, SFS_MD_WARN, 3, P9_DL, 1 << 20);
+	struct p9_reply *r;
+	walk_ok(v, 1, "flush", "block");
+	lopen(v, 1, 0);
+	uint16_t t = send_read(v, 1);
+	usleep(100000); /* let it park */
+	uint16_t f = send_flush(v, t);
+	r = next_reply(v, 2000);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->m.tag, f);
+	p9_reply_free(r);
+	walk_ok(v, 2, "README", NULL);
+	lopen(v, 2, 0);
+	struct p9_msg m = { .type = P9_TREAD, .fid = 2, .count = 100 };
+	r = rpc(v, &m);
+	ck_assert_int_eq(r->m.count, 34);
+	p9_reply_free(r);
+	down(v);
+}
+END_TEST
+
+/* ---- bugs: each probe returns 1 when it sees the misbehaviour ---- */
+
+static int readdir_partial(struct srv *v, int *partial, unsigned *names,
+			   int restart_once)
+{
+	uint64_t off = 0;
+	int calls = 0;
+	walk_ok(v, 1, "readdir", "d1000");
+	lopen(v, 1, 0);
+	*partial = 0;
+	*names = 0;
+	for (;;) {
+		struct p9_msg m = { .type = P9_TREADDIR, .fid = 1, .offset = off,
+				    .count = 200 };
+		struct p9_reply *r = rpc(v, &m);
+		struct p9_dirent e;
+		size_t pos = 0;
+		int rc;
+		if (r->m.type != P9_RREADDIR || r->m.count == 0 || ++calls > 5000) {
+			p9_reply_free(r);
+			break;
+		}
+		while ((rc = p9_dirent_next(r->m.data, r->m.count, &pos, &e)) == 1) {
+			(*names)++;
+			off = e.offset;
+		}
+		if (rc < 0)
+			*partial = 1;
+		p9_reply_free(r);
+		if (rc < 0)
+			break;
+		if (restart_once && calls == 1) {
+			off = 0; /* rewind: the first entry must come again */
+			restart_once = 0;
+			*names = 0;
+		}
+	}
+	return 0;
+}
+
+static int p_readdir_partial_entry(struct srv *v)
+{
+	int partial;
+	unsigned n;
+	readdir_partial(v, &partial, &n, 0);
+	return partial;
+}
+
+static int p_readdir_ignore_offset(struct srv *v)
+{
+	int partial;
+	unsigned n;
+	readdir_partial(v, &partial, &n, 1);
+	return n != 1002;
+}
+
+static int p_readdir_lose_boundary(struct srv *v)
+{
+	int partial;
+	unsigned n;
+	readdir_partial(v, &partial, &n, 0);
+	return n != 1002;
+}
+
+static int flush_probe(struct srv *v, int *errreply, int *late)
+{
+	struct p9_reply *r;
+	walk_ok(v, 1, "flush", "block");
+	lopen(v, 1, 0);
+	uint16_t t = send_read(v, 1);
+	uint16_t f = send_flush(v, t);
+	*errreply = *late = 0;
+	r = next_reply(v, 2000);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(r->m.tag, f);
+	*errreply = r->m.type != P9_RFLUSH;
+	p9_reply_free(r);
+	r = next_reply(v, 300);
+	if (r) {
+		*late = r->m.tag == t;
+		p9_reply_free(r);
+	}
+	return 0;
+}
+
+static int p_flush_rerror(struct srv *v)
+{
+	int e, l;
+	flush_probe(v, &e, &l);
+	return e;
+}
+
+static int p_flush_late_reply(struct srv *v)
+{
+	int e, l;
+	flush_probe(v, &e, &l);
+	return l;
+}
+
+static int p_walk_later_error(struct srv *v)
+{
+	struct p9_reply *r = walk(v, 5, "walk", "nope");
+	int bug = r->m.type != P9_RWALK;
+	p9_reply_free(r);
+	return bug;
+}
+
+static int p_walk_partial_fid(struct srv *v)
+{
+	struct p9_reply *r = walk(v, 5, "walk", "nope");
+	p9_reply_free(r);
+	struct p9_msg m = { .type = P9_TCLUNK, .fid = 5 };
+	return rpc_err(v, &m) == 0;
+}
+
+static int p_msize_not_enforced(struct srv *v)
+{
+	char err[256];
+	p9_client_version(v->c, 4 << 20, "9P2000.L", 5000, err, sizeof err);
+	return v->c->msize != 1 << 20;
+}
+
+static int qpath(struct srv *v, const char *dev, uint64_t *path)
+{
+	struct p9_msg m = { .type = P9_TWALK, .fid = 0, .newfid = 9, .nwname = 3 };
+	struct p9_reply *r;
+	m.wname[0] = p9_s("multidev");
+	m.wname[1] = p9_s(dev);
+	m.wname[2] = p9_s("f1");
+	r = rpc(v, &m);
+	ck_assert_int_eq(r->m.nwqid, 3);
+	*path = r->m.wqid[2].path;
+	p9_reply_free(r);
+	struct p9_msg c = { .type = P9_TCLUNK, .fid = 9 };
+	return rpc_err(v, &c);
+}
+
+static int p_qid_path_collision(struct srv *v)
+{
+	uint64_t a, b;
+	qpath(v, "devA", &a);
+	qpath(v, "devB", &b);
+	return a == b;
+}
+
+static int p_qid_version_static(struct srv *v)
+{
+	struct p9_msg c = { .type = P9_TLCREATE, .fid = 1, .name = p9_s("f"),
+			    .flags = 2, .lmode = 0644 };
+	struct p9_msg w = { .type = P9_TWRITE, .fid = 1, .count = 2,
+			    .data = (const uint8_t *)"hi" };
+	struct p9_msg g = { .type = P9_TGETATTR, .fid = 1, .request_mask = 0x7ff };
+	struct p9_reply *r;
+	uint32_t v0;
+	walk_ok(v, 1, "rw", NULL);
+	ck_assert_int_eq(rpc_err(v, &c), 0);
+	r = rpc(v, &g);
+	v0 = r->m.qid.version;
+	p9_reply_free(r);
+	ck_assert_int_eq(rpc_err(v, &w), 0);
+	r = rpc(v, &g);
+	int bug = r->m.qid.version == v0;
+	p9_reply_free(r);
+	return bug;
+}
+
+static int p_clunk_leak(struct srv *v)
+{
+	struct p9_msg m = { .type = P9_TCLUNK, .fid = 1 };
+	walk_ok(v, 1, "README", NULL);
+	ck_assert_int_eq(rpc_err(v, &m), 0);
+	return v->s.allfids != 1; /* only the root fid should remain */
+}
+
+static int p_wrong_errno(struct srv *v)
+{
+	struct p9_reply *r = walk(v, 5, "nonexistent", NULL);
+	int bug = p9_reply_errno(r) != ENOENT;
+	p9_reply_free(r);
+	return bug;
+}
+
+static int p_fsync_eio(struct srv *v)
+{
+	struct p9_msg m = { .type = P9_TFSYNC, .fid = 0, .datasync = 1 };
+	return rpc_err(v, &m) != 0;
+}
+
+static int p_flush_unknown_error(struct srv *v)
+{
+	struct p9_msg f = { .type = P9_TFLUSH, .oldtag = 777 };
+	struct p9_reply *r = rpc(v, &f);
+	int bug = r->m.type != P9_RFLUSH;
+	p9_reply_free(r);
+	return bug;
+}
+
+static int (*const probes[BUG_COUNT])(struct srv *) = {
+	[BUG_READDIR_PARTIAL_ENTRY] = p_readdir_partial_entry,
+	[BUG_READDIR_IGNORE_OFFSET] = p_readdir_ignore_offset,
+	[BUG_READDIR_LOSE_BOUNDARY] = p_readdir_lose_boundary,
+	[BUG_FLUSH_RERROR] = p_flush_rerror,
+	[BUG_FLUSH_LATE_REPLY] = p_flush_late_reply,
+	[BUG_WALK_LATER_ERROR] = p_walk_later_error,
+	[BUG_WALK_PARTIAL_FID] = p_walk_partial_fid,
+	[BUG_MSIZE_NOT_ENFORCED] = p_msize_not_enforced,
+	[BUG_QID_PATH_COLLISION] = p_qid_path_collision,
+	[BUG_QID_VERSION_STATIC] = p_qid_version_static,
+	[BUG_CLUNK_LEAK] = p_clunk_leak,
+	[BUG_WRONG_ERRNO] = p_wrong_errno,
+	[BUG_FSYNC_EIO] = p_fsync_eio,
+	[BUG_FLUSH_UNKNOWN_ERROR] = p_flush_unknown_error,
+};
+
+START_TEST(each_bug)
+{
+	int bug = _i;
+	enum sfs_multidevs md = bug == BUG_QID_PATH_COLLISION ? SFS_MD_REMAP
+							      : SFS_MD_WARN;
+	struct srv *v;
+	ck_assert_ptr_nonnull(probes[bug]);
+	v = up2(0, md, 0, P9_DL, 1 << 20);
+	ck_assert_msg(probes[bug](v) == 0, "%s seen without the bug",
+		      sfs_bug_name(bug));
+	down(v);
+	v = up2(1u << bug, md, 0, P9_DL, 1 << 20);
+	ck_assert_msg(probes[bug](v) == 1, "%s not seen with the bug",
+		      sfs_bug_name(bug));
+	down(v);
+	ck_assert_int_eq(sfs_bug_parse(sfs_bug_name(bug)), bug);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("synthfs protocol");
+	TCase *tc = tcase_create("proto");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, flush_blocked_read);
+	tcase_add_test(tc, flush_unknown_and_timeout);
+	tcase_add_test(tc, worker_dispatch);
+	tcase_add_loop_test(tc, each_bug, 0, BUG_COUNT);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? 1 : 0;
+}
