@@ -132,6 +132,7 @@ struct bench_env {
 	int ncpu;
 	double load1;
 	char target[256], target_version[128], options[512];
+	char label[64];      /* short name of the target in charts ("diod") */
 	uint32_t msize;
 	char dialect[16];
 };
@@ -191,6 +192,7 @@ struct bench_opts {
 	const char *dispatch; /* worker|inline for hops */
 	const char *root;     /* checkout, for the git revision */
 	const char *version;  /* target version text to record */
+	const char *label;    /* short target name for charts */
 	int quiet;
 };
 void bench_opts_default(struct bench_opts *o);

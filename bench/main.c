@@ -36,6 +36,7 @@ static const char usage[] =
 "  --synthfs PATH        synthfs program for hops (default bin/synthfs)\n"
 "  --dispatch D          synthfs --dispatch for hops; --series NAME for readdir\n"
 "  --target-version S    the target's version, recorded in the result\n"
+"  --label NAME          short name of the target in charts (default: target)\n"
 "  --aname A            Tattach aname (diod wants the exported path)\n"
 "  --timeout MS          per-request timeout (default 10000)\n"
 "  --root DIR            checkout whose git revision is recorded (default .)\n"
@@ -43,7 +44,7 @@ static const char usage[] =
 
 enum { O_OP = 256, O_DEPTH, O_COUNT, O_DURATION, O_WARMUP, O_REPS, O_MSIZE, O_DIALECT,
        O_LIST, O_READ, O_WRITE, O_WALK, O_DIR, O_SYNTHFS, O_DISPATCH, O_VERSION,
-       O_TIMEOUT, O_ROOT, O_THRESHOLD, O_JSON, O_SUITE, O_GP, O_TITLE, O_ANAME };
+       O_TIMEOUT, O_ROOT, O_THRESHOLD, O_JSON, O_SUITE, O_GP, O_TITLE, O_ANAME, O_LABEL };
 
 static const struct option longopts[] = {
 	{"help", no_argument, 0, 'h'}, {"target", required_argument, 0, 't'},
@@ -65,7 +66,7 @@ static const struct option longopts[] = {
 	{"timeout", required_argument, 0, O_TIMEOUT}, {"root", required_argument, 0, O_ROOT},
 	{"threshold", required_argument, 0, O_THRESHOLD},
 	{"json", required_argument, 0, O_JSON}, {"suite", required_argument, 0, O_SUITE},
-	{"aname", required_argument, 0, O_ANAME}, {"gp", required_argument, 0, O_GP}, {"title", required_argument, 0, O_TITLE},
+	{"aname", required_argument, 0, O_ANAME}, {"label", required_argument, 0, O_LABEL}, {"gp", required_argument, 0, O_GP}, {"title", required_argument, 0, O_TITLE},
 	{0, 0, 0, 0},
 };
 
@@ -143,6 +144,7 @@ static int parse(int argc, char **argv, struct args *a)
 			break;
 		case O_GP: a->rep.gpdir = optarg; break;
 		case O_ANAME: bench_set_aname(optarg); break;
+		case O_LABEL: a->o.label = optarg; break;
 		case O_TITLE: a->rep.title = optarg; break;
 		default: return 2;
 		}
@@ -247,6 +249,7 @@ static int run(const char *cmd, struct args *a, int argc, char **argv)
 	bench_result_init(&r, cmd);
 	if (!strcmp(cmd, "floor")) {
 		bench_env_collect(&r.env, a->o.root);
+		snprintf(r.env.label, sizeof r.env.label, "%s", a->o.label ? a->o.label : "floor");
 		rc = bench_floor(&a->o, &r);
 		if (rc)
 			snprintf(err, sizeof err, "floor: %s", strerror(-rc));

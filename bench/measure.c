@@ -56,6 +56,7 @@ static void fill_env(struct bench_result *r, const struct bench_opts *o, const c
 	snprintf(r->env.target_version, sizeof r->env.target_version, "%s",
 		 o->version ? o->version : "");
 	snprintf(r->env.dialect, sizeof r->env.dialect, "%s", o->dialect);
+	snprintf(r->env.label, sizeof r->env.label, "%s", o->label ? o->label : "");
 	r->env.msize = msize;
 	snprintf(r->env.options, sizeof r->env.options,
 		 "ops=%s depth=%d count=%llu duration=%.2f warmup=%llu list=%s dispatch=%s",

@@ -149,6 +149,7 @@ static void write_env(const struct bench_env *e, FILE *f)
 	put_kv(f, "time", e->time, 1);
 	put_kv(f, "target", e->target, 1);
 	put_kv(f, "target_version", e->target_version, 1);
+	put_kv(f, "label", e->label, 1);
 	put_kv(f, "dialect", e->dialect, 1);
 	fprintf(f, ",\n    \"msize\": %u", e->msize);
 	put_kv(f, "options", e->options, 1);
@@ -259,6 +260,7 @@ static void read_env(struct bench_env *e, const struct bjson *j)
 	copy_str(e->target, sizeof e->target, j, "target");
 	copy_str(e->target_version, sizeof e->target_version, j, "target_version");
 	copy_str(e->dialect, sizeof e->dialect, j, "dialect");
+	copy_str(e->label, sizeof e->label, j, "label");
 	copy_str(e->options, sizeof e->options, j, "options");
 	e->ncpu = (int)bjson_num(j, "ncpu", 0);
 	e->load1 = bjson_num(j, "load1", 0);
