@@ -116,3 +116,11 @@ clean:
 	rm -rf build bin
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# The standard benchmark set and its report (scripts/bench-standard,
+# docs/bench.md); `make report` redraws reports/out/ from its JSON files.
+bench: all
+	@scripts/bench-standard
+report: all
+	bin/9pbench report --gp reports -o reports/out $(addprefix --suite ,$(wildcard reports/out/suite-*.json)) \
+	  $(filter-out reports/out/suite-%,$(wildcard reports/out/*.json))

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# 61-bench-synthfs.sh - 9pbench against bin/synthfs: the hop fit, and
+# compare flags a slowdown injected with synthfs --delay while two runs of
+# the same server are not flagged.
+# timeout: 120
+# quick
+set -euo pipefail
+B=$P9BIN/9pbench S=$P9BIN/synthfs
+[[ -x $S ]] || { echo "no synthfs"; exit 77; }
+cd "$P9TMP"
+SYN="exec:$S --stdio"
+
+# hops: one metric per hop count, a fit and the floor hop pair in the note
+"$B" hops --synthfs "$S" --list 0,2 --count 300 --warmup 50 -o hops.json >hops.txt
+cat hops.txt
+grep -q '^hops/worker/0 ' hops.txt && grep -q '^hops/worker/2 ' hops.txt
+grep -q 'fit latency = .* ns x hops .*floor eventfd hop pair' hops.txt
+python3 - hops.json <<'PY'
+import json, sys
+m = {x["name"]: x for x in json.load(open(sys.argv[1]))["metrics"]}
+assert m["hops/worker/0"]["x"] == 1 and m["hops/worker/2"]["x"] == 2   # worker alone = 1 pass
+assert m["hops/worker/2"]["extra"]["floor_pair"] > 0
+PY
+
+# readdir lists every entry of d1000 (plus . and ..)
+"$B" readdir -t "$SYN" -q --list 1000 --reps 1 --msize 8192 -o rd.json
+python3 - rd.json <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))["metrics"][0]["extra"]
+assert e["entries"] in (1000, 1002), e
+assert e["treaddirs"] > 2, e
+PY
+
+run() { "$B" latency -t "$1" -q --count 600 --warmup 100 --reps 5 --op getattr,read4k -o "$2"; }
+ok=0
+for attempt in 1 2 3; do
+	run "$SYN" a.json
+	run "$SYN" b.json
+	if "$B" compare a.json b.json --threshold 50% >same.txt; then ok=1; break; fi
+	cat same.txt
+done
+(( ok )) || { echo "two runs of the same synthfs flagged as slower"; exit 1; }
+cat same.txt
+
+run "$SYN --delay getattr=200" slow.json
+set +e
+"$B" compare a.json slow.json --threshold 50% --json cmp.json >slow.txt; rc=$?
+set -e
+cat slow.txt
+[[ $rc == 1 ]] || { echo "delay not flagged (exit $rc)"; exit 1; }
+grep -q '^latency/getattr/d1 .*slower$' slow.txt
+grep -q '"verdict": "slower"' cmp.json
+
+# the report draws what it was given and stays offline
+"$B" report -q --gp "$P9ROOT/reports" -o out a.json slow.json hops.json rd.json cmp.json
+grep -q '<h2 id="hops">' out/index.html
+grep -q 'baseline versus new' out/index.html
+if grep -Eq '<script|https?://' out/index.html; then echo "report is not offline"; exit 1; fi
+if command -v gnuplot >/dev/null; then
+	for c in cdf_getattr hops compare0 readdir; do
+		[[ -s out/$c.svg && -s out/$c.png ]] || { echo "chart $c missing"; cat out/gnuplot.log; exit 1; }
+	done
+fi
+echo "9pbench against synthfs: ok"
