@@ -10,3 +10,7 @@ synthfs_LIBSRCS := synthfs/tree.c synthfs/build.c synthfs/fid.c \
 PROGS += synthfs-probe
 synthfs-probe_SRCS := synthfs/probe.c
 synthfs-probe_LDLIBS :=
+# the measuring half of bench/synthfs-perf.sh (not a test)
+PROGS += synthfs-perf
+synthfs-perf_SRCS := synthfs/perf.c
+synthfs-perf_LDLIBS :=
