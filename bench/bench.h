@@ -223,6 +223,9 @@ int bench_walk(struct bench_sess *s, const char *path, uint32_t newfid, int time
 int bench_open(struct bench_sess *s, const char *path, uint32_t flags, uint32_t newfid,
 	       int timeout_ms);
 int bench_clunk(struct bench_sess *s, uint32_t fid, int timeout_ms);
+/* Open path read-write, creating it (mode 0644) in its parent if missing. */
+int bench_open_create(struct bench_sess *s, const char *path, uint32_t newfid,
+		      int timeout_ms);
 
 /* Run one op's latency workload on an open session; samples go to m. */
 int bench_run_op(struct bench_sess *s, const struct bench_opts *o, const char *op,
@@ -249,6 +252,8 @@ struct bench_cmp_opts {
 };
 /* Compare two results; prints a table to out.  Returns the number of
  * metrics judged slower (>= 0) or negative on error. */
+/* A value with its unit for people: "21.3 us", "812.0 MiB/s", "12.5 k op/s". */
+const char *bench_fmt_value(char *buf, size_t cap, double v, const char *unit);
 int bench_compare(const struct bench_result *base, const struct bench_result *new_,
 		  const struct bench_cmp_opts *o, FILE *out);
 

@@ -13,7 +13,7 @@
 #include "bench.h"
 
 /* "21.3 us", "812 MiB/s", "12.5 k op/s" */
-static const char *fmt_value(char *buf, size_t cap, double v, const char *unit)
+const char *bench_fmt_value(char *buf, size_t cap, double v, const char *unit)
 {
 	if (!strcmp(unit, "ns")) {
 		if (v >= 1e9)
@@ -103,8 +103,8 @@ int bench_compare(const struct bench_result *base, const struct bench_result *ne
 		snprintf(ci, sizeof ci, "[%+.1f%%, %+.1f%%]", 100 * c.lo, 100 * c.hi);
 		if (!o->quiet || v == BENCH_SLOWER)
 			fprintf(out, "%-34s %12s %12s %+7.1f%%  %-19s %s\n", n->name,
-				fmt_value(bv, sizeof bv, c.base, n->unit),
-				fmt_value(nv, sizeof nv, c.new_, n->unit), 100 * c.rel, ci,
+				bench_fmt_value(bv, sizeof bv, c.base, n->unit),
+				bench_fmt_value(nv, sizeof nv, c.new_, n->unit), 100 * c.rel, ci,
 				bench_verdict_name(v));
 		if (jf)
 			json_change(jf, n, &c, v, first);

@@ -363,9 +363,8 @@ int bench_throughput(const struct bench_opts *o, const char *op, struct bench_re
 			else
 				memset(wbuf, 'w', iosize);
 			span = 16u << 20;
-			if (!rc && (rc = bench_open(&s, o->write_file, L_RDWR, fid, o->timeout_ms)))
-				snprintf(err, cap, "%s: %s (create it first, e.g. with latency "
-					 "--op write4k)", o->write_file, strerror(-rc));
+			if (!rc && (rc = bench_open_create(&s, o->write_file, fid, o->timeout_ms)))
+				snprintf(err, cap, "%s: %s", o->write_file, strerror(-rc));
 		} else {
 			if ((rc = bench_open(&s, o->read_file, L_RDONLY, fid, o->timeout_ms)))
 				snprintf(err, cap, "%s: %s", o->read_file, strerror(-rc));

@@ -31,6 +31,8 @@ struct rep {
 	char gpdir[PATH_MAX];
 	FILE *html;
 	int charts, chart_fail;
+	char *titles[64];  /* series titles seen, so a series keeps its colour */
+	int ntitles;
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -53,15 +55,30 @@ static const char *label_of(const struct bench_result *r)
 	return r->env.label[0] ? r->env.label : r->env.target[0] ? r->env.target : r->kind;
 }
 
-/* A series title safe inside a gnuplot double-quoted string. */
-static void block_head(FILE *f, int *first, const char *a, const char *b)
+/* The line type (1..8) of a series title: the same in every chart. */
+static int colour_of(struct rep *p, const char *t)
+{
+	int i;
+	for (i = 0; i < p->ntitles && strcmp(p->titles[i], t); i++)
+		;
+	if (i == p->ntitles && i < 64 && (p->titles[i] = strdup(t)))
+		p->ntitles++;
+	return i % 8 + 1;
+}
+
+/* Start a data block: its title (safe inside a gnuplot double-quoted
+ * string) on the first line; its line type is appended to lts. */
+static void block_head(struct rep *p, FILE *f, int *first, const char *a, const char *b,
+		       char *lts, size_t ltcap)
 {
 	char t[160];
+	size_t n = strlen(lts);
 	snprintf(t, sizeof t, "%s%s%s", a, b && b[0] ? " " : "", b ? b : "");
-	for (char *p = t; *p; p++)
-		if (*p == '"' || *p == '\\' || (unsigned char)*p < 32)
-			*p = '_';
+	for (char *q = t; *q; q++)
+		if (*q == '"' || *q == '\\' || (unsigned char)*q < 32)
+			*q = '_';
 	fprintf(f, "%s\"%s\"\n", *first ? "" : "\n\n", t);
+	snprintf(lts + n, ltcap - n, "%d ", colour_of(p, t));
 	*first = 0;
 }
 
@@ -176,7 +193,7 @@ static size_t series_of(const struct rep *p, const char *group, const char **out
 
 static void cdf_chart(struct rep *p, const char *op)
 {
-	char name[96], vars[512];
+	char name[96], vars[768], lts[256] = "";
 	FILE *f;
 	int first = 1, nb = 0;
 	snprintf(name, sizeof name, "cdf_%s", op);
@@ -197,7 +214,7 @@ static void cdf_chart(struct rep *p, const char *op)
 				continue;
 			if (m->x != 1)
 				snprintf(depth, sizeof depth, "depth %.0f", m->x);
-			block_head(f, &first, label_of(&p->res[i]), depth);
+			block_head(p, f, &first, label_of(&p->res[i]), depth, lts, sizeof lts);
 			fprintf(f, "%.3f 0\n", (double)m->hist->min / 1e3);
 			for (int b = 0; b < BENCH_HBUCKETS; b++) {
 				if (!m->hist->b[b])
@@ -211,8 +228,8 @@ static void cdf_chart(struct rep *p, const char *op)
 	fclose(f);
 	if (!nb)
 		return;
-	snprintf(vars, sizeof vars, "data=\"%s\"; n=%d; out=\"%s\"; title=\"%s: latency CDF\"",
-		 dat, nb, name, op);
+	snprintf(vars, sizeof vars, "data=\"%s\"; n=%d; out=\"%s\"; title=\"%s: latency CDF\"; "
+		 "lts=\"%s\"", dat, nb, name, op, lts);
 	if (!gnuplot(p, "cdf.gp", vars))
 		html_chart(p, name, op);
 }
@@ -265,7 +282,7 @@ static void sec_latency(struct rep *p)
 static void sec_hops(struct rep *p)
 {
 	FILE *f;
-	char fa[256] = "", fb[256] = "", fp[256] = "", vars[1200];
+	char fa[256] = "", fb[256] = "", fp[256] = "", vars[1500], lts[256] = "";
 	int first = 1, nb = 0;
 	if (!has_group(p, "hops") || !(f = data_open(p, "hops.dat")))
 		return;
@@ -289,7 +306,7 @@ static void sec_hops(struct rep *p)
 			if (j < nd || nd == 16)
 				continue;
 			done[nd++] = m->series;
-			block_head(f, &first, label_of(&p->res[i]), m->series);
+			block_head(p, f, &first, label_of(&p->res[i]), m->series, lts, sizeof lts);
 			for (size_t q = k; q < p->res[i].nm; q++)
 				if (!strcmp(p->res[i].m[q].group, "hops") &&
 				    !strcmp(p->res[i].m[q].series, m->series))
@@ -316,7 +333,7 @@ static void sec_hops(struct rep *p)
 	fclose(f);
 	fprintf(p->html, "</table>\n");
 	snprintf(vars, sizeof vars, "data=\"hops.dat\"; n=%d; out=\"hops\"; title=\"hop cost\"; "
-		 "fa=\"%s\"; fb=\"%s\"; fp=\"%s\"", nb, fa, fb, fp);
+		 "fa=\"%s\"; fb=\"%s\"; fp=\"%s\"; lts=\"%s\"", nb, fa, fb, fp, lts);
 	if (nb && !gnuplot(p, "hops.gp", vars))
 		html_chart(p, "hops", "latency against hops, with the fit and the floor");
 }
@@ -327,7 +344,7 @@ static void line_chart(struct rep *p, const char *group, const char *name, const
 		       int logy)
 {
 	FILE *f;
-	char dat[96], vars[1024];
+	char dat[96], vars[1280], lts[256] = "";
 	int first = 1, nb = 0;
 	snprintf(dat, sizeof dat, "%s.dat", name);
 	if (!(f = data_open(p, dat)))
@@ -345,7 +362,7 @@ static void line_chart(struct rep *p, const char *group, const char *name, const
 			if (j < nd || nd == 16)
 				continue;
 			done[nd++] = m->series;
-			block_head(f, &first, label_of(&p->res[i]), m->series);
+			block_head(p, f, &first, label_of(&p->res[i]), m->series, lts, sizeof lts);
 			for (size_t q = k; q < p->res[i].nm; q++)
 				if (!strcmp(p->res[i].m[q].group, group) &&
 				    !strcmp(p->res[i].m[q].series, m->series))
@@ -356,8 +373,8 @@ static void line_chart(struct rep *p, const char *group, const char *name, const
 	}
 	fclose(f);
 	snprintf(vars, sizeof vars, "data=\"%s\"; n=%d; out=\"%s\"; title=\"%s\"; "
-		 "xlabel_=\"%s\"; ylabel_=\"%s\"; logx=%d; logy=%d",
-		 dat, nb, name, title, xl, yl, logx, logy);
+		 "xlabel_=\"%s\"; ylabel_=\"%s\"; logx=%d; logy=%d; lts=\"%s\"",
+		 dat, nb, name, title, xl, yl, logx, logy, lts);
 	if (nb && !gnuplot(p, "lines.gp", vars))
 		html_chart(p, name, title);
 }
@@ -389,7 +406,7 @@ static void sec_readdir(struct rep *p)
 		}
 	fprintf(p->html, "</table>\n");
 	line_chart(p, "readdir", "readdir", "time to list a directory", "entries",
-		   "listing time (ms)", 1, 1e6, 1, 1);
+		   "listing time (ms)", 1, 1e6, 10, 1);
 }
 
 static void sec_rates(struct rep *p)
@@ -399,19 +416,19 @@ static void sec_rates(struct rep *p)
 			"writes of msize&minus;24 bytes per request; mean of the repetitions. "
 			"Higher is better.</p>\n");
 		line_chart(p, "throughput", "throughput", "throughput versus msize",
-			   "negotiated msize (KiB)", "MiB/s", 1024, 1048576, 1, 0);
+			   "negotiated msize (KiB)", "MiB/s", 1024, 1048576, 2, 0);
 		line_chart(p, "throughput-req", "throughput_req", "requests per second versus msize",
-			   "negotiated msize (KiB)", "requests/s", 1024, 1, 1, 0);
+			   "negotiated msize (KiB)", "requests/s", 1024, 1, 2, 0);
 	}
 	if (has_group(p, "concurrency")) {
 		fprintf(p->html, "<h2 id=\"concurrency\">Concurrency</h2>\n<p>getattr from N "
 			"connections at once (one thread each). A server that scales keeps "
 			"the rate rising until the CPUs are busy; this machine has few.</p>\n");
 		line_chart(p, "concurrency", "concurrency", "getattr rate versus connections",
-			   "connections", "requests/s (all connections)", 1, 1, 1, 0);
+			   "connections", "requests/s (all connections)", 1, 1, 2, 0);
 		line_chart(p, "concurrency-lat", "concurrency_lat",
 			   "getattr median latency versus connections", "connections",
-			   "median round trip (us)", 1, 1e3, 1, 0);
+			   "median round trip (us)", 1, 1e3, 2, 0);
 	}
 }
 
@@ -426,7 +443,7 @@ static void sec_compare(struct rep *p)
 	for (size_t c = 0; c < p->ncmp; c++) {
 		const struct bjson *j = p->cmp[c], *ms = bjson_get(j, "metrics");
 		char name[32], dat[48], vars[512];
-		double thr = bjson_num(j, "threshold", 0.05);
+		double thr = bjson_num(j, "threshold", 0.05), ymax = 120;
 		FILE *f;
 		snprintf(name, sizeof name, "compare%zu", c);
 		snprintf(dat, sizeof dat, "%s.dat", name);
@@ -456,16 +473,25 @@ static void sec_compare(struct rep *p)
 			fprintf(p->html, "<tr class=\"%s\"><td>", !strcmp(v, "slower") ? "bad"
 				: !strcmp(v, "faster") ? "good" : "");
 			h_esc(p->html, lab);
-			fprintf(p->html, "</td><td>%.4g</td><td>%.4g</td><td>%+.1f%%</td>"
-				"<td>[%+.1f%%, %+.1f%%]</td><td>", bjson_num(m, "base", 0),
-				bjson_num(m, "new", 0), 100 * rel, 100 * lo, 100 * hi);
+			char bv[32], nv[32];
+			const char *unit = bjson_str(m, "unit", "");
+			fprintf(p->html, "</td><td>%s</td><td>%s</td><td>%+.1f%%</td>"
+				"<td>[%+.1f%%, %+.1f%%]</td><td>",
+				bench_fmt_value(bv, sizeof bv, bjson_num(m, "base", 0), unit),
+				bench_fmt_value(nv, sizeof nv, bjson_num(m, "new", 0), unit),
+				100 * rel, 100 * lo, 100 * hi);
+			if (100 * (1 + hi) > ymax)
+				ymax = 100 * (1 + hi);
 			h_esc(p->html, v);
 			fprintf(p->html, "</td></tr>\n");
 		}
 		fclose(f);
 		fprintf(p->html, "</table>\n");
+		/* a huge regression would flatten every other bar: cap the axis
+		 * at 4x and print the clipped values on their bars */
 		snprintf(vars, sizeof vars, "data=\"%s\"; out=\"%s\"; title=\"baseline vs new\"; "
-			 "thr=%.3f", dat, name, 100 * thr);
+			 "thr=%.3f; ycap=%.0f", dat, name, 100 * thr,
+			 ymax * 1.1 > 400 ? 400 : ymax * 1.1);
 		if (ms && ms->nkids && !gnuplot(p, "bars.gp", vars))
 			html_chart(p, name, "baseline versus new, with 95% intervals");
 	}
@@ -552,7 +578,7 @@ static void sec_env(struct rep *p)
 {
 	fprintf(p->html, "<h2 id=\"env\">Environment</h2>\n<table><tr><th>file</th>"
 		"<th>kind</th><th>target</th><th>version</th><th>9pkit</th><th>host</th>"
-		"<th>CPU</th><th>kernel</th><th>load</th><th>time</th><th>note</th></tr>\n");
+		"<th>CPU</th><th>kernel</th><th>load</th><th>time</th></tr>\n");
 	for (size_t i = 0; i < p->nres; i++) {
 		const struct bench_env *e = &p->res[i].env;
 		const char *cells[] = {p->resname[i], p->res[i].kind, e->target, e->target_version,
@@ -565,11 +591,18 @@ static void sec_env(struct rep *p)
 		}
 		fprintf(p->html, "<td>%.2f (%d CPUs)</td><td>", e->load1, e->ncpu);
 		h_esc(p->html, e->time);
-		fprintf(p->html, "</td><td class=\"note\">");
-		h_esc(p->html, p->res[i].note);
 		fprintf(p->html, "</td></tr>\n");
 	}
-	fprintf(p->html, "</table>\n");
+	fprintf(p->html, "</table>\n<h3>Notes of the runs</h3>\n<ul>\n");
+	for (size_t i = 0; i < p->nres; i++)
+		if (p->res[i].note[0]) {
+			fprintf(p->html, "<li><b>");
+			h_esc(p->html, p->resname[i]);
+			fprintf(p->html, "</b>: ");
+			h_esc(p->html, p->res[i].note);
+			fprintf(p->html, "</li>\n");
+		}
+	fprintf(p->html, "</ul>\n");
 }
 
 static const char css[] =
@@ -676,6 +709,8 @@ static void free_all(struct rep *p)
 	free(p->cmp);
 	free(p->cmpname);
 	free(p->suite);
+	for (int i = 0; i < p->ntitles; i++)
+		free(p->titles[i]);
 }
 
 int bench_report(const char **files, size_t nfiles, const struct bench_report_opts *o,

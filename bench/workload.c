@@ -147,7 +147,7 @@ int bench_open(struct bench_sess *s, const char *path, uint32_t flags, uint32_t 
 }
 
 /* Open path for writing, creating it in its parent when it is missing. */
-static int open_create(struct bench_sess *s, const char *path, uint32_t fid, int tmo)
+int bench_open_create(struct bench_sess *s, const char *path, uint32_t fid, int tmo)
 {
 	char dir[1024];
 	const char *slash = strrchr(path, '/');
@@ -223,7 +223,7 @@ static int engine_setup(struct engine *e, const struct bench_opts *o)
 		if (!(e->wbuf = malloc(e->iosize)))
 			return -ENOMEM;
 		memset(e->wbuf, 'w', e->iosize);
-		return open_create(s, o->write_file, e->fid, tmo);
+		return bench_open_create(s, o->write_file, e->fid, tmo);
 	}
 	e->want = P9_RREADDIR;
 	e->rdcount = s->cl->msize - P9_READDIRHDRSZ;

@@ -9,7 +9,7 @@ set yrange [0:1.02]
 set ytics 0.1
 set terminal svg size 900,480 font "sans,12" background rgb "white"
 set output out.".svg"
-plot for [i=0:n-1] data index i using 1:2 with steps title columnheader(1)
+plot for [i=0:n-1] data index i using 1:2 with steps lt int(word(lts, i + 1)) title columnheader(1)
 set terminal pngcairo size 900,480 font "sans,10" background rgb "white"
 set output out.".png"
 replot
