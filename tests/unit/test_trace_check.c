@@ -1,0 +1,281 @@
+/*
+ * test_trace_check.c - each 9ptrace --check warning, on synthesized
+ * sessions fed as bytes; and a clean session that draws none.  Also the
+ * fid -> path tracking the warnings and lines rely on.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/trace.h"
+
+static struct tr tr;
+static struct tr_conn *c;
+static char *out;
+static size_t outlen;
+static FILE *of;
+static uint64_t now = 1000000;
+
+static void start(void)
+{
+	struct tr_opts o = { .check = 1 };
+	of = open_memstream(&out, &outlen);
+	tr_init(&tr, &o, of);
+	c = tr_conn_new(&tr);
+}
+
+static void stop(void)
+{
+	tr_finish(&tr);
+	fflush(of);
+	fclose(of);
+	tr_fini(&tr);
+}
+
+static void send(int client, struct p9_msg m)
+{
+	uint8_t b[16384];
+	long n = p9_encode(&m, P9_DL, b, sizeof b);
+	ck_assert_int_gt(n, 0);
+	now += 1000;
+	tr_conn_bytes(c, client, now, b, (size_t)n);
+}
+
+#define T(...) send(1, (struct p9_msg){ __VA_ARGS__ })
+#define R(...) send(0, (struct p9_msg){ __VA_ARGS__ })
+
+static int count(const char *needle)
+{
+	int n = 0;
+	fflush(of);
+	for (const char *p = out; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* Tversion/Rversion (msize 8192) and attach fid 0. */
+static void session(void)
+{
+	start();
+	T(.type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.L"));
+	R(.type = P9_RVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.L"));
+	T(.type = P9_TATTACH, .tag = 1, .fid = 0, .afid = P9_NOFID, .uname = p9_s("u"),
+	  .aname = p9_s(""), .n_uname = 0);
+	R(.type = P9_RATTACH, .tag = 1, .qid = { P9_QTDIR, 0, 1 });
+}
+
+static void walk(uint16_t tag, uint32_t fid, uint32_t newfid, const char *a,
+		 const char *b, int nwqid)
+{
+	struct p9_msg m = { .type = P9_TWALK, .tag = tag, .fid = fid, .newfid = newfid };
+	m.wname[0] = p9_s(a);
+	m.wname[1] = p9_s(b ? b : "");
+	m.nwname = b ? 2 : 1;
+	send(1, m);
+	if (nwqid < 0) {
+		R(.type = P9_RLERROR, .tag = tag, .errnum = 2);
+		return;
+	}
+	struct p9_msg r = { .type = P9_RWALK, .tag = tag, .nwqid = (uint16_t)nwqid };
+	send(0, r);
+}
+
+START_TEST(clean_session_no_warnings)
+{
+	session();
+	walk(2, 0, 1, "dir", "file", 2);
+	T(.type = P9_TREAD, .tag = 3, .fid = 1, .offset = 0, .count = 100);
+	R(.type = P9_RREAD, .tag = 3, .count = 5, .data = (const uint8_t *)"hello");
+	T(.type = P9_TCLUNK, .tag = 3, .fid = 1);
+	R(.type = P9_RCLUNK, .tag = 3);
+	ck_assert_msg(count("!!") == 0, "%s", out);
+	ck_assert_msg(count("Tread tag 3 fid 1 (/dir/file)") == 1, "%s", out);
+	ck_assert_msg(count("(/dir/file)") == 2, "%s", out);
+	stop();
+	ck_assert_uint_eq(tr.nwarn, 0);
+	free(out);
+}
+END_TEST
+
+START_TEST(tag_reused_in_flight)
+{
+	session();
+	T(.type = P9_TREAD, .tag = 5, .fid = 0, .count = 10);
+	T(.type = P9_TGETATTR, .tag = 5, .fid = 0);
+	ck_assert_msg(count("tag reused while Tread is in flight") == 1, "%s", out);
+	stop();
+	free(out);
+}
+END_TEST
+
+START_TEST(reply_to_no_request)
+{
+	session();
+	R(.type = P9_RCLUNK, .tag = 9);
+	ck_assert_msg(count("Rclunk tag 9: reply to no request") == 1, "%s", out);
+	stop();
+	free(out);
+}
+END_TEST
+
+START_TEST(fid_after_clunk_and_before_creation)
+{
+	session();
+	walk(2, 0, 1, "a", NULL, 1);
+	T(.type = P9_TCLUNK, .tag = 3, .fid = 1);
+	R(.type = P9_RCLUNK, .tag = 3);
+	T(.type = P9_TGETATTR, .tag = 4, .fid = 1);
+	ck_assert_msg(count("fid 1 used after clunk") == 1, "%s", out);
+	T(.type = P9_TGETATTR, .tag = 5, .fid = 77);
+	ck_assert_msg(count("fid 77 used before creation") == 1, "%s", out);
+	/* a failed walk and a partial walk create no newfid */
+	walk(6, 0, 8, "nope", NULL, -1);
+	walk(7, 0, 9, "a", "nope", 1);
+	T(.type = P9_TGETATTR, .tag = 8, .fid = 8);
+	T(.type = P9_TGETATTR, .tag = 9, .fid = 9);
+	ck_assert_msg(count("fid 8 used before creation") == 1, "%s", out);
+	ck_assert_msg(count("fid 9 used before creation") == 1, "%s", out);
+	stop();
+	free(out);
+}
+END_TEST
+
+START_TEST(reply_larger_than_msize)
+{
+	static uint8_t big[9000];
+	session();
+	T(.type = P9_TREAD, .tag = 2, .fid = 0, .count = 9000);
+	R(.type = P9_RREAD, .tag = 2, .count = sizeof big, .data = big);
+	ck_assert_msg(count("larger than msize 8192") == 1, "%s", out);
+	stop();
+	free(out);
+}
+END_TEST
+
+START_TEST(rread_count_above_request)
+{
+	session();
+	T(.type = P9_TREAD, .tag = 2, .fid = 0, .count = 3);
+	R(.type = P9_RREAD, .tag = 2, .count = 5, .data = (const uint8_t *)"hello");
+	ck_assert_msg(count("Rread tag 2: count 5 above the requested 3") == 1, "%s", out);
+	stop();
+	free(out);
+}
+END_TEST
+
+static size_t dirents(uint8_t *b, const uint64_t *offs, int n)
+{
+	size_t len = 0;
+	for (int i = 0; i < n; i++) {
+		struct p9_dirent e = { .qid = { 0, 0, (uint64_t)i }, .offset = offs[i],
+				       .type = 8, .name = p9_s("entry") };
+		len += (size_t)p9_dirent_put(b + len, 512, &e);
+	}
+	return len;
+}
+
+START_TEST(readdir_split_entry)
+{
+	uint8_t b[1024];
+	static const uint64_t offs[] = { 1, 2, 3 };
+	session();
+	size_t n = dirents(b, offs, 3);
+	T(.type = P9_TREADDIR, .tag = 2, .fid = 0, .offset = 0, .count = 1000);
+	R(.type = P9_RREADDIR, .tag = 2, .count = (uint32_t)n - 4, .data = b);
+	ck_assert_msg(count("entry split at byte 58 of") == 1, "%s", out);
+	stop();
+	free(out);
+}
+END_TEST
+
+START_TEST(readdir_offset_backwards)
+{
+	uint8_t b[1024];
+	static const uint64_t offs[] = { 5, 6, 3 }, offs2[] = { 2 };
+	session();
+	size_t n = dirents(b, offs, 3);
+	T(.type = P9_TREADDIR, .tag = 2, .fid = 0, .offset = 0, .count = 1000);
+	R(.type = P9_RREADDIR, .tag = 2, .count = (uint32_t)n, .data = b);
+	ck_assert_msg(count("entry offset 3 goes backwards (after 6)") == 1, "%s", out);
+	n = dirents(b, offs2, 1);
+	T(.type = P9_TREADDIR, .tag = 3, .fid = 0, .offset = 6, .count = 1000);
+	R(.type = P9_RREADDIR, .tag = 3, .count = (uint32_t)n, .data = b);
+	ck_assert_msg(count("entry offset 2 goes backwards (after 6)") == 1, "%s", out);
+	stop();
+	free(out);
+}
+END_TEST
+
+START_TEST(reply_after_rflush)
+{
+	session();
+	T(.type = P9_TREAD, .tag = 2, .fid = 0, .count = 10);
+	T(.type = P9_TFLUSH, .tag = 3, .oldtag = 2);
+	R(.type = P9_RFLUSH, .tag = 3);
+	R(.type = P9_RREAD, .tag = 2, .count = 1, .data = (const uint8_t *)"x");
+	ck_assert_msg(count("Rread tag 2: reply arrives after its Rflush") == 1, "%s", out);
+	ck_assert_msg(count("reply to no request") == 0, "%s", out);
+	/* the normal order draws nothing */
+	T(.type = P9_TREAD, .tag = 4, .fid = 0, .count = 10);
+	T(.type = P9_TFLUSH, .tag = 5, .oldtag = 4);
+	R(.type = P9_RREAD, .tag = 4, .count = 1, .data = (const uint8_t *)"x");
+	R(.type = P9_RFLUSH, .tag = 5);
+	ck_assert_msg(count("!!") == 1, "%s", out);
+	stop();
+	free(out);
+}
+END_TEST
+
+START_TEST(error_answering_tflush)
+{
+	session();
+	T(.type = P9_TREAD, .tag = 2, .fid = 0, .count = 10);
+	T(.type = P9_TFLUSH, .tag = 3, .oldtag = 2);
+	R(.type = P9_RLERROR, .tag = 3, .errnum = 22);
+	ck_assert_msg(count("Rlerror tag 3: error answering Tflush") == 1, "%s", out);
+	stop();
+	free(out);
+}
+END_TEST
+
+START_TEST(rename_moves_paths)
+{
+	session();
+	walk(2, 0, 1, "d", NULL, 1);
+	walk(3, 1, 2, "f", NULL, 1);
+	T(.type = P9_TRENAMEAT, .tag = 4, .olddirfid = 0, .oldname = p9_s("d"),
+	  .newdirfid = 0, .newname = p9_s("e"));
+	R(.type = P9_RRENAMEAT, .tag = 4);
+	T(.type = P9_TGETATTR, .tag = 5, .fid = 2);
+	ck_assert_msg(count("Tgetattr tag 5 fid 2 (/e/f)") == 1, "%s", out);
+	T(.type = P9_TRENAME, .tag = 6, .fid = 2, .dfid = 0, .name = p9_s("g"));
+	R(.type = P9_RRENAME, .tag = 6);
+	T(.type = P9_TGETATTR, .tag = 7, .fid = 2);
+	ck_assert_msg(count("Tgetattr tag 7 fid 2 (/g)") == 1, "%s", out);
+	stop();
+	free(out);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("trace_check");
+	TCase *tc = tcase_create("check");
+	tcase_add_test(tc, clean_session_no_warnings);
+	tcase_add_test(tc, tag_reused_in_flight);
+	tcase_add_test(tc, reply_to_no_request);
+	tcase_add_test(tc, fid_after_clunk_and_before_creation);
+	tcase_add_test(tc, reply_larger_than_msize);
+	tcase_add_test(tc, rread_count_above_request);
+	tcase_add_test(tc, readdir_split_entry);
+	tcase_add_test(tc, readdir_offset_backwards);
+	tcase_add_test(tc, reply_after_rflush);
+	tcase_add_test(tc, error_answering_tflush);
+	tcase_add_test(tc, rename_moves_paths);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? 1 : 0;
+}

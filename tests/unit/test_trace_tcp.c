@@ -1,0 +1,343 @@
+/*
+ * test_trace_tcp.c - 9ptrace's TCP reassembly and 9P framing on
+ * synthesized segments: split, coalesced, reordered, retransmitted,
+ * overlapping, and a gap followed by resynchronisation.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace/trace.h"
+
+/* ---- raw reassembly ---- */
+
+static uint8_t got[4096];
+static size_t ngot;
+static uint64_t gap_off, gap_len;
+static int ngaps;
+
+static void on_data(void *arg, const uint8_t *p, size_t n)
+{
+	(void)arg;
+	memcpy(got + ngot, p, n);
+	ngot += n;
+}
+
+static void on_gap(void *arg, uint64_t off, uint64_t len)
+{
+	(void)arg;
+	ngaps++;
+	gap_off = off;
+	gap_len = len;
+}
+
+static const struct tr_tcp_sink sink = { on_data, on_gap, NULL };
+static uint8_t src[1000];
+
+static void reset(struct tr_tcp *t)
+{
+	memset(t, 0, sizeof *t);
+	ngot = 0;
+	ngaps = 0;
+	for (size_t i = 0; i < sizeof src; i++)
+		src[i] = (uint8_t)(i * 7 + 1);
+}
+
+/* Segment [a, b) of src; the stream starts at sequence number 1000 (SYN 999). */
+static void seg(struct tr_tcp *t, uint32_t a, uint32_t b)
+{
+	tr_tcp_segment(t, 1000 + a, 0, src + a, b - a, &sink);
+}
+
+START_TEST(in_order_and_split)
+{
+	struct tr_tcp t;
+	reset(&t);
+	tr_tcp_segment(&t, 999, 1, NULL, 0, &sink);
+	seg(&t, 0, 10);
+	seg(&t, 10, 11);
+	seg(&t, 11, 500);
+	ck_assert_uint_eq(ngot, 500);
+	ck_assert_int_eq(memcmp(got, src, 500), 0);
+	ck_assert_int_eq(ngaps, 0);
+	tr_tcp_free(&t);
+}
+END_TEST
+
+START_TEST(reordered)
+{
+	struct tr_tcp t;
+	reset(&t);
+	tr_tcp_segment(&t, 999, 1, NULL, 0, &sink);
+	seg(&t, 200, 300);
+	seg(&t, 100, 200);
+	ck_assert_uint_eq(ngot, 0);
+	seg(&t, 0, 100);
+	ck_assert_uint_eq(ngot, 300);
+	ck_assert_int_eq(memcmp(got, src, 300), 0);
+	tr_tcp_free(&t);
+}
+END_TEST
+
+START_TEST(retransmitted_and_overlapping)
+{
+	struct tr_tcp t;
+	reset(&t);
+	tr_tcp_segment(&t, 999, 1, NULL, 0, &sink);
+	seg(&t, 0, 100);
+	seg(&t, 0, 100);   /* retransmission */
+	seg(&t, 50, 150);  /* overlaps 50 old bytes */
+	seg(&t, 300, 400);
+	seg(&t, 300, 400); /* queued twice */
+	seg(&t, 140, 320); /* fills the hole, overlaps both sides */
+	ck_assert_uint_eq(ngot, 400);
+	ck_assert_int_eq(memcmp(got, src, 400), 0);
+	ck_assert_int_eq(ngaps, 0);
+	tr_tcp_free(&t);
+}
+END_TEST
+
+START_TEST(gap_on_flush)
+{
+	struct tr_tcp t;
+	reset(&t);
+	tr_tcp_segment(&t, 999, 1, NULL, 0, &sink);
+	seg(&t, 0, 100);
+	seg(&t, 150, 200);
+	ck_assert_uint_eq(ngot, 100);
+	tr_tcp_flush(&t, &sink);
+	ck_assert_int_eq(ngaps, 1);
+	ck_assert_uint_eq(gap_off, 100);
+	ck_assert_uint_eq(gap_len, 50);
+	ck_assert_uint_eq(ngot, 150);
+	ck_assert_int_eq(memcmp(got + 100, src + 150, 50), 0);
+	tr_tcp_free(&t);
+}
+END_TEST
+
+START_TEST(gap_when_queue_overflows)
+{
+	struct tr_tcp t;
+	reset(&t);
+	t.ooo_max = 100;
+	seg(&t, 0, 10);
+	seg(&t, 20, 80);
+	ck_assert_int_eq(ngaps, 0);
+	seg(&t, 80, 200);
+	ck_assert_int_eq(ngaps, 1);
+	ck_assert_uint_eq(gap_off, 10);
+	ck_assert_uint_eq(gap_len, 10);
+	ck_assert_uint_eq(ngot, 190);
+	tr_tcp_free(&t);
+}
+END_TEST
+
+START_TEST(sequence_wraps)
+{
+	struct tr_tcp t;
+	reset(&t);
+	tr_tcp_segment(&t, 0xffffffc0u, 0, src, 100, &sink);
+	tr_tcp_segment(&t, 0xffffffc0u + 200, 0, src + 200, 50, &sink);
+	tr_tcp_segment(&t, 0xffffffc0u + 100, 0, src + 100, 100, &sink);
+	ck_assert_uint_eq(ngot, 250);
+	ck_assert_int_eq(memcmp(got, src, 250), 0);
+	tr_tcp_free(&t);
+}
+END_TEST
+
+/* ---- through the framing: whole 9P messages from segments ---- */
+
+static uint8_t wire[8192];
+static size_t nwire;
+static size_t msgend[64];
+static int nmsg;
+
+static void add(struct p9_msg m)
+{
+	long n = p9_encode(&m, P9_DL, wire + nwire, sizeof wire - nwire);
+	ck_assert_int_gt(n, 0);
+	nwire += (size_t)n;
+	msgend[nmsg++] = nwire;
+}
+
+/* A client stream: Tversion then Tread tag 1..k */
+static void build(int k)
+{
+	nwire = 0;
+	nmsg = 0;
+	add((struct p9_msg){ .type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192,
+			     .version = p9_s("9P2000.L") });
+	for (int i = 1; i <= k; i++)
+		add((struct p9_msg){ .type = P9_TREAD, .tag = (uint16_t)i, .fid = 1,
+				     .offset = (uint64_t)i * 4096, .count = 4096 });
+}
+
+static struct tr tr;
+static char *out;
+static size_t outlen;
+static FILE *of;
+
+static void tr_start(void)
+{
+	struct tr_opts o = { .autodetect = 1, .nports = 1, .ports = { 564 } };
+	of = open_memstream(&out, &outlen);
+	tr_init(&tr, &o, of);
+}
+
+static void tr_stop(void)
+{
+	tr_finish(&tr);
+	fflush(of);
+	fclose(of);
+	tr_fini(&tr);
+}
+
+static void pkt(uint32_t seq, int syn, const uint8_t *p, uint32_t n)
+{
+	struct tr_pkt k = { .family = 4, .src = { 127, 0, 0, 1 }, .dst = { 127, 0, 0, 1 },
+			    .sport = 40000, .dport = 564, .seq = seq,
+			    .flags = syn ? TR_SYN : 0, .data = p, .len = n, .wirelen = n };
+	tr_packet(&tr, 1000, &k);
+}
+
+static int count(const char *needle)
+{
+	int n = 0;
+	for (const char *p = out; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+START_TEST(frames_split_and_coalesced)
+{
+	build(6);
+	tr_start();
+	pkt(99, 1, NULL, 0);
+	/* split every message over three segments, and one segment holding
+	 * the tail of one message and the head of the next */
+	uint32_t pos = 0;
+	for (uint32_t step = 5; pos < nwire; step = step == 5 ? 17 : 5) {
+		uint32_t n = pos + step > nwire ? (uint32_t)nwire - pos : step;
+		pkt(100 + pos, 0, wire + pos, n);
+		pos += n;
+	}
+	tr_stop();
+	ck_assert_int_eq(count("-> Tread tag "), 6);
+	ck_assert_int_eq(count("Tversion"), 1);
+	ck_assert_int_eq(count("##"), 0);
+	free(out);
+}
+END_TEST
+
+START_TEST(frames_reordered_retransmitted)
+{
+	build(4);
+	tr_start();
+	pkt(99, 1, NULL, 0);
+	uint32_t a = (uint32_t)msgend[1], b = (uint32_t)msgend[3];
+	pkt(100 + b, 0, wire + b, (uint32_t)nwire - b);
+	pkt(100 + a, 0, wire + a, b - a);
+	pkt(100, 0, wire, a);
+	pkt(100, 0, wire, a + 3); /* retransmitted with overlap */
+	tr_stop();
+	ck_assert_int_eq(count("-> Tread tag "), 4);
+	ck_assert_msg(strstr(out, "Tread tag 1 fid 1 offset 4096") <
+		      strstr(out, "Tread tag 4 fid 1 offset 16384"), "order: %s", out);
+	ck_assert_int_eq(count("##"), 0);
+	free(out);
+}
+END_TEST
+
+START_TEST(gap_then_resync)
+{
+	build(10);
+	tr_start();
+	pkt(99, 1, NULL, 0);
+	/* lose the end of Tread tag 3 and most of tag 4 */
+	uint32_t cut1 = (uint32_t)msgend[2] + 10, cut2 = (uint32_t)msgend[4] - 2;
+	pkt(100, 0, wire, cut1);
+	pkt(100 + cut2, 0, wire + cut2, (uint32_t)nwire - cut2);
+	tr_stop();
+	ck_assert_msg(count("gap: ") == 1, "%s", out);
+	char want[64];
+	snprintf(want, sizeof want, "gap: %u bytes missing at offset %u", cut2 - cut1, cut1);
+	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
+	ck_assert_msg(count("resynchronised") == 1, "%s", out);
+	/* tags 1, 2 before the gap; 5..10 after it; 3 and 4 lost */
+	ck_assert_int_eq(count("-> Tread tag "), 8);
+	ck_assert_ptr_null(strstr(out, "Tread tag 4 "));
+	ck_assert_ptr_nonnull(strstr(out, "Tread tag 5 "));
+	free(out);
+}
+END_TEST
+
+START_TEST(detects_tversion_on_any_port)
+{
+	build(2);
+	tr_start();
+	struct tr_pkt k = { .family = 6, .sport = 40000, .dport = 7777, .seq = 5,
+			    .data = wire, .len = (uint32_t)nwire, .wirelen = (uint32_t)nwire };
+	k.src[15] = k.dst[15] = 1;
+	tr_packet(&tr, 1000, &k);
+	k.dport = 7778; /* another flow with no Tversion: ignored */
+	k.data = wire + msgend[0];
+	k.len = k.wirelen = (uint32_t)(nwire - msgend[0]);
+	tr_packet(&tr, 2000, &k);
+	tr_stop();
+	ck_assert_int_eq(count("-> Tread tag "), 2);
+	ck_assert_int_eq(count(" c2 "), 0);
+	free(out);
+}
+END_TEST
+
+START_TEST(parses_link_types)
+{
+	/* Linux cooked v1 + IPv4 + TCP with 4 bytes of payload */
+	uint8_t f[16 + 20 + 20 + 4 + 6] = { 0 };
+	f[14] = 0x08;
+	uint8_t *ip = f + 16, *th = ip + 20;
+	ip[0] = 0x45;
+	ip[3] = 44;
+	ip[9] = 6;
+	th[0] = 0x9c; th[1] = 0x40; th[2] = 0x02; th[3] = 0x34;
+	th[7] = 42;
+	th[12] = 5 << 4;
+	th[13] = 0x18;
+	memcpy(th + 20, "abcd", 4);
+	struct tr_pkt k;
+	ck_assert_int_eq(tr_parse_frame(113 /* LINUX_SLL */, f, sizeof f, &k), 0);
+	ck_assert_uint_eq(k.sport, 40000);
+	ck_assert_uint_eq(k.dport, 564);
+	ck_assert_uint_eq(k.seq, 42);
+	ck_assert_uint_eq(k.len, 4); /* trailing padding is not payload */
+	ck_assert_int_eq(memcmp(k.data, "abcd", 4), 0);
+	/* the same as raw IP, truncated by the snap length */
+	ck_assert_int_eq(tr_parse_frame(12 /* RAW */, ip, 20 + 20 + 2, &k), 0);
+	ck_assert_uint_eq(k.len, 2);
+	ck_assert_uint_eq(k.wirelen, 4);
+	ck_assert_int_lt(tr_parse_frame(1 /* EN10MB */, f, 10, &k), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("trace_tcp");
+	TCase *tc = tcase_create("reassembly");
+	tcase_add_test(tc, in_order_and_split);
+	tcase_add_test(tc, reordered);
+	tcase_add_test(tc, retransmitted_and_overlapping);
+	tcase_add_test(tc, gap_on_flush);
+	tcase_add_test(tc, gap_when_queue_overflows);
+	tcase_add_test(tc, sequence_wraps);
+	tcase_add_test(tc, frames_split_and_coalesced);
+	tcase_add_test(tc, frames_reordered_retransmitted);
+	tcase_add_test(tc, gap_then_resync);
+	tcase_add_test(tc, detects_tversion_on_any_port);
+	tcase_add_test(tc, parses_link_types);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? 1 : 0;
+}

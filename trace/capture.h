@@ -1,0 +1,36 @@
+/*
+ * capture.h - libpcap input for 9ptrace (capture.c) and the proxy (proxy.c).
+ */
+#ifndef TRACE_CAPTURE_H
+#define TRACE_CAPTURE_H
+
+#include <pcap/pcap.h>
+#include <signal.h>
+
+#include "trace.h"
+
+struct tr_capture_opts {
+	const char *iface;   /* live */
+	const char *file;    /* -r */
+	const char *filter;  /* -f, default "tcp" */
+	uint64_t count;      /* stop after this many messages (0: no limit) */
+};
+
+/* Read until the end of the file, *stop, or an error.  *report asks for a
+ * drop report now (live).  Returns an exit status (0, 2). */
+int tr_capture(struct tr *t, const struct tr_capture_opts *co,
+	       volatile sig_atomic_t *stop, volatile sig_atomic_t *report);
+void tr_capture_drops(pcap_t *pc, FILE *f);
+
+/* proxy.c */
+struct tr_proxy_opts {
+	const char *listen, *target;
+	const char *wfile;   /* -w: pcap of the relayed bytes */
+	int once;            /* serve one client, then exit */
+};
+int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t *stop);
+
+/* qemulog.c */
+int tr_qemu_log(struct tr *t, const char *file);
+
+#endif

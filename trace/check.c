@@ -1,0 +1,141 @@
+/*
+ * check.c - --check: passive conformance warnings on what the trace shows.
+ *
+ * Owns: the rules.  Requests: a tag reused while in flight, a fid used
+ * after clunk or before its creation, a newfid already in use.  Replies: a
+ * reply to no request, a reply that arrives after its request was flushed,
+ * a reply of the wrong type, a reply larger than msize, an Rread/Rreaddir
+ * count above the requested count, an Rreaddir whose last entry is split or
+ * whose offsets go backwards, an Rerror/Rlerror answering a Tflush.
+ * Fid rules apply only to sessions seen from their Tversion.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "trace.h"
+
+int tr_fid_state(struct tr_conn *c, uint32_t fid);
+
+void tr_warn(struct tr_conn *c, const char *fmt, ...)
+{
+	struct tr *t = c->tr;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	t->nwarn++;
+	uint64_t rel = t->now - t->t0;
+	fprintf(t->out, "%llu.%06llu c%u !! %s\n", (unsigned long long)(rel / 1000000000),
+		(unsigned long long)(rel / 1000 % 1000000), c->id, msg);
+}
+
+static void need_fid(struct tr_conn *c, const struct p9_msg *m, const char *field,
+		     uint32_t fid)
+{
+	int st = tr_fid_state(c, fid);
+	if (st == 1 || fid == P9_NOFID)
+		return;
+	tr_warn(c, "%s tag %u: %s %u used %s", p9_typename(m->type), m->tag, field,
+		fid, st == 2 ? "after clunk" : "before creation");
+}
+
+static void new_fid(struct tr_conn *c, const struct p9_msg *m, const char *field,
+		    uint32_t fid)
+{
+	if (fid != P9_NOFID && tr_fid_state(c, fid) == 1)
+		tr_warn(c, "%s tag %u: %s %u already in use", p9_typename(m->type),
+			m->tag, field, fid);
+}
+
+static void check_fids(struct tr_conn *c, const struct p9_msg *m)
+{
+	const struct p9_msgdef *d = p9_msgdef(m->type);
+	switch (m->type) {
+	case P9_TATTACH:
+		need_fid(c, m, "afid", m->afid);
+		new_fid(c, m, "fid", m->fid);
+		return;
+	case P9_TAUTH:
+		new_fid(c, m, "afid", m->afid);
+		return;
+	case P9_TWALK: case P9_TXATTRWALK:
+		need_fid(c, m, "fid", m->fid);
+		if (m->newfid != m->fid)
+			new_fid(c, m, "newfid", m->newfid);
+		return;
+	}
+	for (unsigned i = 0; d && i < d->nfield; i++) {
+		const struct p9_field *f = &d->field[i];
+		if (f->kind == P9K_U32 && (!strcmp(f->name, "fid") ||
+					   !strcmp(f->name, "dfid") ||
+					   !strcmp(f->name, "olddirfid") ||
+					   !strcmp(f->name, "newdirfid") ||
+					   !strcmp(f->name, "dirfd")))
+			need_fid(c, m, f->name, (uint32_t)p9_field_uint(m, f));
+	}
+}
+
+void tr_check_request(struct tr_conn *c, const struct p9_msg *m, size_t len)
+{
+	(void)len;
+	if (m->type == P9_TVERSION)
+		return;
+	if (c->tags[m->tag].live)
+		tr_warn(c, "%s tag %u: tag reused while %s is in flight",
+			p9_typename(m->type), m->tag,
+			p9_typename(c->tags[m->tag].type));
+	if (c->from_start)
+		check_fids(c, m);
+}
+
+static void check_readdir(struct tr_conn *c, const struct p9_msg *m,
+			  const struct tr_req *rq)
+{
+	struct p9_dirent e;
+	size_t pos = 0;
+	uint64_t prev = rq->offset;
+	int rc, first = 1;
+	while ((rc = p9_dirent_next(m->data, m->count, &pos, &e)) > 0) {
+		if ((!first || prev != 0) && e.offset <= prev) {
+			tr_warn(c, "Rreaddir tag %u: entry offset %llu goes backwards (after %llu)",
+				m->tag, (unsigned long long)e.offset,
+				(unsigned long long)prev);
+			break;
+		}
+		prev = e.offset;
+		first = 0;
+	}
+	if (rc < 0)
+		tr_warn(c, "Rreaddir tag %u: entry split at byte %zu of %u", m->tag,
+			pos, m->count);
+}
+
+void tr_check_reply(struct tr_conn *c, const struct p9_msg *m, size_t len,
+		    const struct tr_req *rq)
+{
+	int err = m->type == P9_RERROR || m->type == P9_RLERROR;
+	if (!rq) {
+		if (c->tags[m->tag].flushed)
+			tr_warn(c, "%s tag %u: reply arrives after its Rflush",
+				p9_typename(m->type), m->tag);
+		else if (c->from_start && m->type != P9_RVERSION)
+			tr_warn(c, "%s tag %u: reply to no request", p9_typename(m->type),
+				m->tag);
+		return;
+	}
+	if (!err && m->type != rq->type + 1)
+		tr_warn(c, "%s tag %u: reply to %s", p9_typename(m->type), m->tag,
+			p9_typename(rq->type));
+	if (c->msize && len > c->msize)
+		tr_warn(c, "%s tag %u: %zu bytes, larger than msize %u",
+			p9_typename(m->type), m->tag, len, c->msize);
+	if (err && rq->type == P9_TFLUSH)
+		tr_warn(c, "%s tag %u: error answering Tflush", p9_typename(m->type),
+			m->tag);
+	if ((m->type == P9_RREAD || m->type == P9_RREADDIR) && m->count > rq->count)
+		tr_warn(c, "%s tag %u: count %u above the requested %u",
+			p9_typename(m->type), m->tag, m->count, rq->count);
+	if (m->type == P9_RREADDIR)
+		check_readdir(c, m, rq);
+}

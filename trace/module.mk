@@ -1,0 +1,11 @@
+# trace/module.mk - 9ptrace: decode live 9P traffic into a timeline.
+PROGS += 9ptrace
+9ptrace_SRCS := trace/main.c
+9ptrace_LDLIBS := -lpcap
+MODLIBS += trace
+trace_LIBSRCS := trace/tcp.c trace/stream.c trace/state.c trace/check.c \
+	trace/output.c trace/frame.c trace/capture.c trace/proxy.c trace/qemulog.c
+EXTRA_LDLIBS += -lpcap
+# trace-drive: a scripted 9P2000.L client session for the trace tests
+PROGS += trace-drive
+trace-drive_SRCS := trace/drive.c

@@ -1,0 +1,466 @@
+/*
+ * output.c - what 9ptrace prints: one line (or JSON object) per message,
+ * notes about the stream, and the --stats tables.
+ *
+ * Owns: the filters (--fid, --path, --type, --errors-only), the line
+ *   0.000131 c1 <- Rwalk tag 1 nwqid 2 0:(...) 1:(...) (57us)
+ * (the fcall text comes from p9_fmt; fids gain their path as
+ * "fid 3 (/dir/file)"; an error reply names its request), the JSON form
+ * (p9_json plus ts, conn, dir, latency, request and paths), the -x hex
+ * dump, and the per-type and per-path statistics.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+static int is_error(uint8_t type)
+{
+	return type == P9_RERROR || type == P9_RLERROR;
+}
+
+static int is_fid_field(const struct p9_field *f)
+{
+	size_t n = strlen(f->name);
+	return f->kind == P9K_U32 && ((n >= 3 && !strcmp(f->name + n - 3, "fid")) ||
+				      !strcmp(f->name, "dirfd"));
+}
+
+/* ---- filters ---- */
+
+static int path_match(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return path && !strncmp(path, prefix, n) &&
+	       (n == 0 || prefix[n - 1] == '/' || path[n] == 0 || path[n] == '/');
+}
+
+static int fids_match(struct tr_conn *c, const struct p9_msg *m,
+		      const struct tr_req *rq)
+{
+	const struct tr_opts *o = &c->tr->o;
+	const struct p9_msgdef *d = p9_msgdef(m->type);
+	for (unsigned i = 0; d && i < d->nfield; i++) {
+		const struct p9_field *f = &d->field[i];
+		if (!is_fid_field(f))
+			continue;
+		uint32_t fid = (uint32_t)p9_field_uint(m, f);
+		if ((!o->has_fid || fid == o->fid) &&
+		    (!o->path || path_match(tr_fid_path(c, fid), o->path)))
+			return 1;
+	}
+	if (rq && (m->type & 1)) {
+		if ((!o->has_fid || rq->fid == o->fid || rq->newfid == o->fid) &&
+		    (!o->path || path_match(tr_fid_path(c, rq->fid), o->path) ||
+		     path_match(rq->path, o->path)))
+			return 1;
+	}
+	if (rq && !(m->type & 1) && o->path && path_match(rq->path, o->path) &&
+	    !o->has_fid)
+		return 1;
+	return 0;
+}
+
+static int shown(struct tr_conn *c, const struct p9_msg *m, const struct tr_req *rq)
+{
+	const struct tr_opts *o = &c->tr->o;
+	if (o->quiet)
+		return 0;
+	if (o->has_types && !o->types[m->type])
+		return 0;
+	if (o->errors_only && !is_error(m->type))
+		return 0;
+	if ((o->has_fid || o->path) && !fids_match(c, m, rq))
+		return 0;
+	return 1;
+}
+
+/* ---- the line ---- */
+
+struct line {
+	char *p;
+	size_t len, cap;
+};
+
+static void l_grow(struct line *l, size_t more)
+{
+	if (l->len + more + 1 <= l->cap)
+		return;
+	size_t cap = l->cap * 2;
+	while (cap < l->len + more + 1)
+		cap *= 2;
+	char *p = realloc(l->p, cap);
+	if (!p)
+		abort();
+	l->p = p;
+	l->cap = cap;
+}
+
+static void l_mem(struct line *l, const char *s, size_t n)
+{
+	l_grow(l, n);
+	memcpy(l->p + l->len, s, n);
+	l->len += n;
+	l->p[l->len] = 0;
+}
+
+static void l_printf(struct line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void l_printf(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(l->p + l->len, l->cap - l->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= l->cap - l->len) {
+		l_grow(l, (size_t)n);
+		va_start(ap, fmt);
+		vsnprintf(l->p + l->len, l->cap - l->len, fmt, ap);
+		va_end(ap);
+	}
+	l->len += (size_t)n;
+}
+
+/* Append p9_fmt's text, or p9_json's when json. */
+static void l_msg(struct line *l, const struct p9_msg *m, int dialect, int json)
+{
+	for (;;) {
+		size_t room = l->cap - l->len;
+		int n = json ? p9_json(l->p + l->len, room, m, dialect, 4096)
+			     : p9_fmt(l->p + l->len, room, m, dialect);
+		if (n < 0)
+			return;
+		if ((size_t)n < room) {
+			l->len += (size_t)n;
+			return;
+		}
+		l_grow(l, (size_t)n);
+	}
+}
+
+/* Append ts, conn, direction. */
+static void l_head(struct line *l, struct tr *t, struct tr_conn *c, const char *dir)
+{
+	uint64_t rel = t->now >= t->t0 ? t->now - t->t0 : 0;
+	char b[64];
+	int n = snprintf(b, sizeof b, "%llu.%06llu c%u %s ",
+			 (unsigned long long)(rel / 1000000000),
+			 (unsigned long long)(rel / 1000 % 1000000), c->id, dir);
+	l_mem(l, b, (size_t)n);
+}
+
+/* Text of the fcall with " (path)" after each fid that has one. */
+static void l_fcall(struct line *l, struct tr_conn *c, const struct p9_msg *m)
+{
+	size_t start = l->len;
+	l_msg(l, m, c->dialect ? c->dialect : P9_DL, 0);
+	const struct p9_msgdef *d = p9_msgdef(m->type);
+	if (!d || !c->nfids)
+		return;
+	size_t from = start;
+	for (unsigned i = 0; i < d->nfield; i++) {
+		const struct p9_field *f = &d->field[i];
+		if (!is_fid_field(f) || !(f->dialects & (c->dialect ? c->dialect : P9_DL)))
+			continue;
+		uint32_t fid = (uint32_t)p9_field_uint(m, f);
+		const char *path = tr_fid_path(c, fid);
+		char needle[48];
+		int nn = snprintf(needle, sizeof needle, " %s %u", f->name, fid);
+		char *at = strstr(l->p + from, needle);
+		if (!at)
+			continue;
+		size_t pos = (size_t)(at - l->p) + (size_t)nn;
+		from = pos;
+		if (!path || (l->p[pos] != ' ' && l->p[pos] != 0))
+			continue;
+		size_t plen = strlen(path);
+		l_grow(l, plen + 3);
+		memmove(l->p + pos + plen + 3, l->p + pos, l->len - pos + 1);
+		l->p[pos] = ' ';
+		l->p[pos + 1] = '(';
+		memcpy(l->p + pos + 2, path, plen);
+		l->p[pos + 2 + plen] = ')';
+		l->len += plen + 3;
+		from = pos + plen + 3;
+	}
+}
+
+static void l_latency(struct line *l, struct tr *t, const struct p9_msg *m,
+		      const struct tr_req *rq)
+{
+	uint64_t us = (t->now - rq->ts) / 1000;
+	if (is_error(m->type) || m->type != rq->type + 1)
+		l_printf(l, " (%s, %lluus)", p9_typename(rq->type), (unsigned long long)us);
+	else
+		l_printf(l, " (%lluus)", (unsigned long long)us);
+}
+
+static void l_hex(struct line *l, const uint8_t *buf, size_t len)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i += 16) {
+		l_printf(l, "\n\t%04zx ", i);
+		l_grow(l, 16 * 3 + 20);
+		for (size_t j = i; j < i + 16 && j < len; j++) {
+			l->p[l->len++] = ' ';
+			l->p[l->len++] = hx[buf[j] >> 4];
+			l->p[l->len++] = hx[buf[j] & 15];
+		}
+		l->p[l->len] = 0;
+	}
+}
+
+static void l_json_str(struct line *l, const char *s)
+{
+	l_mem(l, "\"", 1);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			l_printf(l, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			l_printf(l, "\\u%04x", ch);
+		else
+			l_mem(l, (const char *)&ch, 1);
+	}
+	l_mem(l, "\"", 1);
+}
+
+static void json_line(struct line *l, struct tr *t, struct tr_conn *c, int client,
+		      const struct p9_msg *m, const struct tr_req *rq)
+{
+	uint64_t rel = t->now >= t->t0 ? t->now - t->t0 : 0;
+	l_printf(l, "{\"ts\":%llu.%06llu,\"conn\":%u,\"dir\":\"%s\",",
+		 (unsigned long long)(rel / 1000000000),
+		 (unsigned long long)(rel / 1000 % 1000000), c->id, client ? "->" : "<-");
+	size_t at = l->len;
+	l_msg(l, m, c->dialect ? c->dialect : P9_DL, 1);
+	/* drop p9_json's own braces */
+	if (l->len > at && l->p[at] == '{') {
+		memmove(l->p + at, l->p + at + 1, l->len - at);
+		l->len--;
+	}
+	if (l->len > at && l->p[l->len - 1] == '}')
+		l->p[--l->len] = 0;
+	if (!client && rq)
+		l_printf(l, ",\"request\":\"%s\",\"latency_us\":%llu",
+			 p9_typename(rq->type),
+			 (unsigned long long)((t->now - rq->ts) / 1000));
+	const struct p9_msgdef *d = p9_msgdef(m->type);
+	int any = 0;
+	for (unsigned i = 0; d && i < d->nfield; i++) {
+		const struct p9_field *f = &d->field[i];
+		if (!is_fid_field(f))
+			continue;
+		const char *path = tr_fid_path(c, (uint32_t)p9_field_uint(m, f));
+		if (!path)
+			continue;
+		l_printf(l, "%s\"%s\":", any ? "," : ",\"paths\":{", f->name);
+		l_json_str(l, path);
+		any = 1;
+	}
+	if (any)
+		l_mem(l, "}", 1);
+	l_mem(l, "}", 1);
+}
+
+void tr_emit(struct tr_conn *c, int client, const uint8_t *buf, size_t len,
+	     const struct p9_msg *m, const struct tr_req *rq)
+{
+	struct tr *t = c->tr;
+	if (!shown(c, m, client ? NULL : rq))
+		return;
+	struct line l = { t->line, 0, t->linecap };
+	l.p[0] = 0;
+	if (t->o.json) {
+		json_line(&l, t, c, client, m, rq);
+	} else {
+		l_head(&l, t, c, client ? "->" : "<-");
+		l_fcall(&l, c, m);
+		if (!client && rq)
+			l_latency(&l, t, m, rq);
+		if (t->o.hex)
+			l_hex(&l, buf, len);
+	}
+	l_mem(&l, "\n", 1);
+	fwrite(l.p, 1, l.len, t->out);
+	t->line = l.p;
+	t->linecap = l.cap;
+}
+
+void tr_emit_note(struct tr_conn *c, const char *fmt, ...)
+{
+	struct tr *t = c->tr;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	uint64_t rel = t->now >= t->t0 ? t->now - t->t0 : 0;
+	FILE *f = t->o.quiet ? stderr : t->out;
+	if (t->o.json) {
+		struct line l = { t->line, 0, t->linecap };
+		l.p[0] = 0;
+		l_printf(&l, "{\"ts\":%llu.%06llu,\"conn\":%u,\"note\":",
+			 (unsigned long long)(rel / 1000000000),
+			 (unsigned long long)(rel / 1000 % 1000000), c->id);
+		l_json_str(&l, msg);
+		l_mem(&l, "}\n", 2);
+		fwrite(l.p, 1, l.len, f);
+		t->line = l.p;
+		t->linecap = l.cap;
+		return;
+	}
+	fprintf(f, "%llu.%06llu c%u ## %s\n", (unsigned long long)(rel / 1000000000),
+		(unsigned long long)(rel / 1000 % 1000000), c->id, msg);
+}
+
+/* ---- statistics ---- */
+
+void tr_stats_add(struct tr *t, const struct p9_msg *m, size_t len,
+		  const struct tr_req *rq)
+{
+	struct tr_typestat *s = &t->ts[m->type];
+	s->count++;
+	s->bytes += len;
+	if (!rq)
+		return;
+	struct tr_typestat *r = &t->ts[rq->type];
+	if (is_error(m->type))
+		r->errors++;
+	if (r->nlat == r->caplat) {
+		size_t cap = r->caplat ? r->caplat * 2 : 1024;
+		uint64_t *p = realloc(r->lat, cap * sizeof *p);
+		if (!p)
+			return;
+		r->lat = p;
+		r->caplat = cap;
+	}
+	r->lat[r->nlat++] = t->now - rq->ts;
+}
+
+static size_t str_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h % n;
+}
+
+struct tr_pathstat *tr_pathstat(struct tr *t, const char *path)
+{
+	size_t h = str_hash(path, t->nphash);
+	struct tr_pathstat *s;
+	for (s = t->phash[h]; s; s = s->next)
+		if (!strcmp(s->path, path))
+			return s;
+	s = calloc(1, sizeof *s);
+	if (!s || !(s->path = strdup(path)))
+		abort();
+	s->next = t->phash[h];
+	t->phash[h] = s;
+	t->npaths++;
+	return s;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	const struct tr_pathstat *x = *(struct tr_pathstat *const *)a;
+	const struct tr_pathstat *y = *(struct tr_pathstat *const *)b;
+	uint64_t bx = x->rbytes + x->wbytes, by = y->rbytes + y->wbytes;
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	return strcmp(x->path, y->path);
+}
+
+static double us(uint64_t ns)
+{
+	return (double)ns / 1000.0;
+}
+
+void tr_stats_print(struct tr *t, FILE *f)
+{
+	fprintf(f, "%-14s %10s %12s %10s %10s %10s %10s %8s\n", "type", "count",
+		"bytes", "min(us)", "p50(us)", "p99(us)", "max(us)", "errors");
+	for (int i = 0; i < 256; i++) {
+		struct tr_typestat *s = &t->ts[i];
+		if (!s->count)
+			continue;
+		fprintf(f, "%-14s %10llu %12llu", p9_typename((unsigned)i),
+			(unsigned long long)s->count, (unsigned long long)s->bytes);
+		if (s->nlat) {
+			qsort(s->lat, s->nlat, sizeof *s->lat, cmp_u64);
+			size_t p50 = (s->nlat - 1) / 2, p99 = (s->nlat - 1) * 99 / 100;
+			fprintf(f, " %10.1f %10.1f %10.1f %10.1f %8llu", us(s->lat[0]),
+				us(s->lat[p50]), us(s->lat[p99]), us(s->lat[s->nlat - 1]),
+				(unsigned long long)s->errors);
+		} else if (!(i & 1) || i == 0) {
+			fprintf(f, " %10s %10s %10s %10s %8llu", "-", "-", "-", "-",
+				(unsigned long long)s->errors);
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "messages %llu, connections %u, gaps %llu, undecodable %llu, warnings %llu\n",
+		(unsigned long long)t->nmsgs, t->nconn, (unsigned long long)t->ngaps,
+		(unsigned long long)t->ndecode_err, (unsigned long long)t->nwarn);
+	if (!t->npaths)
+		return;
+	struct tr_pathstat **v = malloc(t->npaths * sizeof *v);
+	if (!v)
+		return;
+	size_t n = 0;
+	for (size_t i = 0; i < t->nphash; i++)
+		for (struct tr_pathstat *s = t->phash[i]; s; s = s->next)
+			v[n++] = s;
+	qsort(v, n, sizeof *v, cmp_path);
+	fprintf(f, "\n%-40s %8s %8s %8s %12s %12s\n", "path", "opens", "reads",
+		"writes", "rbytes", "wbytes");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%-40s %8llu %8llu %8llu %12llu %12llu\n", v[i]->path,
+			(unsigned long long)v[i]->opens, (unsigned long long)v[i]->reads,
+			(unsigned long long)v[i]->writes, (unsigned long long)v[i]->rbytes,
+			(unsigned long long)v[i]->wbytes);
+	free(v);
+}
+
+int tr_parse_types(struct tr_opts *o, const char *list)
+{
+	char *dup = strdup(list), *save = NULL;
+	if (!dup)
+		return -1;
+	o->has_types = 1;
+	for (char *w = strtok_r(dup, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		const struct p9_msgdef *d = p9_msgdef_byname(w);
+		if (d) {
+			o->types[d->type] = 1;
+			continue;
+		}
+		char name[64];
+		int found = 0;
+		for (int k = 0; k < 2; k++) {
+			snprintf(name, sizeof name, "%c%s", k ? 'R' : 'T', w);
+			if ((d = p9_msgdef_byname(name))) {
+				o->types[d->type] = 1;
+				found = 1;
+			}
+		}
+		if (!found && !strcmp(w, "error")) {
+			o->types[P9_RERROR] = o->types[P9_RLERROR] = 1;
+			found = 1;
+		}
+		if (!found) {
+			free(dup);
+			return -1;
+		}
+	}
+	free(dup);
+	return 0;
+}

@@ -1,0 +1,336 @@
+/*
+ * proxy.c - --proxy LISTEN=TARGET: relay 9P clients to a server and decode
+ * both directions (the way to trace unix sockets, which cannot be
+ * captured).
+ *
+ * Owns: the listening socket (unix:PATH or tcp:HOST:PORT), one session per
+ * accepted client with its own connection to TARGET (any lib target), the
+ * byte relay (bytes are forwarded as read, never held back or changed),
+ * and -w: a pcap of what was relayed, each session framed as Ethernet +
+ * IPv4 + TCP with a handshake, 10.0.0.1:40000+n -> 10.0.0.2:564, so
+ * Wireshark and tshark dissect it as 9P.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+
+enum { MAXSESS = 64, RELAYBUF = 256 << 10, SEGMAX = 32768 };
+
+struct sess {
+	int cfd;                 /* the client */
+	struct p9_conn *srv;     /* the server */
+	struct tr_conn *conn;    /* decoder state */
+	uint32_t seq[2];         /* next TCP seq per direction (pcap) */
+	uint16_t cport;
+};
+
+struct proxy {
+	struct tr *t;
+	pcap_dumper_t *dump;
+	pcap_t *dead;
+	struct sess s[MAXSESS];
+	int ns;
+	unsigned nsess;
+	uint8_t *buf;
+	uint8_t *frame;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the pcap ---- */
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* One Ethernet/IPv4/TCP frame; dir 0 is client -> server. */
+static void pcap_segment(struct proxy *px, struct sess *s, int dir, uint8_t flags,
+			 uint32_t ack, const uint8_t *p, size_t n)
+{
+	if (!px->dump)
+		return;
+	uint8_t *f = px->frame;
+	static const uint8_t mac[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
+	uint8_t ip[2][4] = { { 10, 0, 0, 1 }, { 10, 0, 0, 2 } };
+	memcpy(f, mac[!dir], 6);
+	memcpy(f + 6, mac[dir], 6);
+	put16(f + 12, 0x0800);
+	uint8_t *iph = f + 14, *th = iph + 20;
+	memset(iph, 0, 40);
+	iph[0] = 0x45;
+	put16(iph + 2, (uint16_t)(40 + n));
+	iph[6] = 0x40; /* DF */
+	iph[8] = 64;
+	iph[9] = 6;
+	memcpy(iph + 12, ip[dir], 4);
+	memcpy(iph + 16, ip[!dir], 4);
+	put16(iph + 10, csum_fold(csum_add(0, iph, 20)));
+	put16(th, dir ? 564 : s->cport);
+	put16(th + 2, dir ? s->cport : 564);
+	put32(th + 4, s->seq[dir]);
+	put32(th + 8, ack);
+	th[12] = 5 << 4;
+	th[13] = flags;
+	put16(th + 14, 65535);
+	if (n)
+		memcpy(th + 20, p, n);
+	uint8_t pseudo[12];
+	memcpy(pseudo, iph + 12, 8);
+	pseudo[8] = 0;
+	pseudo[9] = 6;
+	put16(pseudo + 10, (uint16_t)(20 + n));
+	put16(th + 16, csum_fold(csum_add(csum_add(0, pseudo, 12), th, 20 + n)));
+	struct pcap_pkthdr h;
+	uint64_t ns = now_ns();
+	h.ts.tv_sec = (time_t)(ns / 1000000000u);
+	h.ts.tv_usec = (suseconds_t)(ns / 1000 % 1000000);
+	h.caplen = h.len = (bpf_u_int32)(54 + n);
+	pcap_dump((u_char *)px->dump, &h, f);
+	s->seq[dir] += (uint32_t)n + ((flags & 0x03) ? 1u : 0u);
+}
+
+static void pcap_data(struct proxy *px, struct sess *s, int dir, const uint8_t *p,
+		      size_t n)
+{
+	while (n) {
+		size_t k = n < SEGMAX ? n : SEGMAX;
+		pcap_segment(px, s, dir, 0x18, s->seq[!dir], p, k); /* PSH|ACK */
+		p += k;
+		n -= k;
+	}
+}
+
+/* ---- sockets ---- */
+
+static int listen_on(const char *addr, char *err, size_t cap)
+{
+	int fd;
+	if (!strncmp(addr, "unix:", 5)) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		if (strlen(addr + 5) >= sizeof sa.sun_path) {
+			snprintf(err, cap, "%s: path too long", addr);
+			return -1;
+		}
+		strcpy(sa.sun_path, addr + 5);
+		unlink(sa.sun_path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+		    listen(fd, 16) < 0) {
+			snprintf(err, cap, "%s: %s", addr, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		return fd;
+	}
+	if (!strncmp(addr, "tcp:", 4)) {
+		char host[256];
+		const char *colon = strrchr(addr + 4, ':');
+		if (!colon || (size_t)(colon - addr - 4) >= sizeof host) {
+			snprintf(err, cap, "%s: want tcp:HOST:PORT", addr);
+			return -1;
+		}
+		memcpy(host, addr + 4, (size_t)(colon - addr - 4));
+		host[colon - addr - 4] = 0;
+		struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+					  .ai_flags = AI_PASSIVE }, *ai;
+		int rc = getaddrinfo(host[0] ? host : "127.0.0.1", colon + 1, &hints, &ai);
+		if (rc) {
+			snprintf(err, cap, "%s: %s", addr, gai_strerror(rc));
+			return -1;
+		}
+		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int one = 1;
+		if (fd >= 0)
+			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 16) < 0) {
+			snprintf(err, cap, "%s: %s", addr, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			freeaddrinfo(ai);
+			return -1;
+		}
+		freeaddrinfo(ai);
+		return fd;
+	}
+	snprintf(err, cap, "%s: want unix:PATH or tcp:HOST:PORT", addr);
+	return -1;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+			struct pollfd pf = { .fd = fd, .events = POLLOUT };
+			if (poll(&pf, 1, 10000) <= 0)
+				return -1;
+			continue;
+		}
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void sess_end(struct proxy *px, int i)
+{
+	struct sess *s = &px->s[i];
+	pcap_segment(px, s, 0, 0x11, s->seq[1], NULL, 0); /* FIN|ACK */
+	pcap_segment(px, s, 1, 0x11, s->seq[0], NULL, 0);
+	if (px->dump)
+		pcap_dump_flush(px->dump);
+	close(s->cfd);
+	p9_conn_close(s->srv);
+	px->s[i] = px->s[--px->ns];
+}
+
+static void sess_start(struct proxy *px, int cfd, const char *target)
+{
+	char err[256];
+	struct p9_conn *srv;
+	if (px->ns == MAXSESS || p9_dial(target, 5000, &srv, err, sizeof err) < 0) {
+		fprintf(stderr, "9ptrace: %s\n", px->ns == MAXSESS ? "too many clients" : err);
+		close(cfd);
+		return;
+	}
+	struct sess *s = &px->s[px->ns++];
+	memset(s, 0, sizeof *s);
+	s->cfd = cfd;
+	s->srv = srv;
+	s->conn = tr_conn_new(px->t);
+	s->cport = (uint16_t)(40000 + px->nsess++ % 20000);
+	s->seq[0] = 1000;
+	s->seq[1] = 500000;
+	pcap_segment(px, s, 0, 0x02, 0, NULL, 0);          /* SYN */
+	pcap_segment(px, s, 1, 0x12, s->seq[0], NULL, 0);  /* SYN|ACK */
+	pcap_segment(px, s, 0, 0x10, s->seq[1], NULL, 0);  /* ACK */
+}
+
+/* Relay what is readable on one side; -1 when that side is done. */
+static int relay(struct proxy *px, struct sess *s, int from_client)
+{
+	int rfd = from_client ? s->cfd : s->srv->rfd;
+	int wfd = from_client ? s->srv->wfd : s->cfd;
+	ssize_t n = read(rfd, px->buf, RELAYBUF);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	if (write_all(wfd, px->buf, (size_t)n) < 0)
+		return -1;
+	pcap_data(px, s, from_client ? 0 : 1, px->buf, (size_t)n);
+	tr_conn_bytes(s->conn, from_client, now_ns(), px->buf, (size_t)n);
+	fflush(px->t->out);
+	return 0;
+}
+
+int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t *stop)
+{
+	char err[512];
+	struct proxy px = { .t = t };
+	int lfd = listen_on(po->listen, err, sizeof err);
+	if (lfd < 0) {
+		fprintf(stderr, "9ptrace: %s\n", err);
+		return 2;
+	}
+	if (p9_target_check(po->target, err, sizeof err) < 0) {
+		fprintf(stderr, "9ptrace: %s\n", err);
+		close(lfd);
+		return 2;
+	}
+	px.buf = malloc(RELAYBUF);
+	px.frame = malloc(SEGMAX + 64);
+	if (!px.buf || !px.frame)
+		abort();
+	if (po->wfile) {
+		px.dead = pcap_open_dead(DLT_EN10MB, 262144);
+		px.dump = px.dead ? pcap_dump_open(px.dead, po->wfile) : NULL;
+		if (!px.dump) {
+			fprintf(stderr, "9ptrace: %s: %s\n", po->wfile,
+				px.dead ? pcap_geterr(px.dead) : "pcap_open_dead failed");
+			close(lfd);
+			return 2;
+		}
+	}
+	fprintf(stderr, "9ptrace: proxy listening on %s\n", po->listen);
+	int served = 0;
+	while (!*stop && !(po->once && served && px.ns == 0)) {
+		struct pollfd pf[1 + 2 * MAXSESS];
+		pf[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		for (int i = 0; i < px.ns; i++) {
+			pf[1 + 2 * i] = (struct pollfd){ .fd = px.s[i].cfd, .events = POLLIN };
+			pf[2 + 2 * i] = (struct pollfd){ .fd = px.s[i].srv->rfd, .events = POLLIN };
+		}
+		int nfds = 1 + 2 * px.ns;
+		if (poll(pf, (nfds_t)nfds, 200) <= 0)
+			continue;
+		for (int i = px.ns - 1; i >= 0; i--) {
+			int done = 0;
+			if (pf[2 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR))
+				done |= relay(&px, &px.s[i], 0) < 0;
+			if (!done && (pf[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)))
+				done |= relay(&px, &px.s[i], 1) < 0;
+			if (done)
+				sess_end(&px, i);
+		}
+		if ((pf[0].revents & POLLIN) && !(po->once && served)) {
+			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (cfd >= 0) {
+				sess_start(&px, cfd, po->target);
+				served = 1;
+			}
+		}
+	}
+	while (px.ns)
+		sess_end(&px, px.ns - 1);
+	close(lfd);
+	if (!strncmp(po->listen, "unix:", 5))
+		unlink(po->listen + 5);
+	if (px.dump)
+		pcap_dump_close(px.dump);
+	if (px.dead)
+		pcap_close(px.dead);
+	free(px.buf);
+	free(px.frame);
+	return 0;
+}

@@ -1,0 +1,412 @@
+/*
+ * state.c - what one 9P connection knows: dialect and msize (from
+ * Tversion/Rversion), the requests in flight by tag, and the path of every
+ * fid.
+ *
+ * Owns: decoding each whole message (through lib's table), pairing replies
+ * with requests, and the fid -> path map kept through attach, walk (a
+ * failed or partial walk creates no newfid), create/lcreate,
+ * rename/renameat, xattrwalk, clunk and remove.  A fid whose origin was
+ * not seen (capture started mid-session) has no path; a walk from it gets
+ * a path starting with "?".
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+/* ---- fid table (open addressing, linear probing) ---- */
+
+static size_t fid_slot(const struct tr_conn *c, uint32_t fid)
+{
+	return (fid * 2654435761u) & (c->capfids - 1);
+}
+
+static struct tr_fid *fid_find(struct tr_conn *c, uint32_t fid)
+{
+	if (!c->capfids)
+		return NULL;
+	for (size_t i = fid_slot(c, fid);; i = (i + 1) & (c->capfids - 1)) {
+		struct tr_fid *f = &c->fids[i];
+		if (!f->state)
+			return NULL;
+		if (f->fid == fid)
+			return f;
+	}
+}
+
+static void fid_rehash(struct tr_conn *c)
+{
+	struct tr_fid *old = c->fids;
+	size_t oldcap = c->capfids;
+	c->capfids = oldcap ? oldcap * 2 : 64;
+	c->fids = calloc(c->capfids, sizeof *c->fids);
+	if (!c->fids)
+		abort();
+	for (size_t i = 0; i < oldcap; i++) {
+		if (!old[i].state)
+			continue;
+		size_t j = fid_slot(c, old[i].fid);
+		while (c->fids[j].state)
+			j = (j + 1) & (c->capfids - 1);
+		c->fids[j] = old[i];
+	}
+	free(old);
+}
+
+static struct tr_fid *fid_add(struct tr_conn *c, uint32_t fid)
+{
+	struct tr_fid *f = fid_find(c, fid);
+	if (f)
+		return f;
+	if ((c->nfids + 1) * 2 > c->capfids)
+		fid_rehash(c);
+	size_t i = fid_slot(c, fid);
+	while (c->fids[i].state)
+		i = (i + 1) & (c->capfids - 1);
+	f = &c->fids[i];
+	memset(f, 0, sizeof *f);
+	f->fid = fid;
+	f->state = 2;
+	c->nfids++;
+	return f;
+}
+
+static void fid_set(struct tr_conn *c, uint32_t fid, const char *path)
+{
+	if (fid == P9_NOFID)
+		return;
+	struct tr_fid *f = fid_add(c, fid);
+	char *p = path ? strdup(path) : NULL;
+	free(f->path);
+	f->path = p;
+	f->state = 1;
+	f->rd_valid = 0;
+}
+
+static void fid_clunk(struct tr_conn *c, uint32_t fid)
+{
+	struct tr_fid *f = fid_find(c, fid);
+	if (f)
+		f->state = 2;
+}
+
+const char *tr_fid_path(struct tr_conn *c, uint32_t fid)
+{
+	struct tr_fid *f = fid_find(c, fid);
+	return f && f->state == 1 ? f->path : NULL;
+}
+
+int tr_fid_state(struct tr_conn *c, uint32_t fid)
+{
+	struct tr_fid *f = fid_find(c, fid);
+	return f ? f->state : 0;
+}
+
+struct tr_fid *tr_fid_get(struct tr_conn *c, uint32_t fid)
+{
+	struct tr_fid *f = fid_find(c, fid);
+	return f && f->state == 1 ? f : NULL;
+}
+
+/* ---- paths ---- */
+
+/* base + "/" + name, handling "." and ".."; base NULL means unknown. */
+static char *path_join(const char *base, const struct p9_str *names, unsigned n)
+{
+	size_t cap = (base ? strlen(base) : 1) + 2;
+	for (unsigned i = 0; i < n; i++)
+		cap += names[i].len + 1u;
+	char *s = malloc(cap);
+	if (!s)
+		abort();
+	strcpy(s, base ? base : "?");
+	size_t len = strlen(s);
+	for (unsigned i = 0; i < n; i++) {
+		struct p9_str w = names[i];
+		if (w.len == 1 && w.p[0] == '.')
+			continue;
+		if (w.len == 2 && w.p[0] == '.' && w.p[1] == '.') {
+			char *sl = strrchr(s, '/');
+			if (sl && sl != s) {
+				*sl = 0;
+				len = (size_t)(sl - s);
+			} else if (sl == s) {
+				s[1] = 0;
+				len = 1;
+			}
+			continue;
+		}
+		if (len && s[len - 1] != '/')
+			s[len++] = '/';
+		memcpy(s + len, w.p, w.len);
+		len += w.len;
+		s[len] = 0;
+	}
+	return s;
+}
+
+static char *path_one(const char *base, struct p9_str name)
+{
+	return path_join(base, &name, 1);
+}
+
+/* After a rename of from -> to, fix every fid at or below from. */
+static void rename_fids(struct tr_conn *c, const char *from, const char *to)
+{
+	size_t fl = strlen(from);
+	for (size_t i = 0; i < c->capfids; i++) {
+		struct tr_fid *f = &c->fids[i];
+		if (f->state != 1 || !f->path || strncmp(f->path, from, fl) ||
+		    (f->path[fl] && f->path[fl] != '/'))
+			continue;
+		size_t tl = strlen(to), rl = strlen(f->path + fl);
+		char *p = malloc(tl + rl + 1);
+		if (!p)
+			abort();
+		memcpy(p, to, tl);
+		memcpy(p + tl, f->path + fl, rl + 1);
+		free(f->path);
+		f->path = p;
+	}
+}
+
+/* ---- connection lifetime ---- */
+
+void tr_conn_reset(struct tr_conn *c)
+{
+	if (c->tags)
+		for (size_t i = 0; i < 65536; i++)
+			if (c->tags[i].live || c->tags[i].path) {
+				free(c->tags[i].path);
+				memset(&c->tags[i], 0, sizeof c->tags[i]);
+			}
+	if (!c->tags) {
+		c->tags = calloc(65536, sizeof *c->tags);
+		if (!c->tags)
+			abort();
+	}
+	for (size_t i = 0; i < c->capfids; i++)
+		free(c->fids[i].path);
+	free(c->fids);
+	c->fids = NULL;
+	c->nfids = c->capfids = 0;
+}
+
+void tr_conn_free(struct tr_conn *c)
+{
+	tr_conn_reset(c);
+	free(c->tags);
+	for (int i = 0; i < 2; i++) {
+		free(c->dir[i].buf);
+		tr_tcp_free(&c->dir[i].tcp);
+	}
+	free(c);
+}
+
+/* ---- messages ---- */
+
+static int is_error(uint8_t type)
+{
+	return type == P9_RERROR || type == P9_RLERROR;
+}
+
+/* The path a request will give a fid if it succeeds. */
+static char *request_path(struct tr_conn *c, const struct p9_msg *m)
+{
+	const char *base = tr_fid_path(c, m->fid);
+	switch (m->type) {
+	case P9_TATTACH: return strdup("/");
+	case P9_TAUTH: return strdup("(auth)");
+	case P9_TWALK: return path_join(base, m->wname, m->nwname);
+	case P9_TCREATE: case P9_TLCREATE: return path_one(base, m->name);
+	case P9_TXATTRWALK: return base ? strdup(base) : NULL;
+	case P9_TRENAME: return path_one(tr_fid_path(c, m->dfid), m->name);
+	case P9_TRENAMEAT: return path_one(tr_fid_path(c, m->newdirfid), m->newname);
+	default: return NULL;
+	}
+}
+
+static void record_request(struct tr_conn *c, const struct p9_msg *m, size_t len)
+{
+	struct tr_req *rq = &c->tags[m->tag];
+	free(rq->path);
+	memset(rq, 0, sizeof *rq);
+	rq->live = 1;
+	rq->type = m->type;
+	rq->ts = c->tr->now;
+	rq->fid = m->fid;
+	rq->newfid = m->newfid;
+	rq->count = m->count;
+	rq->offset = m->offset;
+	rq->oldtag = m->oldtag;
+	rq->size = (uint32_t)len;
+	rq->path = request_path(c, m);
+	if (m->type == P9_TWALK)
+		rq->count = m->nwname;
+	if (m->type == P9_TRENAMEAT) {
+		/* keep "old\x1fnew": the reply renames fids below old */
+		char *old = path_one(tr_fid_path(c, m->olddirfid), m->oldname);
+		char *both = malloc(strlen(old) + strlen(rq->path) + 2);
+		if (!both)
+			abort();
+		sprintf(both, "%s%c%s", old, 0x1f, rq->path);
+		free(old);
+		free(rq->path);
+		rq->path = both;
+	}
+	if (m->type == P9_TAUTH)
+		rq->newfid = m->afid;
+	if (m->type == P9_TATTACH)
+		rq->newfid = m->fid;
+}
+
+static void opened(struct tr_conn *c, uint32_t fid)
+{
+	const char *p = tr_fid_path(c, fid);
+	if (p)
+		tr_pathstat(c->tr, p)->opens++;
+}
+
+static void apply_reply(struct tr_conn *c, const struct p9_msg *m, struct tr_req *rq)
+{
+	const char *p;
+	if (m->type == P9_RVERSION) {
+		char v[32];
+		p9_strcpy(v, sizeof v, m->version);
+		c->dialect = p9_dialect_parse(v);
+		c->msize = m->msize;
+		return;
+	}
+	if (!rq)
+		return;
+	if (rq->type == P9_TCLUNK || rq->type == P9_TREMOVE) {
+		fid_clunk(c, rq->fid); /* even after an error, per the protocol */
+		return;
+	}
+	if (is_error(m->type))
+		return;
+	switch (m->type) {
+	case P9_RATTACH: case P9_RAUTH:
+		fid_set(c, rq->newfid, rq->path);
+		break;
+	case P9_RWALK:
+		/* a partial walk (nwqid < nwname) creates no newfid */
+		if (m->nwqid == rq->count)
+			fid_set(c, rq->newfid, rq->path && strcmp(rq->path, "?")
+				? rq->path : NULL);
+		break;
+	case P9_RXATTRWALK:
+		fid_set(c, rq->newfid, rq->path);
+		break;
+	case P9_RCREATE: case P9_RLCREATE:
+		fid_set(c, rq->fid, rq->path);
+		opened(c, rq->fid);
+		break;
+	case P9_ROPEN: case P9_RLOPEN:
+		opened(c, rq->fid);
+		break;
+	case P9_RREAD: case P9_RREADDIR:
+		if ((p = tr_fid_path(c, rq->fid))) {
+			struct tr_pathstat *s = tr_pathstat(c->tr, p);
+			s->reads++;
+			s->rbytes += m->count;
+		}
+		break;
+	case P9_RWRITE:
+		if ((p = tr_fid_path(c, rq->fid))) {
+			struct tr_pathstat *s = tr_pathstat(c->tr, p);
+			s->writes++;
+			s->wbytes += m->count;
+		}
+		break;
+	case P9_RRENAME:
+		if ((p = tr_fid_path(c, rq->fid)) && rq->path) {
+			char *from = strdup(p);
+			rename_fids(c, from, rq->path);
+			free(from);
+		}
+		break;
+	case P9_RRENAMEAT:
+		if (rq->path && strchr(rq->path, 0x1f)) {
+			char *sep = strchr(rq->path, 0x1f);
+			*sep = 0;
+			if (rq->path[0] != '?')
+				rename_fids(c, rq->path, sep + 1);
+			*sep = 0x1f;
+		}
+		break;
+	case P9_RFLUSH:
+		if (c->tags[rq->oldtag].live && rq->oldtag != m->tag) {
+			struct tr_req *o = &c->tags[rq->oldtag];
+			free(o->path);
+			o->path = NULL;
+			o->live = 0;
+			o->flushed = 1;
+		}
+		break;
+	}
+}
+
+static int decode(struct tr_conn *c, const uint8_t *buf, size_t len,
+		  struct p9_msg *m, struct p9_decode_err *e)
+{
+	if (c->dialect)
+		return p9_decode(buf, len, c->dialect, m, e);
+	/* dialect unknown (joined mid-session): the first that fits */
+	int rc = p9_decode(buf, len, P9_DL, m, e);
+	if (rc == 0) {
+		if (m->type < P9_TVERSION)
+			c->dialect = P9_DL;
+		return 0;
+	}
+	if (p9_decode(buf, len, P9_DU, m, NULL) == 0 ||
+	    p9_decode(buf, len, P9_D2000, m, NULL) == 0)
+		return 0;
+	return rc;
+}
+
+void tr_message(struct tr_conn *c, int client, const uint8_t *buf, size_t len)
+{
+	struct tr *t = c->tr;
+	struct p9_msg m;
+	struct p9_decode_err e;
+	if (client && buf[4] == P9_TVERSION) {
+		tr_conn_reset(c);
+		c->from_start = 1;
+		c->dialect = 0;
+		c->msize = 0;
+	}
+	if (decode(c, buf, len, &m, &e) < 0) {
+		char s[160];
+		p9_decode_err_str(&e, s, sizeof s);
+		t->ndecode_err++;
+		tr_emit_note(c, "%s undecodable %s tag %u (%zu bytes): %s",
+			     client ? "->" : "<-", p9_typename(buf[4]),
+			     p9_get16(buf + 5), len, s);
+		if (!client && c->tags[p9_get16(buf + 5)].live)
+			c->tags[p9_get16(buf + 5)].live = 0;
+		return;
+	}
+	t->nmsgs++;
+	if (client) {
+		if (t->o.check)
+			tr_check_request(c, &m, len);
+		record_request(c, &m, len);
+		tr_emit(c, 1, buf, len, &m, &c->tags[m.tag]);
+		tr_stats_add(t, &m, len, NULL);
+		return;
+	}
+	struct tr_req *rq = c->tags[m.tag].live ? &c->tags[m.tag] : NULL;
+	if (t->o.check)
+		tr_check_reply(c, &m, len, rq);
+	tr_emit(c, 0, buf, len, &m, rq);
+	tr_stats_add(t, &m, len, rq);
+	apply_reply(c, &m, rq);
+	if (rq) {
+		free(rq->path);
+		rq->path = NULL;
+		rq->live = 0;
+		rq->flushed = 0;
+	}
+}

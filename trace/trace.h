@@ -1,0 +1,206 @@
+/*
+ * trace.h - 9ptrace internals: packets, TCP reassembly, 9P framing,
+ * per-connection state, checks and output.
+ *
+ * Owns: the types shared by the trace/ files.  Data flows one way:
+ *   capture.c / proxy.c / qemulog.c  ->  tr_packet() (stream.c)
+ *   -> tcp.c (per-direction reassembly) -> stream.c (9P framing, dialect)
+ *   -> state.c (tags, fids, checks) -> output.c (lines, JSON, stats).
+ */
+#ifndef TRACE_H
+#define TRACE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "p9.h"
+
+/* ---- one TCP segment, as the link/IP/TCP parser sees it ---- */
+
+enum { TR_SYN = 1, TR_FIN = 2, TR_RST = 4 };
+
+struct tr_pkt {
+	int family;          /* 4 or 6 */
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+	uint32_t seq;
+	uint8_t flags;       /* TR_SYN ... */
+	const uint8_t *data; /* TCP payload as captured */
+	uint32_t len;        /* bytes captured */
+	uint32_t wirelen;    /* payload length on the wire (>= len) */
+};
+
+/* Parse a link-layer frame (pcap DLT) down to TCP.  0 on success, -1 when
+ * the frame is not TCP over IPv4/IPv6 or is malformed. */
+int tr_parse_frame(int dlt, const uint8_t *p, uint32_t caplen, struct tr_pkt *out);
+
+/* ---- TCP reassembly of one direction ---- */
+
+struct tr_seg {
+	uint32_t seq, len;
+	struct tr_seg *next;
+	uint8_t data[];
+};
+
+struct tr_tcp {
+	int started;         /* next is valid */
+	uint32_t next;       /* next expected sequence number */
+	uint64_t off;        /* stream offset of next (bytes delivered + skipped) */
+	struct tr_seg *ooo;  /* queued segments beyond next, by seq */
+	size_t ooo_bytes;
+	size_t ooo_max;      /* queue above this declares a gap (default 4 MiB) */
+};
+
+struct tr_tcp_sink {
+	void (*data)(void *arg, const uint8_t *p, size_t n);
+	void (*gap)(void *arg, uint64_t off, uint64_t len);
+	void *arg;
+};
+
+/* Feed one segment (seq of its first payload byte; SYN consumes one). */
+void tr_tcp_segment(struct tr_tcp *t, uint32_t seq, int syn, const uint8_t *p,
+		    uint32_t n, const struct tr_tcp_sink *s);
+/* Bytes at seq are known lost (a truncated capture): a gap if in order. */
+void tr_tcp_missing(struct tr_tcp *t, uint32_t seq, uint32_t n,
+		    const struct tr_tcp_sink *s);
+/* Give up on missing data: deliver what is queued, reporting holes. */
+void tr_tcp_flush(struct tr_tcp *t, const struct tr_tcp_sink *s);
+void tr_tcp_free(struct tr_tcp *t);
+
+/* ---- options ---- */
+
+struct tr_opts {
+	int json, hex, check, stats, quiet;
+	int errors_only;
+	int has_fid;
+	uint32_t fid;
+	const char *path;
+	int has_types;
+	uint8_t types[256];     /* --type: 1 = show */
+	uint16_t ports[32];
+	int nports;
+	int autodetect;         /* find 9P on any port by its Tversion */
+};
+
+/* ---- per-connection state ---- */
+
+struct tr_pathstat {
+	char *path;
+	uint64_t opens, reads, writes, rbytes, wbytes;
+	struct tr_pathstat *next;
+};
+
+struct tr_fid {
+	uint32_t fid;
+	uint8_t state;          /* 0 free slot, 1 live, 2 clunked */
+	char *path;
+	uint64_t rd_next;       /* readdir: next expected request offset */
+	int rd_valid;
+};
+
+struct tr_req {
+	uint8_t live, type, flushed;
+	uint16_t oldtag;
+	uint32_t fid, newfid, count, size;
+	uint64_t offset, ts;
+	char *path;             /* walk/create/attach: the path it makes */
+};
+
+struct tr;
+struct tr_conn;
+
+/* One direction of a connection: reassembly plus 9P framing. */
+struct tr_dir {
+	struct tr_conn *conn;
+	int client;             /* 1: client -> server (T-messages) */
+	struct tr_tcp tcp;
+	uint8_t *buf;
+	size_t len, cap;
+	int sync;               /* 1: buf[0] starts a message */
+	uint64_t off;           /* stream offset of buf[0] */
+	uint64_t skipped;       /* bytes skipped while resynchronising */
+};
+
+struct tr_conn {
+	struct tr *tr;
+	unsigned id;
+	int family;
+	uint8_t caddr[16], saddr[16];
+	uint16_t cport, sport;
+	struct tr_dir dir[2];   /* [0] client->server, [1] server->client */
+	int dialect;            /* 0 until Tversion */
+	uint32_t msize;
+	int from_start;         /* saw Tversion: fid/tag checks are meaningful */
+	struct tr_req *tags;    /* 65536, calloc'd */
+	struct tr_fid *fids;    /* open addressing */
+	size_t nfids, capfids;
+	struct tr_conn *next, *hnext;
+};
+
+/* ---- stats ---- */
+
+struct tr_typestat {
+	uint64_t count, bytes, errors;
+	uint64_t *lat;           /* latencies in ns (on T rows) */
+	size_t nlat, caplat;
+};
+
+/* ---- the tracer ---- */
+
+struct tr {
+	struct tr_opts o;
+	FILE *out;
+	uint64_t t0;            /* first timestamp (ns) */
+	int have_t0;
+	uint64_t now;           /* timestamp of the current packet (ns) */
+	struct tr_conn *conns;
+	struct tr_conn **hash;  /* by 4-tuple */
+	size_t nhash;
+	unsigned nconn;
+	uint64_t nmsgs, nwarn, ngaps, ndecode_err;
+	struct tr_typestat ts[256];
+	struct tr_pathstat **phash;
+	size_t nphash, npaths;
+	char *line;             /* output scratch */
+	size_t linecap;
+};
+
+void tr_init(struct tr *t, const struct tr_opts *o, FILE *out);
+void tr_fini(struct tr *t);
+/* Feed one TCP segment with its timestamp (ns since the epoch). */
+void tr_packet(struct tr *t, uint64_t ts, const struct tr_pkt *p);
+/* Feed bytes of a connection known to be 9P (the proxy, tests). */
+struct tr_conn *tr_conn_new(struct tr *t);
+void tr_conn_bytes(struct tr_conn *c, int client, uint64_t ts,
+		   const uint8_t *p, size_t n);
+/* End of input: flush reassembly queues. */
+void tr_finish(struct tr *t);
+
+/* stream.c internal, exposed for tests */
+int tr_plausible(const struct tr_conn *c, int client, const uint8_t *p, size_t n);
+
+/* state.c: one whole message of a direction. */
+void tr_message(struct tr_conn *c, int client, const uint8_t *buf, size_t len);
+void tr_conn_reset(struct tr_conn *c);
+void tr_conn_free(struct tr_conn *c);
+const char *tr_fid_path(struct tr_conn *c, uint32_t fid);
+
+/* check.c */
+void tr_warn(struct tr_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void tr_check_request(struct tr_conn *c, const struct p9_msg *m, size_t len);
+void tr_check_reply(struct tr_conn *c, const struct p9_msg *m, size_t len,
+		    const struct tr_req *rq);
+
+/* output.c */
+void tr_emit(struct tr_conn *c, int client, const uint8_t *buf, size_t len,
+	     const struct p9_msg *m, const struct tr_req *rq);
+void tr_emit_note(struct tr_conn *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void tr_stats_add(struct tr *t, const struct p9_msg *m, size_t len,
+		  const struct tr_req *rq);
+struct tr_pathstat *tr_pathstat(struct tr *t, const char *path);
+void tr_stats_print(struct tr *t, FILE *f);
+int tr_parse_types(struct tr_opts *o, const char *list);
+
+#endif
