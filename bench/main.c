@@ -13,8 +13,10 @@
 static const char usage[] =
 "usage: 9pbench SUBCOMMAND [options]\n"
 "  floor        raw ping-pong (unix, tcp, socketpair) and the eventfd hop pair\n"
-"  latency      --target T [--op getattr,walk,clunk,read4k,write4k,readdir,statfs]\n"
+"  latency      --target T [--op getattr,walk,clunk,read4k,write4k,readdir,statfs,\n"
+"               stat,flush]\n"
 "  hops         [--synthfs PATH] [--list 0,1,2,4,8] [--dispatch worker|inline]\n"
+"               or hops --target T: getattr minus flush (a QEMU estimate)\n"
 "  readdir      --target T [--list 100,1000,10000] [--series NAME]\n"
 "  throughput   --target T --op read|write [--list 8k,64k,512k,1M,4M]\n"
 "  concurrency  --target T [--list 1,2,4,8,16,32,64]\n"

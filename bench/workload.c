@@ -189,7 +189,7 @@ struct engine {
 static int op_known(const char *op)
 {
 	static const char *ops[] = {"getattr", "walk", "clunk", "read4k", "write4k",
-				    "readdir", "statfs", "stat", NULL};
+				    "readdir", "statfs", "stat", "flush", NULL};
 	for (int i = 0; ops[i]; i++)
 		if (!strcmp(op, ops[i]))
 			return 1;
@@ -207,6 +207,10 @@ static int engine_setup(struct engine *e, const struct bench_opts *o)
 		e->want = !strcmp(e->op, "getattr") ? P9_RGETATTR
 			: !strcmp(e->op, "stat") ? P9_RSTAT : P9_RSTATFS;
 		return bench_walk(s, o->walk_path, e->fid, tmo);
+	}
+	if (!strcmp(e->op, "flush")) { /* no filesystem work: a tag not in flight */
+		e->want = P9_RFLUSH;
+		return 0;
 	}
 	if (!strcmp(e->op, "walk") || !strcmp(e->op, "clunk")) {
 		e->want = !strcmp(e->op, "walk") ? P9_RWALK : P9_RCLUNK;
@@ -247,6 +251,10 @@ static void engine_next(struct engine *e, int i, struct p9_msg *m)
 		break;
 	case P9_RSTATFS:
 		m->type = P9_TSTATFS;
+		break;
+	case P9_RFLUSH:
+		m->type = P9_TFLUSH;
+		m->oldtag = 0xFFF0; /* never used: slots have tags 1..128 */
 		break;
 	case P9_RWALK:
 	case P9_RCLUNK:
@@ -371,7 +379,7 @@ int bench_run_op(struct bench_sess *s, const struct bench_opts *o, const char *o
 			snprintf(err, errcap, "%s: cannot set up (%s)", op, strerror(-rc));
 	} else {
 		rc = engine_loop(e, o, r, m, err, errcap);
-		if (!rc && e->want != P9_RWALK && e->want != P9_RCLUNK)
+		if (!rc && e->want != P9_RWALK && e->want != P9_RCLUNK && e->want != P9_RFLUSH)
 			bench_clunk(s, e->fid, o->timeout_ms);
 	}
 	free(e->wbuf);

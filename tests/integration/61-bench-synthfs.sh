@@ -22,6 +22,11 @@ assert m["hops/worker/0"]["x"] == 1 and m["hops/worker/2"]["x"] == 2   # worker 
 assert m["hops/worker/2"]["extra"]["floor_pair"] > 0
 PY
 
+# hops --target: the getattr-minus-flush estimate used for QEMU
+"$B" hops -t "$SYN" --count 200 --warmup 20 --reps 2 -o est.json >est.txt
+grep -q '^latency/flush/d1 ' est.txt && grep -q 'estimated hop pair' est.txt
+grep -q '"kind": "hops-estimate"' est.json
+
 # readdir lists every entry of d1000 (plus . and ..)
 "$B" readdir -t "$SYN" -q --list 1000 --reps 1 --msize 8192 -o rd.json
 python3 - rd.json <<'PY'
@@ -52,8 +57,9 @@ grep -q '^latency/getattr/d1 .*slower$' slow.txt
 grep -q '"verdict": "slower"' cmp.json
 
 # the report draws what it was given and stays offline
-"$B" report -q --gp "$P9ROOT/reports" -o out a.json slow.json hops.json rd.json cmp.json
+"$B" report -q --gp "$P9ROOT/reports" -o out a.json slow.json hops.json est.json rd.json cmp.json
 grep -q '<h2 id="hops">' out/index.html
+grep -q 'estimated hop pair' out/index.html
 grep -q 'baseline versus new' out/index.html
 if grep -Eq '<script|https?://' out/index.html; then echo "report is not offline"; exit 1; fi
 if command -v gnuplot >/dev/null; then
