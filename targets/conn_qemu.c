@@ -343,11 +343,7 @@ int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
 		*out = &q->conn;
 		return 0;
 	}
-	if (o.synthfs) {
-		snprintf(err, cap, "qemu:synthfs: not available yet (needs synthfs --fuse)");
-		return -ENOSYS;
-	}
-	if (!o.scratch && (rc = check_dir(o.dir, err, cap)))
+	if (!o.scratch && !o.synthfs && (rc = check_dir(o.dir, err, cap)))
 		return rc;
 	nslot = SLOTRAM / (2 * o.msize);
 	nslot = nslot > MAXSLOT ? MAXSLOT : nslot < 2 ? 2 : nslot;

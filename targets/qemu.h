@@ -56,16 +56,26 @@ struct p9_qemu_opts {
 	uint32_t msize;               /* largest message carried */
 	char trace[P9_QEMU_MAXPATH];  /* QEMU's v9fs_* trace log, or "" */
 	char synthfs_args[512];       /* extra synthfs arguments (synthfs only) */
+	int block_timeout;            /* synthfs --block-timeout (synthfs only) */
 };
 int p9_qemu_opts_parse(const char *rest, struct p9_qemu_opts *o, char *err,
 		       size_t cap);
 
 /* ---- qemu_scratch.c ---- */
+/* Enter a private mount namespace (0 or -errno). */
+int p9_qemu_private_ns(void);
 /* Enter a private mount namespace with a tmpfs on root (0 or -errno:
  * -EPERM when we may not mount). */
 int p9_qemu_scratch_namespace(const char *root);
 /* Build the scratch tree under root; mounts: tmpfs for devA/devB. */
 int p9_qemu_scratch_build(const char *root, int mounts);
+
+/* ---- qemu_synthfs.c ---- */
+/* Where bin/synthfs is. */
+void p9_qemu_synthfs_path(char *out, size_t cap);
+/* In the child that becomes QEMU: mount synthfs --fuse on mnt (exits the
+ * child with a message on stderr if that fails). */
+void p9_qemu_synthfs_child(const struct p9_qemu_opts *o, const char *mnt);
 
 /* ---- qemu_launch.c ---- */
 struct p9_qemu {
@@ -79,6 +89,7 @@ struct p9_qemu {
 	char tmpdir[128];             /* kept private dir (scratch), or "" */
 	int scratch_on_disk;          /* scratch built without a namespace */
 	int scratch_mounts;           /* devA/devB are separate tmpfs mounts */
+	int synthfs;                  /* the export is synthfs --fuse */
 };
 /* Start QEMU exporting dir with the given options; on failure nothing is
  * left behind and err holds one line (with QEMU's last stderr line). */

@@ -106,7 +106,8 @@ static void build_scratch(const char *root)
 			strerror(-ns));
 }
 
-static void child(const struct launch *l, int ramfd, int errfd, const char *scratch)
+static void child(const struct launch *l, int ramfd, int errfd, const char *scratch,
+		  const struct p9_qemu_opts *o)
 {
 	int devnull = open("/dev/null", O_RDWR);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -116,8 +117,10 @@ static void child(const struct launch *l, int ramfd, int errfd, const char *scra
 		dup2(devnull, 1);
 	}
 	dup2(errfd, 2);
-	if (scratch)
+	if (scratch && o->scratch)
 		build_scratch(scratch);
+	else if (scratch)
+		p9_qemu_synthfs_child(o, scratch);
 	if (ramfd != RAM_FD)
 		dup2(ramfd, RAM_FD); /* dup2 clears close-on-exec */
 	else
@@ -205,11 +208,14 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 /* Remove the scratch export (empty in our namespace when QEMU had it in
  * its own tmpfs; a real tree when it was built on disk). */
-static void remove_scratch(const char *dir)
+static void remove_scratch(const char *dir, int fuse)
 {
 	char p[160];
 	snprintf(p, sizeof p, "%s/export", dir);
-	if (rmdir(p) && errno == ENOTEMPTY)
+	/* a FUSE mount outside a namespace goes when synthfs ends: wait */
+	for (int i = 0; fuse && i < 100 && rmdir(p) && errno == EBUSY; i++)
+		usleep(10000);
+	if (!fuse && rmdir(p) && errno == ENOTEMPTY)
 		nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	rmdir(dir);
 }
@@ -243,7 +249,7 @@ static int start_fail(struct p9_qemu *qm, struct launch *l, int rc, const char *
 		munmap(qm->ram, qm->ramsz);
 	cleanup_dir(l, 0);
 	if (o_scratch(l))
-		remove_scratch(l->dir);
+		remove_scratch(l->dir, 0);
 	memset(qm, 0, sizeof *qm);
 	qm->pid = -1;
 	qm->errfd = -1;
@@ -291,7 +297,7 @@ int p9_qemu_start(struct p9_qemu *qm, const struct p9_qemu_opts *o,
 		close(ramfd);
 		return start_fail(qm, &l, lfd, "cannot listen on the qtest socket", err, cap);
 	}
-	if (o->scratch) {
+	if (o->scratch || o->synthfs) {
 		snprintf(l.scratch, sizeof l.scratch, "%s/export", l.dir);
 		if (mkdir(l.scratch, 0755)) {
 			close(ramfd);
@@ -303,7 +309,7 @@ int p9_qemu_start(struct p9_qemu *qm, const struct p9_qemu_opts *o,
 	build_argv(&l, o, dir, ramsz);
 	qm->pid = fork();
 	if (qm->pid == 0)
-		child(&l, ramfd, qm->errfd, o->scratch ? l.scratch : NULL);
+		child(&l, ramfd, qm->errfd, l.scratch[0] ? l.scratch : NULL, o);
 	close(ramfd);
 	if (qm->pid < 0) {
 		close(lfd);
@@ -314,8 +320,11 @@ int p9_qemu_start(struct p9_qemu *qm, const struct p9_qemu_opts *o,
 	if (fd < 0)
 		return start_fail(qm, &l, fd, fd == -ECHILD ? "QEMU exited during start-up" :
 				  "QEMU did not connect to the qtest socket in time", err, cap);
-	cleanup_dir(&l, o->scratch);
-	if (o->scratch) {
+	cleanup_dir(&l, o->scratch || o->synthfs);
+	if (o->synthfs) {
+		snprintf(qm->tmpdir, sizeof qm->tmpdir, "%s", l.dir);
+		qm->synthfs = 1;
+	} else if (o->scratch) {
 		struct stat st;
 		char devA[sizeof l.scratch + 32];
 		snprintf(qm->tmpdir, sizeof qm->tmpdir, "%s", l.dir);
@@ -350,6 +359,6 @@ void p9_qemu_stop(struct p9_qemu *qm)
 		close(qm->errfd);
 	qm->errfd = -1;
 	if (qm->tmpdir[0])
-		remove_scratch(qm->tmpdir);
+		remove_scratch(qm->tmpdir, qm->synthfs);
 	qm->tmpdir[0] = 0;
 }

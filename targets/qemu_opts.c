@@ -3,7 +3,7 @@
  *
  * Owns: parsing `DIR[,security_model=M][,multidevs=remap|forbid|warn]
  * [,readonly][,msize=N][,trace=FILE]` and `synthfs[,same options]
- * [,delay=OP=USEC][,bug=NAME]` into struct p9_qemu_opts, with one-line
+ * [,delay=OP=USEC][,bug=NAME][,block_timeout=SEC]` into struct p9_qemu_opts, with one-line
  * errors.  Commas cannot appear in DIR (QEMU's own option syntax would need
  * them doubled); a DIR named "synthfs" or "scratch" can be written
  * "./synthfs".  `scratch[,same options]` exports a fresh scratch tree.
@@ -90,10 +90,18 @@ static int parse_opt(struct p9_qemu_opts *o, char *kv, char *err, size_t cap)
 		return parse_msize(v, &o->msize) ? bad(err, cap, "msize: a number 4096..16M (k/M suffix allowed)", v) : 0;
 	if (!strcmp(kv, "trace"))
 		return set_str(o->trace, sizeof o->trace, v) ? bad(err, cap, "trace: path too long", v) : 0;
+	if (o->synthfs && !strcmp(kv, "block_timeout")) {
+		char *end;
+		long x = strtol(v, &end, 10);
+		if (*end || end == v || x < 1 || x > 3600)
+			return bad(err, cap, "block_timeout: seconds 1..3600", v);
+		o->block_timeout = (int)x;
+		return 0;
+	}
 	if (o->synthfs && (!strcmp(kv, "delay") || !strcmp(kv, "bug")))
 		return add_synth_arg(o, !strcmp(kv, "bug") ? "--bug" : "--delay", v) ?
 			bad(err, cap, "too many synthfs options", v) : 0;
-	return bad(err, cap, "unknown option (security_model, multidevs, readonly, msize, trace; delay, bug with synthfs)", kv);
+	return bad(err, cap, "unknown option (security_model, multidevs, readonly, msize, trace; delay, bug, block_timeout with synthfs)", kv);
 }
 
 int p9_qemu_opts_parse(const char *rest, struct p9_qemu_opts *o, char *err,
@@ -104,6 +112,7 @@ int p9_qemu_opts_parse(const char *rest, struct p9_qemu_opts *o, char *err,
 	memset(o, 0, sizeof *o);
 	strcpy(o->security_model, "none");
 	o->msize = 512 * 1024;
+	o->block_timeout = 1;
 	if (strlen(rest) >= sizeof buf)
 		return bad(err, cap, "target string too long", "");
 	strcpy(buf, rest);

@@ -159,12 +159,20 @@ int p9_qemu_scratch_build(const char *root, int mounts)
 	return rc;
 }
 
-int p9_qemu_scratch_namespace(const char *root)
+int p9_qemu_private_ns(void)
 {
 	if (unshare(CLONE_NEWNS))
 		return -errno;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return -errno;
+	return 0;
+}
+
+int p9_qemu_scratch_namespace(const char *root)
+{
+	int rc = p9_qemu_private_ns();
+	if (rc)
+		return rc;
 	if (mount("9pkit-scratch", root, "tmpfs", 0, "size=256m,mode=0755"))
 		return -errno;
 	return 0;
