@@ -429,12 +429,10 @@ static int h_lcreate(struct ctx *x)
 
 /* ---- read / write ---- */
 
-static long ctl_read(struct ctx *x, struct sfs_node *n, uint64_t off,
-		     uint8_t *buf, uint32_t count)
+/* The text of a /ctl file for this connection; returns its length. */
+static size_t ctl_text(struct ctx *x, struct sfs_node *n, char txt[32])
 {
-	char txt[32];
 	uint64_t v = 0;
-	size_t len;
 	switch (n->ctl) {
 	case SFS_CTL_FIDS: v = x->c->fids.n; break;
 	case SFS_CTL_TAGS: v = x->c->ntags; break;
@@ -442,7 +440,14 @@ static long ctl_read(struct ctx *x, struct sfs_node *n, uint64_t off,
 	case SFS_CTL_CONNS: v = x->s->nconns; break;
 	case SFS_CTL_ALLFIDS: v = x->s->allfids; break;
 	}
-	len = (size_t)snprintf(txt, sizeof txt, "%llu\n", (unsigned long long)v);
+	return (size_t)snprintf(txt, 32, "%llu\n", (unsigned long long)v);
+}
+
+static long ctl_read(struct ctx *x, struct sfs_node *n, uint64_t off,
+		     uint8_t *buf, uint32_t count)
+{
+	char txt[32];
+	size_t len = ctl_text(x, n, txt);
 	if (off >= len)
 		return 0;
 	if (count > len - off)
@@ -492,6 +497,10 @@ static void fill_stat(struct ctx *x, struct sfs_node *n, const char *name,
 	st->atime = (uint32_t)(a.atime / 1000000000);
 	st->mtime = (uint32_t)(a.mtime / 1000000000);
 	st->length = S_ISDIR(a.mode) ? 0 : a.size;
+	if (n->kind == SFS_K_CTL) {
+		char txt[32];
+		st->length = ctl_text(x, n, txt);
+	}
 	st->name.p = name;
 	st->name.len = (uint16_t)namelen;
 	st->uid = p9_s("root");
@@ -753,6 +762,11 @@ static int h_getattr(struct ctx *x)
 	if (!f)
 		return -EBADF;
 	sfs_getattr(x->t, f->node, &a);
+	if (f->node->kind == SFS_K_CTL) {
+		char txt[32];
+		a.size = ctl_text(x, f->node, txt);
+		a.blocks = 1;
+	}
 	r->type = P9_RGETATTR;
 	r->valid = P9_GETATTR_ALL;
 	r->qid.type = a.qtype;

@@ -190,6 +190,11 @@ void sfs_flush(struct sfs_conn *c, uint16_t tag, uint16_t oldtag)
 void sfs_req_done(struct sfs_req *r)
 {
 	struct sfs_server *s = r->c->s;
+	if (r->aborted) {
+		sfs_req_unlink(r);
+		sfs_req_free(r);
+		return;
+	}
 	if (r->flushed && r->parked_block) {
 		drop(r);
 		return;
@@ -221,4 +226,12 @@ void sfs_unpark_conn(struct sfs_conn *c)
 			sfs_req_free(r);
 		}
 	}
+}
+
+void sfs_abort_conn(struct sfs_conn *c)
+{
+	sfs_unpark_conn(c);
+	for (struct sfs_req *r = c->inflight; r; r = r->next)
+		r->aborted = 1;
+	c->ntags = 0;
 }

@@ -308,6 +308,8 @@ static void handle_msg(struct sfs_conn *c, const uint8_t *p, size_t len)
 	int park = 0;
 	struct sfs_req *r;
 
+	if (type == P9_TVERSION)
+		sfs_abort_conn(c); /* version(5): outstanding requests are aborted */
 	c->nmsgs++;
 	c->ntags++;
 	if (s->verbose)

@@ -6,7 +6,7 @@
  * prints each failed check and exits 1 (2 for a connection failure).
  *
  * Scenarios: basic, rw, readdir, flush (server needs --delay write=USEC),
- * msize, multidev MODE (warn, remap, forbid), ctl.
+ * msize, multidev MODE (warn, remap, forbid), ctl, garbage.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -570,6 +570,48 @@ static void s_ctl(void)
 	CHECK(ctl("allfids") >= f0, "allfids");
 }
 
+/* Random bodies for every message type: each gets exactly one reply with
+ * its tag (never a crash, never a closed connection); then the session
+ * still works.  Reads and writes are skipped (a random fid could name
+ * /flush/block).  Deterministic: a fixed seed. */
+static void s_garbage(void)
+{
+	uint8_t buf[128];
+	unsigned seed = 12345, sent = 0;
+	struct p9_reply *r;
+	char err[256];
+	for (unsigned type = 0; type < 256; type++) {
+		if (type == P9_TREAD || type == P9_TWRITE || type == P9_TVERSION)
+			continue;
+		for (unsigned len = 7; len < 80; len += 3) {
+			uint16_t tag = (uint16_t)(1 + sent % 1000);
+			for (unsigned i = 0; i < len; i++)
+				buf[i] = (uint8_t)(rand_r(&seed) >> 7);
+			if (len > 8 && (seed & 1)) /* often aim at a live fid */
+				memset(buf + 7, 0, 4);
+			p9_put32(buf, len);
+			buf[4] = (uint8_t)type;
+			p9_put16(buf + 5, tag);
+			if (p9_conn_send(C->conn, buf, len) < 0)
+				die("send");
+			if (p9_client_wait(C, tag, 5000, &r) < 0) {
+				CHECK(0, "no reply to type %u len %u", type, len);
+				return;
+			}
+			p9_reply_free(r);
+			sent++;
+		}
+	}
+	CHECK(sent > 6000, "sent %u", sent);
+	if (p9_client_version(C, 65536, p9_dialect_name(D), 5000, err, sizeof err) < 0)
+		die(err);
+	struct p9_qid q;
+	CHECK(p9_client_attach(C, 0, "probe", "", 0, 5000, &q, err, sizeof err) == 0,
+	      "attach after garbage: %s", err);
+	char text[64];
+	CHECK(read_file("README", text, sizeof text) == 34, "README after garbage");
+}
+
 int main(int argc, char **argv)
 {
 	struct p9_conn *conn;
@@ -577,7 +619,7 @@ int main(int argc, char **argv)
 	struct p9_qid q;
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		puts("usage: synthfs-probe TARGET DIALECT SCENARIO [ARG]\n"
-		     "scenarios: basic rw readdir flush msize ctl multidev MODE");
+		     "scenarios: basic rw readdir flush msize ctl garbage multidev MODE");
 		return 0;
 	}
 	if (argc < 4) {
@@ -612,6 +654,8 @@ int main(int argc, char **argv)
 		s_multidev(argv[4]);
 	else if (!strcmp(argv[3], "ctl"))
 		s_ctl();
+	else if (!strcmp(argv[3], "garbage"))
+		s_garbage();
 	else
 		die("unknown scenario");
 	p9_client_free(C);

@@ -79,6 +79,7 @@ struct sfs_req {
 	uint8_t state;                 /* REQ_* */
 	uint8_t parked_block;          /* parked on /flush/block */
 	uint8_t flushed;               /* a Tflush arrived while in a worker */
+	uint8_t aborted;               /* a Tversion came: never answer it */
 	int hops;                      /* worker round trips still to make */
 	int executed;
 	uint8_t *tmsg;                 /* the request bytes */
@@ -169,6 +170,8 @@ void sfs_req_finish(struct sfs_req *r);
 void sfs_req_free(struct sfs_req *r);
 void sfs_req_done(struct sfs_req *r);
 void sfs_unpark_conn(struct sfs_conn *c);
+/* Tversion: forget every outstanding request of c (none is answered). */
+void sfs_abort_conn(struct sfs_conn *c);
 void sfs_req_unlink(struct sfs_req *r);
 
 /* loop.c */

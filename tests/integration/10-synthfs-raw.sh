@@ -2,7 +2,8 @@
 # 10-synthfs-raw.sh - drive bin/synthfs with raw 9P messages (synthfs-probe)
 # over unix, tcp and stdio in all three dialects: the contract tree, errors,
 # walks, rw area, readdir resumption at several counts, msize enforcement,
-# two concurrent Tflush outcomes, /ctl counters and each --multidevs mode.
+# two concurrent Tflush outcomes, /ctl counters, each --multidevs mode,
+# random message bodies of every type, and 16 connections at once.
 # timeout: 120
 # quick
 set -euo pipefail
@@ -38,7 +39,15 @@ for d in 9P2000.L 9P2000.u 9P2000; do
 	done
 	"$P" "$UNIX" $d readdir
 	"$P" "$UNIX" $d multidev warn
+	"$P" "exec:$S --stdio" $d garbage
 done
+
+# many connections at once
+for i in $(seq 16); do "$P" "$UNIX" 9P2000.L basic >"$P9TMP/many.$i" 2>&1 & done
+wait_fail=0
+for j in $(jobs -p); do [[ " ${pids[*]} " == *" $j "* ]] || wait "$j" || wait_fail=1; done
+(( wait_fail == 0 )) || { cat "$P9TMP"/many.*; exit 1; }
+[[ $(cat "$P9TMP"/many.* | grep -c '^ok basic') == 16 ]] || { cat "$P9TMP"/many.*; exit 1; }
 "$P" "$TCP" 9P2000.L readdir
 
 # --stdio exits when its peer goes; SIGTERM stops a listener cleanly
@@ -57,6 +66,7 @@ for d in 9P2000.L 9P2000.u; do
 	"$P" "unix:$P9TMP/w.sock" $d basic
 	"$P" "unix:$P9TMP/w.sock" $d readdir
 done
+"$P" "unix:$P9TMP/w.sock" 9P2000.L garbage
 
 # colliding inode numbers in each multidevs mode
 for mode in warn remap forbid; do

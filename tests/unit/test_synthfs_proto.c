@@ -185,6 +185,27 @@ START_TEST(flush_unknown_and_timeout)
 }
 END_TEST
 
+START_TEST(version_aborts)
+{
+	struct srv *v = up(0);
+	struct p9_reply *r;
+	char err[256];
+	walk_ok(v, 1, "flush", "block");
+	lopen(v, 1, 0);
+	uint16_t t = send_read(v, 1);
+	ck_assert_int_eq(p9_client_version(v->c, 65536, "9P2000.L", 5000, err,
+					   sizeof err), 0);
+	ck_assert_ptr_null(next_reply(v, 300)); /* the read is gone */
+	(void)t;
+	ck_assert_uint_eq(v->s.allfids, 0);   /* and so are the fids */
+	struct p9_msg m = { .type = P9_TCLUNK, .fid = 1 };
+	r = rpc(v, &m);
+	ck_assert_int_eq(p9_reply_errno(r), EBADF);
+	p9_reply_free(r);
+	down(v);
+}
+END_TEST
+
 START_TEST(worker_dispatch)
 {
 	struct srv *v = up2(0, SFS_MD_WARN, 3, P9_DL, 1 << 20);
@@ -449,6 +470,7 @@ int main(void)
 	tcase_add_test(tc, flush_blocked_read);
 	tcase_add_test(tc, flush_unknown_and_timeout);
 	tcase_add_test(tc, worker_dispatch);
+	tcase_add_test(tc, version_aborts);
 	tcase_add_loop_test(tc, each_bug, 0, BUG_COUNT);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
