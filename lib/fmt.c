@@ -35,9 +35,27 @@ int p9_fmt_qid(char *out, size_t cap, const struct p9_qid *q)
 
 static void put_qid(struct p9_sb *b, const struct p9_qid *q)
 {
-	char s[64];
-	p9_fmt_qid(s, sizeof s, q);
-	p9_sb_printf(b, "%s", s);
+	/* the p9_fmt_qid form without printf: this is the hot path of 9ptrace */
+	p9_sb_putc(b, '(');
+	p9_sb_hex(b, q->path, 16);
+	p9_sb_putc(b, ' ');
+	p9_sb_u64(b, q->version);
+	p9_sb_putc(b, ' ');
+	if (q->type & P9_QTDIR) p9_sb_putc(b, 'd');
+	if (q->type & P9_QTAPPEND) p9_sb_putc(b, 'a');
+	if (q->type & P9_QTEXCL) p9_sb_putc(b, 'l');
+	if (q->type & P9_QTAUTH) p9_sb_putc(b, 'A');
+	if (q->type & P9_QTTMP) p9_sb_putc(b, 't');
+	if (q->type & P9_QTSYMLINK) p9_sb_putc(b, 'L');
+	p9_sb_putc(b, ')');
+}
+
+/* " name " */
+static void put_name(struct p9_sb *b, const char *name)
+{
+	p9_sb_putc(b, ' ');
+	p9_sb_str(b, name);
+	p9_sb_putc(b, ' ');
 }
 
 static int needs_quotes(struct p9_str s)
@@ -57,6 +75,15 @@ static void put_escaped(struct p9_sb *b, const void *p, size_t n)
 	const unsigned char *s = p;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = s[i];
+		size_t run = 0;
+		while (i + run < n && s[i + run] >= ' ' && s[i + run] < 0x7f &&
+		       s[i + run] != '\'' && s[i + run] != '\\')
+			run++;
+		if (run) { /* plain bytes in one copy */
+			p9_sb_mem(b, s + i, run);
+			i += run - 1;
+			continue;
+		}
 		if (c == '\n') p9_sb_printf(b, "\\n");
 		else if (c == '\t') p9_sb_printf(b, "\\t");
 		else if (c == '\'' || c == '\\') p9_sb_printf(b, "\\%c", c);
@@ -87,7 +114,8 @@ static int printable(const uint8_t *p, size_t n)
 static void put_data(struct p9_sb *b, const uint8_t *p, uint32_t count)
 {
 	size_t n = count < DUMPMAX ? count : DUMPMAX;
-	p9_sb_printf(b, " count %lu", (unsigned long)count);
+	p9_sb_str(b, " count ");
+	p9_sb_u64(b, count);
 	if (count == 0 || p == NULL)
 		return;
 	p9_sb_putc(b, ' ');
@@ -97,7 +125,7 @@ static void put_data(struct p9_sb *b, const uint8_t *p, uint32_t count)
 		p9_sb_putc(b, '\'');
 	} else {
 		for (size_t i = 0; i < n; i++)
-			p9_sb_printf(b, "%02x", p[i]);
+			p9_sb_hex(b, p[i], 2);
 	}
 	if (n < count)
 		p9_sb_printf(b, "...");
@@ -109,18 +137,23 @@ static void put_dirents(struct p9_sb *b, const struct p9_msg *m)
 	size_t pos = 0;
 	unsigned n = 0;
 	int rc;
-	p9_sb_printf(b, " count %lu", (unsigned long)m->count);
+	p9_sb_str(b, " count ");
+	p9_sb_u64(b, m->count);
 	while ((rc = p9_dirent_next(m->data, m->count, &pos, &e)) > 0) {
 		if (n < DIRENTMAX) {
-			p9_sb_printf(b, " %u:", n);
+			p9_sb_putc(b, ' ');
+			p9_sb_u64(b, n);
+			p9_sb_putc(b, ':');
 			put_str(b, e.name);
-			p9_sb_printf(b, "@%llu", (unsigned long long)e.offset);
+			p9_sb_putc(b, '@');
+			p9_sb_u64(b, e.offset);
 		}
 		n++;
 	}
 	if (n > DIRENTMAX)
 		p9_sb_printf(b, " ...");
-	p9_sb_printf(b, " nent %u", n);
+	p9_sb_str(b, " nent ");
+	p9_sb_u64(b, n);
 	if (rc < 0)
 		p9_sb_printf(b, " partial-entry-at %zu", pos);
 }
@@ -150,6 +183,19 @@ static void put_stat(struct p9_sb *b, const struct p9_stat *st, int dialect)
 }
 
 
+static void put_oct(struct p9_sb *b, unsigned long long v)
+{
+	char t[24];
+	int i = sizeof t;
+	do {
+		t[--i] = (char)('0' + (v & 7));
+		v >>= 3;
+	} while (v);
+	if (t[i] != '0')
+		t[--i] = '0';
+	p9_sb_mem(b, t + i, sizeof t - (size_t)i);
+}
+
 static int is_fid_field(const struct p9_field *f)
 {
 	size_t n = strlen(f->name);
@@ -165,8 +211,16 @@ static void put_int(struct p9_sb *b, const struct p9_field *f, uint64_t v)
 		return;
 	}
 	switch (f->show) {
-	case P9S_HEX: p9_sb_printf(b, " %s %#llx", f->name, (unsigned long long)v); break;
-	case P9S_OCT: p9_sb_printf(b, " %s %#llo", f->name, (unsigned long long)v); break;
+	case P9S_HEX: /* as %#llx */
+		put_name(b, f->name);
+		if (v)
+			p9_sb_str(b, "0x");
+		p9_sb_hex(b, v, 1);
+		break;
+	case P9S_OCT: /* as %#llo */
+		put_name(b, f->name);
+		put_oct(b, v);
+		break;
 	case P9S_ERRNO:
 		en = p9_errno_name((uint32_t)v);
 		if (en)
@@ -174,7 +228,9 @@ static void put_int(struct p9_sb *b, const struct p9_field *f, uint64_t v)
 		else
 			p9_sb_printf(b, " %s %llu", f->name, (unsigned long long)v);
 		break;
-	default: p9_sb_printf(b, " %s %llu", f->name, (unsigned long long)v);
+	default:
+		put_name(b, f->name);
+		p9_sb_u64(b, v);
 	}
 }
 
@@ -187,27 +243,33 @@ static void put_field(struct p9_sb *b, const struct p9_field *f,
 		put_int(b, f, p9_field_uint(m, f));
 		break;
 	case P9K_STR:
-		p9_sb_printf(b, " %s ", f->name);
+		put_name(b, f->name);
 		put_str(b, *(const struct p9_str *)p);
 		break;
 	case P9K_QID:
-		p9_sb_printf(b, " %s ", f->name);
+		put_name(b, f->name);
 		put_qid(b, p);
 		break;
 	case P9K_DATA: put_data(b, m->data, m->count); break;
 	case P9K_DIRENTS: put_dirents(b, m); break;
 	case P9K_STAT: put_stat(b, &m->stat, dialect); break;
 	case P9K_WNAMES:
-		p9_sb_printf(b, " nwname %u", m->nwname);
+		p9_sb_str(b, " nwname ");
+		p9_sb_u64(b, m->nwname);
 		for (unsigned i = 0; i < m->nwname && i < P9_MAXWELEM; i++) {
-			p9_sb_printf(b, " %u:", i);
+			p9_sb_putc(b, ' ');
+			p9_sb_u64(b, i);
+			p9_sb_putc(b, ':');
 			put_str(b, m->wname[i]);
 		}
 		break;
 	case P9K_WQIDS:
-		p9_sb_printf(b, " nwqid %u", m->nwqid);
+		p9_sb_str(b, " nwqid ");
+		p9_sb_u64(b, m->nwqid);
 		for (unsigned i = 0; i < m->nwqid && i < P9_MAXWELEM; i++) {
-			p9_sb_printf(b, " %u:", i);
+			p9_sb_putc(b, ' ');
+			p9_sb_u64(b, i);
+			p9_sb_putc(b, ':');
 			put_qid(b, &m->wqid[i]);
 		}
 		break;
@@ -225,7 +287,9 @@ int p9_fmt(char *out, size_t cap, const struct p9_msg *m, int dialect)
 			     m->type, m->tag);
 		return (int)b.len;
 	}
-	p9_sb_printf(&b, "%s tag %u", d->name, m->tag);
+	p9_sb_str(&b, d->name);
+	p9_sb_str(&b, " tag ");
+	p9_sb_u64(&b, m->tag);
 	for (unsigned i = 0; i < d->nfield; i++)
 		if (d->field[i].dialects & dialect)
 			put_field(&b, &d->field[i], m, dialect);

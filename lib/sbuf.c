@@ -43,3 +43,33 @@ void p9_sb_putc(struct p9_sb *b, char c)
 {
 	p9_sb_mem(b, &c, 1);
 }
+
+void p9_sb_str(struct p9_sb *b, const char *s)
+{
+	p9_sb_mem(b, s, strlen(s));
+}
+
+void p9_sb_u64(struct p9_sb *b, unsigned long long v)
+{
+	char t[24];
+	int i = sizeof t;
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	p9_sb_mem(b, t + i, sizeof t - (size_t)i);
+}
+
+void p9_sb_hex(struct p9_sb *b, unsigned long long v, int width)
+{
+	static const char hx[] = "0123456789abcdef";
+	char t[16];
+	int i = sizeof t;
+	do {
+		t[--i] = hx[v & 15];
+		v >>= 4;
+	} while (v);
+	while ((int)sizeof t - i < width && i > 0)
+		t[--i] = '0';
+	p9_sb_mem(b, t + i, sizeof t - (size_t)i);
+}

@@ -19,5 +19,10 @@ void p9_sb_printf(struct p9_sb *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void p9_sb_putc(struct p9_sb *b, char c);
 void p9_sb_mem(struct p9_sb *b, const void *p, size_t n);
+/* Fast paths for printers (no printf): a C string, a decimal number, and
+ * lowercase hex zero-padded to width digits (width <= 16). */
+void p9_sb_str(struct p9_sb *b, const char *s);
+void p9_sb_u64(struct p9_sb *b, unsigned long long v);
+void p9_sb_hex(struct p9_sb *b, unsigned long long v, int width);
 
 #endif

@@ -30,6 +30,16 @@ struct tr_proxy_opts {
 };
 int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t *stop);
 
+/* pcapw.c: synthesized Ethernet/IPv4/TCP framing; dir 0 is client -> server;
+ * flags are TCP flags (0x02 SYN, 0x10 ACK, 0x18 PSH|ACK, 0x11 FIN|ACK). */
+struct tr_pcapw_flow {
+	uint32_t seq[2];
+	uint16_t cport;
+};
+void tr_pcapw_flow_init(struct tr_pcapw_flow *f, unsigned n);
+void tr_pcapw_segment(pcap_dumper_t *d, struct tr_pcapw_flow *f, int dir,
+		      uint8_t flags, const uint8_t *p, size_t n, uint64_t ts_ns);
+
 /* qemulog.c */
 int tr_qemu_log(struct tr *t, const char *file);
 

@@ -4,8 +4,12 @@ PROGS += 9ptrace
 9ptrace_LDLIBS := -lpcap
 MODLIBS += trace
 trace_LIBSRCS := trace/tcp.c trace/stream.c trace/state.c trace/check.c \
-	trace/output.c trace/frame.c trace/capture.c trace/proxy.c trace/qemulog.c
+	trace/output.c trace/frame.c trace/capture.c trace/proxy.c trace/pcapw.c \
+	trace/qemulog.c
 EXTRA_LDLIBS += -lpcap
 # trace-drive: a scripted 9P2000.L client session for the trace tests
 PROGS += trace-drive
 trace-drive_SRCS := trace/drive.c
+# trace-gencap: a pcap of N 9P messages for bench/trace-perf.sh
+PROGS += trace-gencap
+trace-gencap_SRCS := trace/gencap.c

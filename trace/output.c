@@ -27,6 +27,21 @@ static int is_fid_field(const struct p9_field *f)
 				      !strcmp(f->name, "dirfd"));
 }
 
+/* Decimal digits of v, zero-padded to width; returns their count. */
+static size_t put_dec(char *out, uint64_t v, int width)
+{
+	char t[24];
+	int i = sizeof t;
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while ((int)sizeof t - i < width)
+		t[--i] = '0';
+	memcpy(out, t + i, sizeof t - (size_t)i);
+	return sizeof t - (size_t)i;
+}
+
 /* ---- filters ---- */
 
 static int path_match(const char *path, const char *prefix)
@@ -146,10 +161,18 @@ static void l_head(struct line *l, struct tr *t, struct tr_conn *c, const char *
 {
 	uint64_t rel = t->now >= t->t0 ? t->now - t->t0 : 0;
 	char b[64];
-	int n = snprintf(b, sizeof b, "%llu.%06llu c%u %s ",
-			 (unsigned long long)(rel / 1000000000),
-			 (unsigned long long)(rel / 1000 % 1000000), c->id, dir);
-	l_mem(l, b, (size_t)n);
+	size_t n = 0;
+	n += put_dec(b + n, rel / 1000000000, 0);
+	b[n++] = '.';
+	n += put_dec(b + n, rel / 1000 % 1000000, 6);
+	b[n++] = ' ';
+	b[n++] = 'c';
+	n += put_dec(b + n, c->id, 0);
+	b[n++] = ' ';
+	b[n++] = dir[0];
+	b[n++] = dir[1];
+	b[n++] = ' ';
+	l_mem(l, b, n);
 }
 
 /* Text of the fcall with " (path)" after each fid that has one. */
@@ -168,7 +191,12 @@ static void l_fcall(struct line *l, struct tr_conn *c, const struct p9_msg *m)
 		uint32_t fid = (uint32_t)p9_field_uint(m, f);
 		const char *path = tr_fid_path(c, fid);
 		char needle[48];
-		int nn = snprintf(needle, sizeof needle, " %s %u", f->name, fid);
+		size_t fl = strlen(f->name);
+		needle[0] = ' ';
+		memcpy(needle + 1, f->name, fl);
+		needle[fl + 1] = ' ';
+		int nn = (int)(fl + 2 + put_dec(needle + fl + 2, fid, 0));
+		needle[nn] = 0;
 		char *at = strstr(l->p + from, needle);
 		if (!at)
 			continue;
@@ -192,10 +220,21 @@ static void l_latency(struct line *l, struct tr *t, const struct p9_msg *m,
 		      const struct tr_req *rq)
 {
 	uint64_t us = (t->now - rq->ts) / 1000;
-	if (is_error(m->type) || m->type != rq->type + 1)
-		l_printf(l, " (%s, %lluus)", p9_typename(rq->type), (unsigned long long)us);
-	else
-		l_printf(l, " (%lluus)", (unsigned long long)us);
+	char b[64];
+	size_t n = 0;
+	b[n++] = ' ';
+	b[n++] = '(';
+	if (is_error(m->type) || m->type != rq->type + 1) {
+		const char *name = p9_typename(rq->type);
+		size_t k = strlen(name);
+		memcpy(b + n, name, k);
+		n += k;
+		b[n++] = ',';
+		b[n++] = ' ';
+	}
+	n += put_dec(b + n, us, 0);
+	memcpy(b + n, "us)", 3);
+	l_mem(l, b, n + 3);
 }
 
 static void l_hex(struct line *l, const uint8_t *buf, size_t len)

@@ -6,9 +6,8 @@
  * Owns: the listening socket (unix:PATH or tcp:HOST:PORT), one session per
  * accepted client with its own connection to TARGET (any lib target), the
  * byte relay (bytes are forwarded as read, never held back or changed),
- * and -w: a pcap of what was relayed, each session framed as Ethernet +
- * IPv4 + TCP with a handshake, 10.0.0.1:40000+n -> 10.0.0.2:564, so
- * Wireshark and tshark dissect it as 9P.
+ * and -w: a pcap of what was relayed (framed by pcapw.c), so Wireshark and
+ * tshark dissect it as 9P.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -22,14 +21,13 @@
 
 #include "capture.h"
 
-enum { MAXSESS = 64, RELAYBUF = 256 << 10, SEGMAX = 32768 };
+enum { MAXSESS = 64, RELAYBUF = 256 << 10 };
 
 struct sess {
 	int cfd;                 /* the client */
 	struct p9_conn *srv;     /* the server */
 	struct tr_conn *conn;    /* decoder state */
-	uint32_t seq[2];         /* next TCP seq per direction (pcap) */
-	uint16_t cport;
+	struct tr_pcapw_flow flow; /* TCP framing for -w */
 };
 
 struct proxy {
@@ -40,7 +38,6 @@ struct proxy {
 	int ns;
 	unsigned nsess;
 	uint8_t *buf;
-	uint8_t *frame;
 };
 
 static uint64_t now_ns(void)
@@ -52,89 +49,11 @@ static uint64_t now_ns(void)
 
 /* ---- the pcap ---- */
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* One Ethernet/IPv4/TCP frame; dir 0 is client -> server. */
 static void pcap_segment(struct proxy *px, struct sess *s, int dir, uint8_t flags,
-			 uint32_t ack, const uint8_t *p, size_t n)
+			 const uint8_t *p, size_t n)
 {
-	if (!px->dump)
-		return;
-	uint8_t *f = px->frame;
-	static const uint8_t mac[2][6] = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
-	uint8_t ip[2][4] = { { 10, 0, 0, 1 }, { 10, 0, 0, 2 } };
-	memcpy(f, mac[!dir], 6);
-	memcpy(f + 6, mac[dir], 6);
-	put16(f + 12, 0x0800);
-	uint8_t *iph = f + 14, *th = iph + 20;
-	memset(iph, 0, 40);
-	iph[0] = 0x45;
-	put16(iph + 2, (uint16_t)(40 + n));
-	iph[6] = 0x40; /* DF */
-	iph[8] = 64;
-	iph[9] = 6;
-	memcpy(iph + 12, ip[dir], 4);
-	memcpy(iph + 16, ip[!dir], 4);
-	put16(iph + 10, csum_fold(csum_add(0, iph, 20)));
-	put16(th, dir ? 564 : s->cport);
-	put16(th + 2, dir ? s->cport : 564);
-	put32(th + 4, s->seq[dir]);
-	put32(th + 8, ack);
-	th[12] = 5 << 4;
-	th[13] = flags;
-	put16(th + 14, 65535);
-	if (n)
-		memcpy(th + 20, p, n);
-	uint8_t pseudo[12];
-	memcpy(pseudo, iph + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = 6;
-	put16(pseudo + 10, (uint16_t)(20 + n));
-	put16(th + 16, csum_fold(csum_add(csum_add(0, pseudo, 12), th, 20 + n)));
-	struct pcap_pkthdr h;
-	uint64_t ns = now_ns();
-	h.ts.tv_sec = (time_t)(ns / 1000000000u);
-	h.ts.tv_usec = (suseconds_t)(ns / 1000 % 1000000);
-	h.caplen = h.len = (bpf_u_int32)(54 + n);
-	pcap_dump((u_char *)px->dump, &h, f);
-	s->seq[dir] += (uint32_t)n + ((flags & 0x03) ? 1u : 0u);
-}
-
-static void pcap_data(struct proxy *px, struct sess *s, int dir, const uint8_t *p,
-		      size_t n)
-{
-	while (n) {
-		size_t k = n < SEGMAX ? n : SEGMAX;
-		pcap_segment(px, s, dir, 0x18, s->seq[!dir], p, k); /* PSH|ACK */
-		p += k;
-		n -= k;
-	}
+	if (px->dump)
+		tr_pcapw_segment(px->dump, &s->flow, dir, flags, p, n, now_ns());
 }
 
 /* ---- sockets ---- */
@@ -215,8 +134,8 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 static void sess_end(struct proxy *px, int i)
 {
 	struct sess *s = &px->s[i];
-	pcap_segment(px, s, 0, 0x11, s->seq[1], NULL, 0); /* FIN|ACK */
-	pcap_segment(px, s, 1, 0x11, s->seq[0], NULL, 0);
+	pcap_segment(px, s, 0, 0x11, NULL, 0); /* FIN|ACK */
+	pcap_segment(px, s, 1, 0x11, NULL, 0);
 	if (px->dump)
 		pcap_dump_flush(px->dump);
 	close(s->cfd);
@@ -238,12 +157,10 @@ static void sess_start(struct proxy *px, int cfd, const char *target)
 	s->cfd = cfd;
 	s->srv = srv;
 	s->conn = tr_conn_new(px->t);
-	s->cport = (uint16_t)(40000 + px->nsess++ % 20000);
-	s->seq[0] = 1000;
-	s->seq[1] = 500000;
-	pcap_segment(px, s, 0, 0x02, 0, NULL, 0);          /* SYN */
-	pcap_segment(px, s, 1, 0x12, s->seq[0], NULL, 0);  /* SYN|ACK */
-	pcap_segment(px, s, 0, 0x10, s->seq[1], NULL, 0);  /* ACK */
+	tr_pcapw_flow_init(&s->flow, px->nsess++);
+	pcap_segment(px, s, 0, 0x02, NULL, 0); /* SYN */
+	pcap_segment(px, s, 1, 0x12, NULL, 0); /* SYN|ACK */
+	pcap_segment(px, s, 0, 0x10, NULL, 0); /* ACK */
 }
 
 /* Relay what is readable on one side; -1 when that side is done. */
@@ -258,7 +175,7 @@ static int relay(struct proxy *px, struct sess *s, int from_client)
 		return -1;
 	if (write_all(wfd, px->buf, (size_t)n) < 0)
 		return -1;
-	pcap_data(px, s, from_client ? 0 : 1, px->buf, (size_t)n);
+	pcap_segment(px, s, from_client ? 0 : 1, 0x18, px->buf, (size_t)n); /* PSH|ACK */
 	tr_conn_bytes(s->conn, from_client, now_ns(), px->buf, (size_t)n);
 	fflush(px->t->out);
 	return 0;
@@ -279,8 +196,7 @@ int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t
 		return 2;
 	}
 	px.buf = malloc(RELAYBUF);
-	px.frame = malloc(SEGMAX + 64);
-	if (!px.buf || !px.frame)
+	if (!px.buf)
 		abort();
 	if (po->wfile) {
 		px.dead = pcap_open_dead(DLT_EN10MB, 262144);
@@ -331,6 +247,5 @@ int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t
 	if (px.dead)
 		pcap_close(px.dead);
 	free(px.buf);
-	free(px.frame);
 	return 0;
 }
