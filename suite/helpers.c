@@ -1,0 +1,566 @@
+/*
+ * helpers.c - dialect-adaptive steps of the case language that must
+ * succeed: walk a path, open, create, mkdir, clunk, size and qid of a fid,
+ * full directory listings (Treaddir in 9P2000.L, Tread of stat records
+ * otherwise) with their checks, the qid uniqueness scan and recursive
+ * removal of the scratch directory.
+ *
+ * Owns: the temporary fids these steps use (0x7000xxxx, never a case's).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "suite.h"
+
+enum { TMPFID = 0x70000000 };
+
+static uint32_t tmpfid(struct interp *in)
+{
+	return TMPFID + (in->ntmp++ & 0xFFFF);
+}
+
+/* ---- walk ---- */
+
+int h_walk(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t newfid,
+	   const char *path, struct p9_qid *q)
+{
+	char buf[1024], *names[256], *save = NULL;
+	int n = 0;
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *t = strtok_r(buf, "/", &save); t && n < 256; t = strtok_r(NULL, "/", &save))
+		names[n++] = t;
+	int i = 0;
+	do {
+		struct p9_msg m = { .type = P9_TWALK, .fid = i ? newfid : fid, .newfid = newfid };
+		struct p9_reply *r;
+		int k = n - i > P9_MAXWELEM ? P9_MAXWELEM : n - i;
+		for (int j = 0; j < k; j++)
+			m.wname[j] = p9_s(names[i + j]);
+		m.nwname = (uint16_t)k;
+		if (in_rpc_ok(in, s, &m, P9_RWALK, &r))
+			return -1;
+		if (r->m.nwqid != k) {
+			p9_reply_free(r);
+			return in_fail(in, s, "walk %s: only %d of %d names walked", path,
+				       i + r->m.nwqid, n);
+		}
+		if (q && k)
+			*q = r->m.wqid[k - 1];
+		p9_reply_free(r);
+		i += k;
+	} while (i < n);
+	if (q && n == 0)
+		return h_getqid(in, s, newfid, q);
+	return 0;
+}
+
+/* ---- open, create, mkdir, clunk ---- */
+
+static int has(const char *modes, const char *w)
+{
+	size_t l = strlen(w);
+	for (const char *p = modes; (p = strstr(p, w)); p += l)
+		if ((p == modes || p[-1] == ' ') && (p[l] == 0 || p[l] == ' '))
+			return 1;
+	return 0;
+}
+
+static int check_modes(struct interp *in, const struct stmt *s, const char *modes)
+{
+	static const char *ok[] = { "read", "write", "rdwr", "exec", "trunc", "rclose",
+				    "append", "excl", "dir", NULL };
+	char buf[128], *save = NULL;
+	snprintf(buf, sizeof buf, "%s", modes);
+	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		int found = 0;
+		for (int i = 0; ok[i]; i++)
+			found |= strcmp(ok[i], t) == 0;
+		if (!found)
+			return in_fail(in, s, "unknown open mode '%s' (read write rdwr exec trunc rclose append excl dir)", t);
+	}
+	return 0;
+}
+
+static uint32_t lflags(const char *modes)
+{
+	uint32_t f = has(modes, "write") ? 1 : has(modes, "rdwr") ? 2 : 0;
+	if (has(modes, "trunc")) f |= 01000;
+	if (has(modes, "append")) f |= 02000;
+	if (has(modes, "excl")) f |= 0200;
+	if (has(modes, "dir")) f |= 0200000;
+	return f;
+}
+
+static uint8_t omode(const char *modes)
+{
+	uint8_t m = has(modes, "write") ? P9_OWRITE : has(modes, "rdwr") ? P9_ORDWR :
+		    has(modes, "exec") ? P9_OEXEC : P9_OREAD;
+	if (has(modes, "trunc")) m |= P9_OTRUNC;
+	if (has(modes, "rclose")) m |= P9_ORCLOSE;
+	return m;
+}
+
+int h_open(struct interp *in, const struct stmt *s, uint32_t fid, const char *modes,
+	   struct p9_qid *q, uint32_t *iounit)
+{
+	struct p9_msg m = { .fid = fid };
+	struct p9_reply *r;
+	if (check_modes(in, s, modes))
+		return -1;
+	if (in->dialect == P9_DL) {
+		m.type = P9_TLOPEN;
+		m.flags = lflags(modes);
+	} else {
+		m.type = P9_TOPEN;
+		m.mode = omode(modes);
+	}
+	if (in_rpc_ok(in, s, &m, m.type + 1, &r))
+		return -1;
+	if (q)
+		*q = r->m.qid;
+	if (iounit)
+		*iounit = r->m.iounit;
+	p9_reply_free(r);
+	return 0;
+}
+
+int h_create(struct interp *in, const struct stmt *s, uint32_t fid, const char *name,
+	     const char *modes, struct p9_qid *q)
+{
+	struct p9_msg m = { .fid = fid, .name = p9_s(name) };
+	struct p9_reply *r;
+	if (!*modes)
+		modes = "rdwr";
+	if (check_modes(in, s, modes))
+		return -1;
+	if (in->dialect == P9_DL) {
+		m.type = P9_TLCREATE;
+		m.flags = lflags(modes) | 0100;
+		m.lmode = 0644;
+	} else {
+		m.type = P9_TCREATE;
+		m.perm = 0644;
+		m.mode = omode(modes);
+		m.extension = p9_s("");
+	}
+	if (in_rpc_ok(in, s, &m, m.type + 1, &r))
+		return -1;
+	if (q)
+		*q = r->m.qid;
+	p9_reply_free(r);
+	return 0;
+}
+
+int h_clunk(struct interp *in, const struct stmt *s, uint32_t fid)
+{
+	struct p9_msg m = { .type = P9_TCLUNK, .fid = fid };
+	struct p9_reply *r;
+	if (in_rpc_ok(in, s, &m, P9_RCLUNK, &r))
+		return -1;
+	p9_reply_free(r);
+	return 0;
+}
+
+int h_mkdir(struct interp *in, const struct stmt *s, uint32_t dfid, const char *name,
+	    struct p9_qid *q)
+{
+	struct p9_reply *r;
+	if (in->dialect == P9_DL) {
+		struct p9_msg m = { .type = P9_TMKDIR, .dfid = dfid, .name = p9_s(name),
+				    .lmode = 0755 };
+		if (in_rpc_ok(in, s, &m, P9_RMKDIR, &r))
+			return -1;
+		if (q)
+			*q = r->m.qid;
+		p9_reply_free(r);
+		return 0;
+	}
+	uint32_t t = tmpfid(in);
+	if (h_walk(in, s, dfid, t, "", NULL))
+		return -1;
+	struct p9_msg m = { .type = P9_TCREATE, .fid = t, .name = p9_s(name),
+			    .perm = P9_DMDIR | 0755, .mode = P9_OREAD, .extension = p9_s("") };
+	if (in_rpc_ok(in, s, &m, P9_RCREATE, &r))
+		return -1;
+	if (q)
+		*q = r->m.qid;
+	p9_reply_free(r);
+	return h_clunk(in, s, t);
+}
+
+/* ---- attributes ---- */
+
+static int getattr(struct interp *in, const struct stmt *s, uint32_t fid,
+		   struct p9_reply **r)
+{
+	struct p9_msg m = { .fid = fid };
+	if (in->dialect == P9_DL) {
+		m.type = P9_TGETATTR;
+		m.request_mask = P9_GETATTR_BASIC;
+		return in_rpc_ok(in, s, &m, P9_RGETATTR, r);
+	}
+	m.type = P9_TSTAT;
+	return in_rpc_ok(in, s, &m, P9_RSTAT, r);
+}
+
+int h_getsize(struct interp *in, const struct stmt *s, uint32_t fid, uint64_t *size)
+{
+	struct p9_reply *r;
+	if (getattr(in, s, fid, &r))
+		return -1;
+	*size = in->dialect == P9_DL ? r->m.size : r->m.stat.length;
+	p9_reply_free(r);
+	return 0;
+}
+
+int h_getqid(struct interp *in, const struct stmt *s, uint32_t fid, struct p9_qid *q)
+{
+	struct p9_reply *r;
+	if (getattr(in, s, fid, &r))
+		return -1;
+	*q = in->dialect == P9_DL ? r->m.qid : r->m.stat.qid;
+	p9_reply_free(r);
+	return 0;
+}
+
+int h_writefile(struct interp *in, const struct stmt *s, uint32_t fid, const char *data,
+		size_t len)
+{
+	size_t off = 0, chunk = in->cl->msize - P9_IOHDRSZ;
+	do {
+		size_t n = len - off < chunk ? len - off : chunk;
+		struct p9_msg m = { .type = P9_TWRITE, .fid = fid, .offset = off,
+				    .data = (const uint8_t *)data + off, .count = (uint32_t)n };
+		struct p9_reply *r;
+		if (in_rpc_ok(in, s, &m, P9_RWRITE, &r))
+			return -1;
+		if (r->m.count == 0 || r->m.count > n) {
+			p9_reply_free(r);
+			return in_fail(in, s, "Twrite of %zu bytes answered count %u", n, r->m.count);
+		}
+		off += r->m.count;
+		p9_reply_free(r);
+	} while (off < len);
+	return 0;
+}
+
+/* ---- directory listings ---- */
+
+struct entry {
+	char *name;
+	struct p9_qid qid;
+};
+
+struct listing {
+	struct entry *e;
+	size_t n, cap;
+	/* open-addressing set of names for the duplicate check */
+	size_t *slot;
+	size_t nslot;
+};
+
+static size_t hash(const char *s, size_t n)
+{
+	size_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static void listing_free(struct listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->e[i].name);
+	free(l->e);
+	free(l->slot);
+	memset(l, 0, sizeof *l);
+}
+
+static void rehash(struct listing *l)
+{
+	free(l->slot);
+	l->nslot = l->nslot ? l->nslot * 2 : 256;
+	l->slot = calloc(l->nslot, sizeof *l->slot);
+	if (!l->slot)
+		abort();
+	for (size_t i = 0; i < l->n; i++) {
+		size_t h = hash(l->e[i].name, strlen(l->e[i].name)) & (l->nslot - 1);
+		while (l->slot[h])
+			h = (h + 1) & (l->nslot - 1);
+		l->slot[h] = i + 1;
+	}
+}
+
+/* Add a name; returns 1 if it was already there. */
+static int listing_add(struct listing *l, struct p9_str name, struct p9_qid q)
+{
+	if ((l->n + 1) * 2 > l->nslot)
+		rehash(l);
+	size_t h = hash(name.p, name.len) & (l->nslot - 1);
+	while (l->slot[h]) {
+		const char *o = l->e[l->slot[h] - 1].name;
+		if (strlen(o) == name.len && memcmp(o, name.p, name.len) == 0)
+			return 1;
+		h = (h + 1) & (l->nslot - 1);
+	}
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->e = realloc(l->e, l->cap * sizeof *l->e);
+		if (!l->e)
+			abort();
+	}
+	l->e[l->n].name = strndup(name.p, name.len);
+	if (!l->e[l->n].name)
+		abort();
+	l->e[l->n].qid = q;
+	l->slot[h] = ++l->n;
+	return 0;
+}
+
+static int dot(struct p9_str n)
+{
+	return (n.len == 1 && n.p[0] == '.') || (n.len == 2 && n.p[0] == '.' && n.p[1] == '.');
+}
+
+/* List an open directory fid t into l with the given count per request. */
+static int list_open(struct interp *in, const struct stmt *s, uint32_t t, uint32_t count,
+		     struct listing *l)
+{
+	uint64_t off = 0;
+	size_t rounds = 0;
+	for (;;) {
+		struct p9_msg m = { .fid = t, .offset = off, .count = count };
+		struct p9_reply *r;
+		size_t pos = 0, fresh = 0, seen = 0;
+		int k;
+		m.type = in->dialect == P9_DL ? P9_TREADDIR : P9_TREAD;
+		if (++rounds > 200000)
+			return in_fail(in, s, "directory listing does not end");
+		if (in_rpc_ok(in, s, &m, m.type + 1, &r))
+			return -1;
+		if (r->m.count > count) {
+			uint32_t got = r->m.count;
+			p9_reply_free(r);
+			return in_fail(in, s, "%s count %u returned %u bytes", p9_typename(m.type),
+				       count, got);
+		}
+		if (r->m.count == 0) {
+			p9_reply_free(r);
+			return 0;
+		}
+		if (in->dialect == P9_DL) {
+			struct p9_dirent de;
+			while ((k = p9_dirent_next(r->m.data, r->m.count, &pos, &de)) == 1) {
+				seen++;
+				off = de.offset;
+				if (!dot(de.name)) {
+					if (listing_add(l, de.name, de.qid)) {
+						char nm[300];
+						p9_strcpy(nm, sizeof nm, de.name);
+						p9_reply_free(r);
+						return in_fail(in, s, "readdir (count %u) returned '%s' twice",
+							       count, nm);
+					}
+					fresh++;
+				} else {
+					fresh++;
+				}
+			}
+		} else {
+			struct p9_stat st;
+			while ((k = p9_stat_next(r->m.data, r->m.count, in->dialect, &pos, &st)) == 1) {
+				seen++;
+				if (!dot(st.name)) {
+					if (listing_add(l, st.name, st.qid)) {
+						char nm[300];
+						p9_strcpy(nm, sizeof nm, st.name);
+						p9_reply_free(r);
+						return in_fail(in, s, "directory read (count %u) returned '%s' twice",
+							       count, nm);
+					}
+				}
+				fresh++;
+			}
+			off += r->m.count;
+		}
+		if (k < 0) {
+			size_t got = r->m.count;
+			p9_reply_free(r);
+			return in_fail(in, s, "%s (count %u): partial or malformed entry at byte %zu of %zu",
+				       p9_typename(m.type + 1), count, pos, got);
+		}
+		p9_reply_free(r);
+		if (!seen)
+			return in_fail(in, s, "%s returned data but no whole entry", p9_typename(m.type + 1));
+		(void)fresh;
+	}
+}
+
+static int list_fid(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t count,
+		    struct listing *l)
+{
+	uint32_t t = tmpfid(in);
+	int rc;
+	if (!count)
+		count = in->cl->msize - P9_IOHDRSZ;
+	if (h_walk(in, s, fid, t, "", NULL) || h_open(in, s, t, "read", NULL, NULL))
+		return -1;
+	rc = list_open(in, s, t, count, l);
+	if (h_clunk(in, s, t))
+		rc = -1;
+	return rc;
+}
+
+/* synthfs /readdir/dN: file i is "f" + i + "_" + "x" * (i % 53) */
+static int check_synth(struct interp *in, const struct stmt *s, const struct listing *l,
+		       uint64_t want, uint32_t count)
+{
+	char *seen = calloc(want + 1, 1);
+	if (!seen)
+		abort();
+	for (size_t i = 0; i < l->n; i++) {
+		const char *nm = l->e[i].name;
+		char *end;
+		unsigned long long k;
+		if (nm[0] != 'f' || (k = strtoull(nm + 1, &end, 10)) >= want || *end != '_' ||
+		    strspn(end + 1, "x") != k % 53 || end[1 + k % 53] != 0) {
+			free(seen);
+			return in_fail(in, s, "listing (count %u) has unexpected name '%s'", count, nm);
+		}
+		seen[k] = 1;
+	}
+	for (uint64_t k = 0; k < want; k++)
+		if (!seen[k]) {
+			free(seen);
+			return in_fail(in, s, "listing (count %u) lacks entry %llu of %llu", count,
+				       (unsigned long long)k, (unsigned long long)want);
+		}
+	free(seen);
+	if (l->n != want)
+		return in_fail(in, s, "listing (count %u) has %zu entries, expected %llu", count, l->n,
+			       (unsigned long long)want);
+	return 0;
+}
+
+int h_listdir(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t count,
+	      uint64_t synth, uint64_t *n)
+{
+	struct listing l = { 0 };
+	int rc = list_fid(in, s, fid, count, &l);
+	if (!rc && synth)
+		rc = check_synth(in, s, &l, synth, count ? count : in->cl->msize - P9_IOHDRSZ);
+	*n = l.n;
+	listing_free(&l);
+	return rc;
+}
+
+/* ---- qid scan ---- */
+
+struct qmap {
+	struct { uint64_t path; char *name; } *e;
+	size_t n, cap;
+};
+
+static int qmap_add(struct interp *in, const struct stmt *s, struct qmap *qm, uint64_t path,
+		    const char *name)
+{
+	for (size_t i = 0; i < qm->n; i++)
+		if (qm->e[i].path == path)
+			return in_fail(in, s, "qid.path %#llx is shared by %s and %s",
+				       (unsigned long long)path, qm->e[i].name, name);
+	if (qm->n == qm->cap) {
+		qm->cap = qm->cap ? qm->cap * 2 : 256;
+		qm->e = realloc(qm->e, qm->cap * sizeof *qm->e);
+		if (!qm->e)
+			abort();
+	}
+	qm->e[qm->n].path = path;
+	qm->e[qm->n].name = strdup(name);
+	if (!qm->e[qm->n].name)
+		abort();
+	qm->n++;
+	return 0;
+}
+
+static int scan(struct interp *in, const struct stmt *s, uint32_t dfid, const char *path,
+		struct qmap *qm, int depth)
+{
+	struct listing l = { 0 };
+	int rc;
+	if (depth > 24)
+		return in_fail(in, s, "qidscan: deeper than 24 levels at %s", path);
+	if (list_fid(in, s, dfid, 0, &l)) {
+		listing_free(&l);
+		return -1;
+	}
+	rc = 0;
+	for (size_t i = 0; i < l.n && !rc; i++) {
+		char sub[2048];
+		uint32_t t = tmpfid(in);
+		struct p9_qid q;
+		snprintf(sub, sizeof sub, "%s/%s", path, l.e[i].name);
+		if (qm->n > 20000) {
+			rc = in_fail(in, s, "qidscan: more than 20000 files");
+			break;
+		}
+		if ((rc = h_walk(in, s, dfid, t, l.e[i].name, &q)))
+			break;
+		if (in->dialect == P9_DL && l.e[i].qid.path != q.path) {
+			rc = in_fail(in, s, "%s: readdir qid.path %#llx differs from walk qid.path %#llx",
+				     sub, (unsigned long long)l.e[i].qid.path,
+				     (unsigned long long)q.path);
+			h_clunk(in, s, t);
+			break;
+		}
+		rc = qmap_add(in, s, qm, q.path, sub);
+		if (!rc && (q.type & P9_QTDIR))
+			rc = scan(in, s, t, sub, qm, depth + 1);
+		if (h_clunk(in, s, t))
+			rc = -1;
+	}
+	listing_free(&l);
+	return rc;
+}
+
+int h_qidscan(struct interp *in, const struct stmt *s, const char *path, uint64_t *nfiles)
+{
+	struct qmap qm = { 0 };
+	uint32_t t = tmpfid(in);
+	struct p9_qid q;
+	int rc = h_walk(in, s, 0, t, path, &q);
+	if (!rc)
+		rc = qmap_add(in, s, &qm, q.path, path);
+	if (!rc)
+		rc = scan(in, s, t, path, &qm, 0);
+	if (h_clunk(in, s, t))
+		rc = -1;
+	*nfiles = qm.n;
+	for (size_t i = 0; i < qm.n; i++)
+		free(qm.e[i].name);
+	free(qm.e);
+	return rc;
+}
+
+/* ---- recursive removal ---- */
+
+int h_rmtree(struct interp *in, uint32_t dirfid, const char *name)
+{
+	uint32_t t = tmpfid(in);
+	struct p9_qid q;
+	struct p9_msg m = { .type = P9_TREMOVE, .fid = t };
+	struct p9_reply *r;
+	if (h_walk(in, NULL, dirfid, t, name, &q))
+		return -1;
+	if (q.type & P9_QTDIR) {
+		struct listing l = { 0 };
+		if (list_fid(in, NULL, t, 0, &l) == 0)
+			for (size_t i = 0; i < l.n; i++)
+				h_rmtree(in, t, l.e[i].name);
+		listing_free(&l);
+	}
+	if (in_rpc_ok(in, NULL, &m, P9_RREMOVE, &r))
+		return -1;
+	p9_reply_free(r);
+	return 0;
+}

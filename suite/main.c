@@ -1,0 +1,378 @@
+/*
+ * main.c - 9psuite's command line: options, targets/NAME.target files,
+ * the built-in synthfs target, --list, and the exit status.
+ *
+ *   9psuite [--target T] [--dialect D] [--msize N] [--aname A] [--uname U]
+ *           [--timeout S] [--expect FILE] [--strict] [--junit FILE]
+ *           [--json FILE] [--cases DIR] [-v] [--list] [CODES|FLAGS...]
+ *
+ * Exit 0: all passed (or xfail); 1: some failed; 2: usage or infrastructure.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "suite.h"
+
+static char exedir[PATH_MAX];
+static char tmpdir[PATH_MAX];
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: 9psuite [options] [CODES|FLAGS...]\n"
+"Run the 9P conformance cases against a target; TAP 14 on stdout.\n"
+"  --target T     unix:PATH, tcp:HOST:PORT, exec:CMD ARGS, fd:R,W, or NAME for\n"
+"                 targets/NAME.target (default: the built-in synthfs)\n"
+"  --dialect D    9P2000.L, 9P2000.u, 9P2000 (L, u, 2000), a comma list, or all\n"
+"                 (default: all for synthfs, else the target file's or 9P2000.L)\n"
+"  --msize N      msize to ask for (default 65536)\n"
+"  --aname A      attach name (default empty)\n"
+"  --uname U      user name (default root); --n-uname N (default 0)\n"
+"  --timeout S    per-case timeout in seconds (default 5)\n"
+"  --expect FILE  known deviations: lines 'CODE[/DIALECT] reason' (xfail/xpass)\n"
+"  --strict       fail on xpass and on 'should' failures\n"
+"  --junit FILE   write JUnit XML; --json FILE: write JSON\n"
+"  --cases DIR    the case files (default: suite/cases of the checkout)\n"
+"  --list         list the selected cases and exit\n"
+"  -v             show every exchange as TAP comments\n"
+"CODES are case codes or globs (WALK*), FLAGS are families (walk, flush...).\n"
+"Exit status: 0 all passed or xfail, 1 some failed, 2 usage or infrastructure.\n");
+}
+
+static int die(const char *fmt, const char *a)
+{
+	fprintf(stderr, "9psuite: ");
+	fprintf(stderr, fmt, a);
+	fprintf(stderr, "\n");
+	return 2;
+}
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void cleanup_tmp(void)
+{
+	if (tmpdir[0])
+		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Expand %t (a private temporary directory) and %b (9psuite's directory). */
+static char *expand(const char *s)
+{
+	char out[4096];
+	size_t n = 0;
+	for (; *s && n < sizeof out - PATH_MAX - 1; s++) {
+		if (s[0] == '%' && (s[1] == 't' || s[1] == 'b')) {
+			if (s[1] == 't' && !tmpdir[0]) {
+				snprintf(tmpdir, sizeof tmpdir, "/tmp/9psuite.XXXXXX");
+				if (!mkdtemp(tmpdir))
+					tmpdir[0] = 0;
+				else
+					atexit(cleanup_tmp);
+			}
+			n += (size_t)snprintf(out + n, sizeof out - n, "%s", s[1] == 't' ? tmpdir : exedir);
+			s++;
+		} else {
+			out[n++] = *s;
+		}
+	}
+	out[n] = 0;
+	return strdup(out);
+}
+
+static int exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+/* Find DIR/REL under the checkout (relative to cwd or the binary). */
+static int find_path(const char *rel, char *out, size_t cap)
+{
+	const char *bases[] = { ".", exedir, NULL, NULL };
+	char up[PATH_MAX + 16], up3[PATH_MAX + 16];
+	snprintf(up, sizeof up, "%s/..", exedir);
+	snprintf(up3, sizeof up3, "%s/../../..", exedir);
+	bases[1] = up;
+	bases[2] = up3;
+	for (int i = 0; i < 3; i++) {
+		snprintf(out, cap, "%s/%s", bases[i], rel);
+		if (exists(out))
+			return 0;
+	}
+	return -1;
+}
+
+struct tfile {
+	char *target, *dialect, *expect, *aname, *uname;
+	char dir[PATH_MAX];
+	uint64_t msize, timeout;
+};
+
+static int load_target(const char *name, struct tfile *tf, char *err, size_t cap)
+{
+	char rel[300], path[PATH_MAX], line[4096];
+	FILE *f;
+	int ln = 0;
+	snprintf(rel, sizeof rel, "targets/%s.target", name);
+	if (find_path(rel, path, sizeof path)) {
+		snprintf(err, cap, "no target file %s (and '%s' is not a target string)", rel, name);
+		return -1;
+	}
+	snprintf(tf->dir, sizeof tf->dir, "%s", path);
+	*strrchr(tf->dir, '/') = 0;
+	if (!(f = fopen(path, "r"))) {
+		snprintf(err, cap, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f)) {
+		char *eq, *k = line, *v;
+		ln++;
+		line[strcspn(line, "\n")] = 0;
+		while (*k == ' ' || *k == '\t')
+			k++;
+		if (!*k || *k == '#')
+			continue;
+		if (!(eq = strchr(k, '='))) {
+			snprintf(err, cap, "%s:%d: expected key=value", path, ln);
+			fclose(f);
+			return -1;
+		}
+		*eq = 0;
+		v = eq + 1;
+		if (strcmp(k, "target") == 0) tf->target = expand(v);
+		else if (strcmp(k, "dialect") == 0) tf->dialect = strdup(v);
+		else if (strcmp(k, "expect") == 0) tf->expect = strdup(v);
+		else if (strcmp(k, "aname") == 0) tf->aname = expand(v);
+		else if (strcmp(k, "uname") == 0) tf->uname = strdup(v);
+		else if (strcmp(k, "msize") == 0) tf->msize = strtoull(v, NULL, 0);
+		else if (strcmp(k, "timeout") == 0) tf->timeout = strtoull(v, NULL, 0);
+		else {
+			snprintf(err, cap, "%s:%d: unknown key %.40s (target, dialect, expect, aname, uname, msize, timeout)",
+				 path, ln, k);
+			fclose(f);
+			return -1;
+		}
+	}
+	fclose(f);
+	if (!tf->target) {
+		snprintf(err, cap, "%s: no target= line", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_dialects(const char *s, int *out)
+{
+	char buf[128], *save = NULL;
+	*out = 0;
+	snprintf(buf, sizeof buf, "%s", s);
+	for (char *t = strtok_r(buf, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		int d = strcmp(t, "all") == 0 ? P9_DALL : p9_dialect_parse(t);
+		if (!d)
+			return -1;
+		*out |= d;
+	}
+	return *out ? 0 : -1;
+}
+
+static void list_cases(const struct run *r)
+{
+	int n = 0;
+	for (int i = 0; i < r->cat.n; i++) {
+		const struct scase *c = &r->cat.c[i];
+		char fl[200] = "", dl[16] = "";
+		if (!case_selected(r, c))
+			continue;
+		for (int k = 0; k < c->nflags; k++) {
+			size_t l = strlen(fl);
+			snprintf(fl + l, sizeof fl - l, "%s%s", k ? "," : "", c->flags[k]);
+		}
+		if (c->dialects == P9_DALL)
+			snprintf(dl, sizeof dl, "all");
+		else
+			snprintf(dl, sizeof dl, "%s%s%s", c->dialects & P9_D2000 ? "2000 " : "",
+				 c->dialects & P9_DU ? "u " : "", c->dialects & P9_DL ? "L " : "");
+		printf("%-8s %-7s %-6s %-18s %s\n", c->code, dl,
+		       c->level == LV_MUST ? "must" : "should", fl, c->title);
+		n++;
+	}
+	printf("# %d cases\n", n);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "target", 1, 0, 't' }, { "dialect", 1, 0, 'd' }, { "msize", 1, 0, 'm' },
+		{ "aname", 1, 0, 'a' }, { "uname", 1, 0, 'u' }, { "n-uname", 1, 0, 'N' },
+		{ "timeout", 1, 0, 'T' }, { "expect", 1, 0, 'e' }, { "strict", 0, 0, 's' },
+		{ "junit", 1, 0, 'j' }, { "json", 1, 0, 'J' }, { "list", 0, 0, 'l' },
+		{ "cases", 1, 0, 'c' }, { "help", 0, 0, 'h' }, { "verbose", 0, 0, 'v' },
+		{ 0, 0, 0, 0 },
+	};
+	struct run r = { 0 };
+	struct tfile tf = { 0 };
+	const char *target = NULL, *dialect = NULL, *cases = NULL;
+	char err[PATH_MAX + 1024], path[PATH_MAX];
+	char *owned_target = NULL;
+	int c, rc = 0, have_msize = 0, have_timeout = 0;
+	ssize_t el = readlink("/proc/self/exe", exedir, sizeof exedir - 1);
+	if (el > 0) {
+		exedir[el] = 0;
+		*strrchr(exedir, '/') = 0;
+	} else {
+		snprintf(exedir, sizeof exedir, ".");
+	}
+	r.o.msize = 65536;
+	r.o.uname = "root";
+	r.o.aname = "";
+	r.o.case_ms = 5000;
+	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
+		switch (c) {
+		case 't': target = optarg; break;
+		case 'd': dialect = optarg; break;
+		case 'm': r.o.msize = (uint32_t)strtoul(optarg, NULL, 0); have_msize = 1; break;
+		case 'a': r.o.aname = optarg; break;
+		case 'u': r.o.uname = optarg; break;
+		case 'N': r.o.n_uname = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'T': r.o.case_ms = (uint64_t)(strtod(optarg, NULL) * 1000); have_timeout = 1; break;
+		case 'e': r.expectfile = optarg; break;
+		case 's': r.strict = 1; break;
+		case 'j': r.junit = optarg; break;
+		case 'J': r.json = optarg; break;
+		case 'l': r.list = 1; break;
+		case 'c': cases = optarg; break;
+		case 'v': r.o.verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	r.filter = argv + optind;
+	r.nfilter = argc - optind;
+	if (r.o.msize < P9_MINMSIZE || r.o.msize > P9_MAXMSIZE)
+		return die("--msize must be between 256 and 16777216", NULL);
+	if (r.o.case_ms == 0)
+		return die("--timeout must be positive", NULL);
+
+	/* the catalogue */
+	if (!cases)
+		cases = getenv("P9SUITE_CASES");
+	if (!cases) {
+		if (find_path("suite/cases", path, sizeof path))
+			return die("cannot find suite/cases (use --cases DIR)", NULL);
+		cases = path;
+	}
+	if (parse_dir(cases, &r.cat, err, sizeof err)) {
+		fprintf(stderr, "9psuite: %s\n", err);
+		catalogue_free(&r.cat);
+		return 2;
+	}
+	if (r.list) {
+		list_cases(&r);
+		run_free(&r);
+		return 0;
+	}
+
+	/* the target */
+	if (target && !strchr(target, ':')) {
+		if (load_target(target, &tf, err, sizeof err)) {
+			run_free(&r);
+			return die("%s", err);
+		}
+		r.targetname = target;
+		target = tf.target;
+		if (!dialect)
+			dialect = tf.dialect;
+		if (tf.aname)
+			r.o.aname = tf.aname;
+		if (tf.uname)
+			r.o.uname = tf.uname;
+		if (tf.msize && !have_msize)
+			r.o.msize = (uint32_t)tf.msize;
+		if (tf.timeout && !have_timeout)
+			r.o.case_ms = tf.timeout * 1000;
+		if (tf.expect && !r.expectfile) {
+			static char xp[PATH_MAX * 2];
+			snprintf(xp, sizeof xp, "%s%s%s", tf.expect[0] == '/' ? "" : tf.dir,
+				 tf.expect[0] == '/' ? "" : "/", tf.expect);
+			r.expectfile = xp;
+		}
+	} else if (target) {
+		target = owned_target = expand(target);
+	} else {
+		char sp[PATH_MAX + 16];
+		snprintf(sp, sizeof sp, "%s/synthfs", exedir);
+		if (!exists(sp)) {
+			run_free(&r);
+			return die("no --target given and no built-in synthfs at %s", sp);
+		}
+		if (asprintf(&owned_target, "exec:%s --stdio --multidevs remap", sp) < 0)
+			abort();
+		target = owned_target;
+		if (!dialect)
+			dialect = "all";
+	}
+	if (p9_target_check(target, err, sizeof err)) {
+		run_free(&r);
+		return die("%s", err);
+	}
+	r.o.target = target;
+	if (parse_dialects(dialect ? dialect : "L", &r.dialects)) {
+		run_free(&r);
+		return die("bad --dialect '%s' (9P2000.L, 9P2000.u, 9P2000, all)", dialect);
+	}
+	r.multi = (r.dialects & (r.dialects - 1)) != 0;
+	r.o.call_ms = (int)(r.o.case_ms < 5000 ? r.o.case_ms : 5000);
+	if (r.expectfile && run_load_expect(&r, r.expectfile, err, sizeof err)) {
+		run_free(&r);
+		return die("%s", err);
+	}
+	if (run_probe(&r, err, sizeof err)) {
+		run_free(&r);
+		return die("%s", err);
+	}
+	run_cases(&r);
+
+	int count[6] = { 0 }, failed = 0;
+	for (int i = 0; i < r.nres; i++) {
+		count[r.res[i].status]++;
+		failed += r.res[i].is_fail;
+	}
+	printf("# %d passed, %d failed, %d skipped, %d xfail", count[ST_PASS], count[ST_FAIL],
+	       count[ST_SKIP], count[ST_XFAIL]);
+	if (count[ST_XPASS])
+		printf(", %d xpass", count[ST_XPASS]);
+	if (count[ST_WARN])
+		printf(", %d should-warnings", count[ST_WARN]);
+	printf(" (%.1fs, %s)\n", r.secs, r.o.target);
+	fflush(stdout);
+	if (r.junit && write_junit(&r, r.junit)) {
+		fprintf(stderr, "9psuite: %s: %s\n", r.junit, strerror(errno));
+		rc = 2;
+	}
+	if (r.json && write_json(&r, r.json)) {
+		fprintf(stderr, "9psuite: %s: %s\n", r.json, strerror(errno));
+		rc = 2;
+	}
+	if (!rc)
+		rc = failed ? 1 : 0;
+	run_free(&r);
+	free(owned_target);
+	free(tf.target);
+	free(tf.dialect);
+	free(tf.expect);
+	free(tf.aname);
+	free(tf.uname);
+	return rc;
+}

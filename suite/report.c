@@ -1,0 +1,265 @@
+/*
+ * report.c - the three result formats: TAP 14 lines (with a YAML block
+ * holding the failing exchange), JUnit XML and JSON.
+ *
+ * Owns: escaping for YAML, XML and JSON, and how each status reads in
+ * each format.  Should-level failures are TAP "# TODO should:" (not a
+ * failure) unless --strict; xfail is "not ok ... # TODO", xpass is
+ * "ok ... # TODO xpass".
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "suite.h"
+
+const char *status_name(int st)
+{
+	static const char *n[] = { "pass", "fail", "skip", "xfail", "xpass", "warn" };
+	return st >= 0 && st <= ST_WARN ? n[st] : "?";
+}
+
+static void case_name(const struct run *r, const struct result *res, char *out, size_t cap)
+{
+	if (r->multi && res->status != ST_SKIP)
+		snprintf(out, cap, "%s %s [%s]", res->sc->code, res->sc->title,
+			 p9_dialect_name(res->dialect));
+	else if (r->multi && (res->sc->dialects & r->dialects))
+		snprintf(out, cap, "%s %s [%s]", res->sc->code, res->sc->title,
+			 p9_dialect_name(res->dialect));
+	else
+		snprintf(out, cap, "%s %s", res->sc->code, res->sc->title);
+}
+
+/* One line: no newlines or '#' that would confuse a TAP reader. */
+static void oneline(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (; s && *s && n + 1 < cap; s++)
+		out[n++] = (*s == '\n' || *s == '#') ? ' ' : *s;
+	out[n] = 0;
+}
+
+static void yaml_block(const struct result *res)
+{
+	char m[1200];
+	oneline(res->msg, m, sizeof m);
+	printf("  ---\n");
+	printf("  message: '");
+	for (const char *p = m; *p; p++)
+		fputs(*p == '\'' ? "''" : (char[]){ *p, 0 }, stdout);
+	printf("'\n  severity: %s\n", res->status == ST_FAIL ? "fail" : status_name(res->status));
+	printf("  at: %s:%d\n", res->sc->pos.file, res->sc->pos.line);
+	if (res->sc->level == LV_MUST && res->sc->cite)
+		printf("  cite: '%s'\n", res->sc->cite);
+	if (res->exchange && *res->exchange) {
+		printf("  exchange: |-\n");
+		const char *p = res->exchange;
+		int lines = 0;
+		while (*p && lines < 200) {
+			const char *e = strchr(p, '\n');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			printf("    %.*s\n", (int)l, p);
+			lines++;
+			p += l + (e ? 1 : 0);
+		}
+		if (*p)
+			printf("    (transcript cut)\n");
+	}
+	printf("  ...\n");
+}
+
+void tap_result(const struct run *r, int n, const struct result *res)
+{
+	char name[600], m[1200];
+	case_name(r, res, name, sizeof name);
+	oneline(name, name, sizeof name);
+	oneline(res->msg, m, sizeof m);
+	switch (res->status) {
+	case ST_PASS:
+		printf("ok %d - %s\n", n, name);
+		break;
+	case ST_SKIP:
+		printf("ok %d - %s # SKIP %s\n", n, name, m);
+		break;
+	case ST_XFAIL:
+		printf("not ok %d - %s # TODO known deviation: %s\n", n, name, m);
+		break;
+	case ST_XPASS:
+		if (r->strict)
+			printf("not ok %d - %s (xpass: %s)\n", n, name, m);
+		else
+			printf("ok %d - %s # TODO xpass: %s\n", n, name, m);
+		break;
+	case ST_WARN:
+		if (r->strict)
+			printf("not ok %d - %s (should)\n", n, name);
+		else
+			printf("not ok %d - %s # TODO should: %s\n", n, name, m);
+		if (r->strict || r->o.verbose)
+			yaml_block(res);
+		break;
+	case ST_FAIL:
+		printf("not ok %d - %s\n", n, name);
+		yaml_block(res);
+		break;
+	}
+	if (r->o.verbose && res->status == ST_PASS && res->exchange) {
+		const char *p = res->exchange;
+		while (*p) {
+			const char *e = strchr(p, '\n');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			printf("# %.*s\n", (int)l, p);
+			p += l + (e ? 1 : 0);
+		}
+	}
+	fflush(stdout);
+}
+
+/* ---- JUnit XML ---- */
+
+static void xml(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\n': case '\t': fputc(c, f); break;
+		default:
+			if (c < 32)
+				fprintf(f, "&#x%x;", 0xFFFD);
+			else
+				fputc(c, f);
+		}
+	}
+}
+
+int write_junit(const struct run *r, const char *file)
+{
+	FILE *f = fopen(file, "w");
+	int fails = 0, skips = 0;
+	if (!f)
+		return -1;
+	for (int i = 0; i < r->nres; i++) {
+		fails += r->res[i].is_fail;
+		skips += r->res[i].status == ST_SKIP || r->res[i].status == ST_XFAIL;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	fprintf(f, "<testsuites name=\"9psuite\" tests=\"%d\" failures=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+		r->nres, fails, skips, r->secs);
+	fprintf(f, "  <testsuite name=\"9psuite ");
+	xml(f, r->o.target);
+	fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
+		r->nres, fails, skips, r->secs);
+	for (int i = 0; i < r->nres; i++) {
+		const struct result *res = &r->res[i];
+		char name[600];
+		case_name(r, res, name, sizeof name);
+		fprintf(f, "    <testcase classname=\"9psuite.%s\" name=\"",
+			res->sc->nflags ? res->sc->flags[0] : "misc");
+		xml(f, name);
+		fprintf(f, "\" time=\"%.3f\">", res->secs);
+		if (res->status == ST_SKIP || res->status == ST_XFAIL) {
+			fprintf(f, "<skipped message=\"");
+			xml(f, res->status == ST_XFAIL ? "xfail: " : "");
+			xml(f, res->msg);
+			fprintf(f, "\"/>");
+		} else if (res->is_fail) {
+			fprintf(f, "\n      <failure message=\"");
+			xml(f, res->msg);
+			fprintf(f, "\" type=\"%s\">", status_name(res->status));
+			xml(f, res->exchange);
+			fprintf(f, "</failure>\n    ");
+		} else if (res->status == ST_WARN || res->status == ST_XPASS) {
+			fprintf(f, "<system-out>");
+			xml(f, status_name(res->status));
+			xml(f, ": ");
+			xml(f, res->msg);
+			fprintf(f, "</system-out>");
+		}
+		fprintf(f, "</testcase>\n");
+	}
+	fprintf(f, "  </testsuite>\n</testsuites>\n");
+	return fclose(f) ? -1 : 0;
+}
+
+/* ---- JSON ---- */
+
+static void js(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c < 32 || c >= 127)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+int write_json(const struct run *r, const char *file)
+{
+	FILE *f = fopen(file, "w");
+	int count[6] = { 0 };
+	if (!f)
+		return -1;
+	for (int i = 0; i < r->nres; i++)
+		count[r->res[i].status]++;
+	fprintf(f, "{\"tool\":\"9psuite\",\"target\":");
+	js(f, r->o.target);
+	fprintf(f, ",\"strict\":%s,\"time\":%.3f,\"summary\":{", r->strict ? "true" : "false",
+		r->secs);
+	for (int s = 0; s <= ST_WARN; s++)
+		fprintf(f, "%s\"%s\":%d", s ? "," : "", status_name(s), count[s]);
+	fprintf(f, "},\"cases\":[");
+	for (int i = 0; i < r->nres; i++) {
+		const struct result *res = &r->res[i];
+		fprintf(f, "%s\n{\"code\":", i ? "," : "");
+		js(f, res->sc->code);
+		fprintf(f, ",\"title\":");
+		js(f, res->sc->title);
+		fprintf(f, ",\"dialect\":");
+		js(f, p9_dialect_name(res->dialect));
+		fprintf(f, ",\"level\":\"%s\",\"status\":\"%s\",\"failed\":%s,\"time\":%.3f",
+			res->sc->level == LV_MUST ? "must" : "should", status_name(res->status),
+			res->is_fail ? "true" : "false", res->secs);
+		fprintf(f, ",\"flags\":[");
+		for (int k = 0; k < res->sc->nflags; k++) {
+			fprintf(f, "%s", k ? "," : "");
+			js(f, res->sc->flags[k]);
+		}
+		fprintf(f, "]");
+		if (res->msg) {
+			fprintf(f, ",\"message\":");
+			js(f, res->msg);
+		}
+		if (res->exchange && res->status != ST_PASS) {
+			fprintf(f, ",\"exchange\":[");
+			const char *p = res->exchange;
+			int first = 1;
+			while (*p) {
+				const char *e = strchr(p, '\n');
+				size_t l = e ? (size_t)(e - p) : strlen(p);
+				char *line = strndup(p, l);
+				if (!line)
+					abort();
+				fprintf(f, "%s", first ? "" : ",");
+				js(f, line);
+				free(line);
+				first = 0;
+				p += l + (e ? 1 : 0);
+			}
+			fprintf(f, "]");
+		}
+		fprintf(f, "}");
+	}
+	fprintf(f, "\n]}\n");
+	return fclose(f) ? -1 : 0;
+}

@@ -1,0 +1,337 @@
+/*
+ * suite.h - 9psuite internals: the case language (tokens, expressions,
+ * statements, cases), its values, the interpreter and the runner.
+ *
+ * Owns: the types shared by the files of suite/.  Nothing here is part of lib9p.
+ */
+#ifndef SUITE_H
+#define SUITE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "p9.h"
+
+/* ---- tokens (lex.c) ---- */
+
+enum tok_kind {
+	T_EOL, T_WORD, T_NUM, T_STR, T_VAR, T_OP, T_LBRACK, T_RBRACK,
+	T_LBRACE, T_RBRACE, T_LPAREN, T_RPAREN, T_COMMA, T_ARROW, T_DOTDOT,
+	T_HEX, T_DUR,
+};
+
+struct tok {
+	int kind;
+	char *s;          /* word, string body, variable name, operator, hex digits */
+	size_t slen;      /* length of s (strings may hold NUL) */
+	uint64_t n;       /* number; duration in ms */
+	int line, col;
+};
+
+struct srcpos {
+	const char *file;
+	int line, col;
+};
+
+/* Split one file into lines of tokens.  Returns 0 or -1 with a
+ * "file:line:col: message" in err. */
+struct toklines {
+	struct tok **line;   /* per line: tokens, ended by T_EOL */
+	int *ntok;
+	int nline;
+};
+int lex_file(const char *file, const char *text, struct toklines *out,
+	     char *err, size_t cap);
+void toklines_free(struct toklines *tl);
+
+/* ---- values (value.c) ---- */
+
+enum val_kind { V_NONE, V_INT, V_STR, V_QID, V_LIST };
+
+struct value {
+	int kind;
+	uint64_t i;
+	char *s;          /* V_STR: owned bytes (NUL-terminated, may hold NUL) */
+	size_t len;
+	struct p9_qid q;
+	struct value *item;  /* V_LIST */
+	int nitem;
+};
+
+void val_free(struct value *v);
+void val_copy(struct value *dst, const struct value *src);
+struct value val_int(uint64_t i);
+struct value val_str(const char *s, size_t len);
+struct value val_qid(struct p9_qid q);
+int val_eq(const struct value *a, const struct value *b);
+/* Human form for messages; returns out. */
+char *val_fmt(const struct value *v, char *out, size_t cap);
+
+/* Named constants of the language (NOFID, O_RDWR, ENOENT ...). */
+int const_lookup(const char *name, uint64_t *v);
+
+/* ---- expressions ---- */
+
+enum expr_kind { E_NUM, E_STR, E_VAR, E_LIST, E_SET, E_BIN, E_CALL, E_ANY };
+
+struct expr {
+	int kind;
+	uint64_t n;
+	char *s;            /* E_STR bytes, E_VAR name, E_CALL name */
+	size_t slen;
+	char *path;         /* E_VAR: ".path" style sub-field, or NULL */
+	int op;             /* E_BIN: '+', '-', '*', '/' */
+	struct expr **arg;  /* E_LIST/E_SET items, E_BIN l r, E_CALL args */
+	int narg;
+	struct srcpos pos;
+};
+
+void expr_free(struct expr *e);
+
+/* ---- statements (parse.c) ---- */
+
+enum stmt_kind {
+	S_SEND, S_SENDRAW, S_EXPECT, S_FOR, S_IF, S_REPEAT, S_SET, S_ASSERT,
+	S_SLEEP, S_CONNECT, S_RECONNECT, S_DISCONNECT, S_WALK, S_OPEN,
+	S_CREATE, S_MKDIR, S_CLUNK, S_GETSIZE, S_GETQID, S_LISTDIR, S_QIDSCAN,
+	S_FAIL, S_LOG, S_VERSION, S_WRITEFILE,
+};
+
+enum pred_op { P_EQ, P_NE, P_LT, P_LE, P_GT, P_GE, P_IN, P_HAS, P_CAPTURE };
+
+struct pred {
+	char *field;         /* "wqid[0].path", "nwqid", "ename" ... */
+	int op;
+	struct expr *val;    /* NULL for P_CAPTURE */
+	char *var;           /* P_CAPTURE target */
+	struct srcpos pos;
+};
+
+struct assign {
+	char *field;         /* a field of the message or an override */
+	struct expr *val;
+	struct srcpos pos;
+};
+
+enum expect_kind { X_MSG, X_ERROR, X_NONE, X_CLOSE, X_ERROR_OR_CLOSE,
+		   X_ANY };
+
+struct stmt {
+	int kind;
+	struct srcpos pos;
+	char *text;               /* the source line, for messages */
+	/* send / expect */
+	const struct p9_msgdef *def;
+	char *handle;             /* @name or NULL */
+	struct assign *as;
+	int nas;
+	int xkind;
+	struct pred *pr;
+	int npr;
+	int *errnos;              /* expect error E1|E2 */
+	int nerrno;
+	uint64_t within_ms;       /* 0: default */
+	/* generic arguments (helpers, set, assert, sleep, for) */
+	struct expr **arg;
+	int narg;
+	char *word;               /* helper mode word, for var, if dialect set */
+	char *var;                /* "-> $x" capture */
+	int dialects;             /* if dialect */
+	int op;                   /* assert operator */
+	/* blocks */
+	struct stmt *body;
+	int nbody;
+	struct stmt *elsebody;
+	int nelse;
+};
+
+enum level { LV_MUST, LV_SHOULD };
+enum setup { SETUP_ATTACH, SETUP_VERSION, SETUP_NONE };
+
+enum need {
+	NEED_WRITABLE = 1, NEED_SYNTHFS = 2, NEED_BLOCKING = 4, NEED_XATTR = 8,
+};
+
+struct scase {
+	char *code;
+	char *title;
+	char **flags;
+	int nflags;
+	int dialects;
+	char **deps;
+	int ndeps;
+	int level;
+	char *cite;
+	int needs;
+	int setup;
+	uint64_t timeout_ms;      /* 0: the runner's default */
+	struct stmt *body;
+	int nbody;
+	struct srcpos pos;
+};
+
+struct catalogue {
+	struct scase *c;
+	int n;
+	char **files;             /* file names the cases point to */
+	int nfiles;
+};
+
+/* Parse one .case file and append its cases.  Returns 0 or -1 with
+ * "file:line:col: message" in err. */
+int parse_file(const char *file, struct catalogue *cat, char *err, size_t cap);
+/* Every *.case file of a directory, in name order. */
+int parse_dir(const char *dir, struct catalogue *cat, char *err, size_t cap);
+void catalogue_free(struct catalogue *cat);
+int case_has_flag(const struct scase *c, const char *flag);
+
+/* ---- the interpreter (interp.c, helpers.c) ---- */
+
+/* What the runner learned about a target. */
+struct caps {
+	int dialects;        /* dialects the target accepted */
+	int synthfs;         /* the synthfs tree is present */
+	int writable;        /* a scratch dir could be made */
+	int blocking;        /* /flush/block exists */
+	int xattr;           /* user xattrs can be set in the scratch area */
+	char scratchbase[64];/* "rw" on synthfs, "" (the root) otherwise */
+};
+
+struct runopts {
+	const char *target;
+	uint32_t msize;
+	const char *uname, *aname;
+	uint32_t n_uname;
+	int call_ms;         /* one reply's default timeout */
+	uint64_t case_ms;    /* default case timeout */
+	int verbose;
+};
+
+struct pending {
+	char name[32];
+	uint16_t tag;
+	uint8_t type;
+	int used;
+};
+
+struct var {
+	char *name;
+	struct value v;
+};
+
+/* One running case: its connection, variables and transcript. */
+struct interp {
+	const struct runopts *o;
+	const struct caps *caps;
+	const struct scase *sc;
+	int dialect;
+	struct p9_conn *conn;
+	struct p9_client *cl;
+	uint64_t deadline_ns;
+	struct var *vars;
+	int nvar;
+	struct pending pend[64];
+	int npend;
+	int last;            /* index of the latest send, -1 none */
+	uint32_t scratchfid; /* 0 when the case has none */
+	char scratchname[96];
+	/* transcript: the exchange so far (fcall lines) */
+	char *log;
+	size_t loglen, logcap;
+	char failmsg[1024];
+	uint32_t ntmp;       /* helpers' temporary fids handed out */
+	char infra[600];     /* a connection could not be set up */
+};
+
+enum { R_PASS, R_FAIL, R_SKIP };
+
+void interp_init(struct interp *in, const struct runopts *o, const struct caps *caps,
+		 const struct scase *sc, int dialect);
+void interp_done(struct interp *in);
+/* Run the case's setup, body and cleanup.  R_PASS, R_FAIL (failmsg). */
+int interp_run(struct interp *in);
+/* Low-level pieces used by helpers.c and runner.c. */
+int in_fail(struct interp *in, const struct stmt *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void in_log(struct interp *in, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msize);
+void in_disconnect(struct interp *in);
+int in_call_ms(const struct interp *in);
+/* One request and its reply, with timeouts and transcript; -1 after
+ * in_fail. */
+int in_rpc(struct interp *in, const struct stmt *s, struct p9_msg *m,
+	   struct p9_reply **r);
+/* rpc that must answer want (else fails the case). */
+int in_rpc_ok(struct interp *in, const struct stmt *s, struct p9_msg *m,
+	      int want, struct p9_reply **r);
+int eval(struct interp *in, const struct expr *e, struct value *out);
+struct value *var_get(struct interp *in, const char *name);
+void var_set(struct interp *in, const char *name, const struct value *v);
+
+/* helpers.c: dialect-adaptive steps that must succeed. */
+int h_walk(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t newfid,
+	   const char *path, struct p9_qid *q);
+int h_open(struct interp *in, const struct stmt *s, uint32_t fid, const char *mode,
+	   struct p9_qid *q, uint32_t *iounit);
+int h_create(struct interp *in, const struct stmt *s, uint32_t fid,
+	     const char *name, const char *mode, struct p9_qid *q);
+int h_mkdir(struct interp *in, const struct stmt *s, uint32_t dfid,
+	    const char *name, struct p9_qid *q);
+int h_clunk(struct interp *in, const struct stmt *s, uint32_t fid);
+int h_getsize(struct interp *in, const struct stmt *s, uint32_t fid, uint64_t *size);
+int h_getqid(struct interp *in, const struct stmt *s, uint32_t fid, struct p9_qid *q);
+int h_listdir(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t count,
+	      uint64_t synth, uint64_t *n);
+int h_qidscan(struct interp *in, const struct stmt *s, const char *path,
+	      uint64_t *nfiles);
+int h_rmtree(struct interp *in, uint32_t dirfid, const char *name);
+int h_writefile(struct interp *in, const struct stmt *s, uint32_t fid,
+		const char *data, size_t len);
+
+/* ---- runner and reporters (runner.c, report.c) ---- */
+
+enum status { ST_PASS, ST_FAIL, ST_SKIP, ST_XFAIL, ST_XPASS, ST_WARN };
+
+struct result {
+	const struct scase *sc;
+	int dialect;
+	int status;
+	char *msg;           /* failure, skip or xfail reason */
+	char *exchange;      /* transcript of a failing case */
+	double secs;
+	int is_fail;         /* counts against the exit status */
+};
+
+struct run {
+	struct runopts o;
+	struct catalogue cat;
+	int dialects;        /* dialects to run */
+	int strict, list, multi;
+	char **filter;
+	int nfilter;
+	const char *expectfile, *junit, *json, *targetname;
+	char **xcode;        /* expectations: code[/dialect] and reason */
+	char **xwhy;
+	int nx;
+	struct caps caps[8]; /* by dialect bit */
+	struct result *res;
+	int nres;
+	double secs;
+};
+
+int run_load_expect(struct run *r, const char *file, char *err, size_t cap);
+/* Probe the target; 0, or -1 with a one-line reason (unreachable). */
+int run_probe(struct run *r, char *err, size_t cap);
+/* Run the selected cases; prints TAP; fills r->res. */
+void run_cases(struct run *r);
+int case_selected(const struct run *r, const struct scase *c);
+void run_free(struct run *r);
+
+void tap_result(const struct run *r, int n, const struct result *res);
+int write_junit(const struct run *r, const char *file);
+int write_json(const struct run *r, const char *file);
+const char *status_name(int st);
+const char *dialect_short(int d);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * value.c - run-time values of the case language (integers, byte strings,
+ * qids, lists) and its named constants (NOFID, O_RDWR, DMDIR, ENOENT ...).
+ *
+ * Owns: copying, comparing and printing values.  Strings own their bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "suite.h"
+
+void val_free(struct value *v)
+{
+	free(v->s);
+	for (int i = 0; i < v->nitem; i++)
+		val_free(&v->item[i]);
+	free(v->item);
+	memset(v, 0, sizeof *v);
+}
+
+struct value val_int(uint64_t i)
+{
+	return (struct value){ .kind = V_INT, .i = i };
+}
+
+struct value val_str(const char *s, size_t len)
+{
+	struct value v = { .kind = V_STR, .len = len };
+	v.s = malloc(len + 1);
+	if (!v.s)
+		abort();
+	if (len)
+		memcpy(v.s, s, len);
+	v.s[len] = 0;
+	return v;
+}
+
+struct value val_qid(struct p9_qid q)
+{
+	return (struct value){ .kind = V_QID, .q = q };
+}
+
+void val_copy(struct value *dst, const struct value *src)
+{
+	*dst = *src;
+	if (src->kind == V_STR)
+		*dst = val_str(src->s, src->len);
+	if (src->kind == V_LIST) {
+		dst->item = calloc((size_t)src->nitem + 1, sizeof *dst->item);
+		if (!dst->item)
+			abort();
+		for (int i = 0; i < src->nitem; i++)
+			val_copy(&dst->item[i], &src->item[i]);
+	}
+}
+
+int val_eq(const struct value *a, const struct value *b)
+{
+	if (a->kind != b->kind)
+		return 0;
+	switch (a->kind) {
+	case V_INT: return a->i == b->i;
+	case V_STR: return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+	case V_QID:
+		return a->q.type == b->q.type && a->q.version == b->q.version &&
+		       a->q.path == b->q.path;
+	case V_LIST:
+		if (a->nitem != b->nitem)
+			return 0;
+		for (int i = 0; i < a->nitem; i++)
+			if (!val_eq(&a->item[i], &b->item[i]))
+				return 0;
+		return 1;
+	}
+	return 1;
+}
+
+char *val_fmt(const struct value *v, char *out, size_t cap)
+{
+	switch (v->kind) {
+	case V_INT:
+		snprintf(out, cap, "%llu", (unsigned long long)v->i);
+		break;
+	case V_STR: {
+		size_t n = 0;
+		if (cap < 8) {
+			snprintf(out, cap, "\"\"");
+			break;
+		}
+		out[n++] = '"';
+		for (size_t i = 0; i < v->len && n + 6 < cap; i++) {
+			unsigned char c = (unsigned char)v->s[i];
+			if (c >= 32 && c < 127 && c != '"' && c != '\\')
+				out[n++] = (char)c;
+			else
+				n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
+		}
+		if (n + 2 < cap)
+			out[n++] = '"';
+		out[n] = 0;
+		break;
+	}
+	case V_QID:
+		p9_fmt_qid(out, cap, &v->q);
+		break;
+	case V_LIST:
+		snprintf(out, cap, "[list of %d]", v->nitem);
+		break;
+	default:
+		snprintf(out, cap, "(none)");
+	}
+	return out;
+}
+
+struct cdef {
+	const char *name;
+	uint64_t v;
+};
+
+static const struct cdef consts[] = {
+	{ "NOFID", P9_NOFID }, { "NOTAG", P9_NOTAG }, { "NONUNAME", P9_NONUNAME },
+	{ "IOHDRSZ", P9_IOHDRSZ }, { "MAXWELEM", P9_MAXWELEM },
+	{ "OREAD", P9_OREAD }, { "OWRITE", P9_OWRITE }, { "ORDWR", P9_ORDWR },
+	{ "OEXEC", P9_OEXEC }, { "OTRUNC", P9_OTRUNC }, { "ORCLOSE", P9_ORCLOSE },
+	{ "OEXCL", P9_OEXCL },
+	{ "DMDIR", P9_DMDIR }, { "DMAPPEND", P9_DMAPPEND }, { "DMEXCL", P9_DMEXCL },
+	{ "DMSYMLINK", P9_DMSYMLINK }, { "DMTMP", P9_DMTMP }, { "DMAUTH", P9_DMAUTH },
+	{ "QTDIR", P9_QTDIR }, { "QTAPPEND", P9_QTAPPEND }, { "QTEXCL", P9_QTEXCL },
+	{ "QTAUTH", P9_QTAUTH }, { "QTTMP", P9_QTTMP }, { "QTSYMLINK", P9_QTSYMLINK },
+	{ "QTFILE", P9_QTFILE },
+	/* Linux open flags as 9P2000.L carries them */
+	{ "O_RDONLY", 0 }, { "O_WRONLY", 1 }, { "O_RDWR", 2 }, { "O_CREAT", 0100 },
+	{ "O_EXCL", 0200 }, { "O_TRUNC", 01000 }, { "O_APPEND", 02000 },
+	{ "O_DIRECTORY", 0200000 }, { "O_NOFOLLOW", 0400000 },
+	{ "S_IFREG", 0100000 }, { "S_IFDIR", 040000 }, { "S_IFLNK", 0120000 },
+	{ "S_IFIFO", 010000 }, { "S_IFCHR", 020000 }, { "S_IFBLK", 060000 },
+	{ "S_IFSOCK", 0140000 }, { "S_IFMT", 0170000 },
+	{ "AT_REMOVEDIR", 0x200 },
+	{ "GETATTR_MODE", P9_GETATTR_MODE }, { "GETATTR_NLINK", P9_GETATTR_NLINK },
+	{ "GETATTR_UID", P9_GETATTR_UID }, { "GETATTR_GID", P9_GETATTR_GID },
+	{ "GETATTR_SIZE", P9_GETATTR_SIZE }, { "GETATTR_MTIME", P9_GETATTR_MTIME },
+	{ "GETATTR_INO", P9_GETATTR_INO }, { "GETATTR_BASIC", P9_GETATTR_BASIC },
+	{ "GETATTR_ALL", P9_GETATTR_ALL },
+	{ "SETATTR_MODE", P9_SETATTR_MODE }, { "SETATTR_UID", P9_SETATTR_UID },
+	{ "SETATTR_GID", P9_SETATTR_GID }, { "SETATTR_SIZE", P9_SETATTR_SIZE },
+	{ "SETATTR_ATIME", P9_SETATTR_ATIME }, { "SETATTR_MTIME", P9_SETATTR_MTIME },
+	{ "SETATTR_CTIME", P9_SETATTR_CTIME },
+	{ "SETATTR_ATIME_SET", P9_SETATTR_ATIME_SET },
+	{ "SETATTR_MTIME_SET", P9_SETATTR_MTIME_SET },
+	{ "LOCK_RDLCK", 0 }, { "LOCK_WRLCK", 1 }, { "LOCK_UNLCK", 2 },
+	{ "LOCK_SUCCESS", 0 }, { "LOCK_BLOCKED", 1 }, { "LOCK_ERROR", 2 },
+	{ "LOCK_GRACE", 3 }, { "LOCK_FLAGS_BLOCK", 1 }, { "LOCK_FLAGS_RECLAIM", 2 },
+	{ "XATTR_CREATE", 1 }, { "XATTR_REPLACE", 2 },
+	{ "V9FS_MAGIC", 0x01021997 },
+	{ "KEEP32", 0xFFFFFFFFull }, { "KEEP64", 0xFFFFFFFFFFFFFFFFull },
+	{ "KEEP16", 0xFFFF },
+	{ NULL, 0 },
+};
+
+int const_lookup(const char *name, uint64_t *v)
+{
+	for (const struct cdef *c = consts; c->name; c++)
+		if (strcmp(c->name, name) == 0) {
+			*v = c->v;
+			return 1;
+		}
+	if (name[0] == 'E' && name[1] >= 'A' && name[1] <= 'Z') {
+		int e = p9_errno_parse(name);
+		if (e > 0) {
+			*v = (uint64_t)e;
+			return 1;
+		}
+	}
+	return 0;
+}
