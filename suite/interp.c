@@ -394,6 +394,9 @@ int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msi
 	in->cl = p9_client_new(in->conn, msize, in->dialect);
 	if (!in->cl)
 		abort();
+	var_int(in, "root", 0);
+	if (attach < 0)
+		return 0;
 	in_log(in, "-> Tversion tag 65535 msize %u version %s", msize,
 	       p9_dialect_name(in->dialect));
 	rc = p9_client_version(in->cl, msize, p9_dialect_name(in->dialect), in_call_ms(in),
@@ -590,8 +593,7 @@ static int add_pending(struct interp *in, const char *name, uint16_t tag, uint8_
 {
 	int slot = -1;
 	for (int i = 0; i < in->npend; i++)
-		if (in->pend[i].used == 0 || (name && strcmp(in->pend[i].name, name) == 0 &&
-					      in->pend[i].used == 2)) {
+		if (in->pend[i].used != 1) {
 			slot = i;
 			break;
 		}
@@ -606,6 +608,17 @@ static int add_pending(struct interp *in, const char *name, uint16_t tag, uint8_
 	in->pend[slot].used = 1;
 	in->last = slot;
 	return 0;
+}
+
+/* $tag is the latest request's tag; $tag_NAME the tag of @NAME. */
+static void set_tag_vars(struct interp *in, const char *handle, uint16_t tag)
+{
+	var_int(in, "tag", tag);
+	if (handle) {
+		char name[48];
+		snprintf(name, sizeof name, "tag_%s", handle);
+		var_int(in, name, tag);
+	}
 }
 
 static int tag_in_flight(const struct interp *in, uint16_t tag)
@@ -654,14 +667,14 @@ static int do_send(struct interp *in, const struct stmt *s)
 		}
 		if (eval(in, a->val, v))
 			goto out;
-		if (strcmp(a->field, "tag") == 0 || strcmp(a->field, "size") == 0 ||
-		    strcmp(a->field, "type") == 0) {
+		if (strcmp(a->field, "tag") == 0 || strcmp(a->field, "msgsize") == 0 ||
+		    strcmp(a->field, "msgtype") == 0) {
 			if (v->kind != V_INT) {
 				in_fail(in, s, "%s needs a number", a->field);
 				goto out;
 			}
-			if (a->field[1] == 'a') { m.tag = (uint16_t)v->i; have_tag = 1; }
-			else if (a->field[1] == 'i') { size = v->i; have_size = 1; }
+			if (a->field[0] == 't') { m.tag = (uint16_t)v->i; have_tag = 1; }
+			else if (a->field[3] == 's') { size = v->i; have_size = 1; }
 			else { type = v->i; have_type = 1; }
 			continue;
 		}
@@ -705,6 +718,7 @@ static int do_send(struct interp *in, const struct stmt *s)
 		goto out;
 	}
 	rc = add_pending(in, s->handle, m.tag, m.type);
+	set_tag_vars(in, s->handle, m.tag);
 out:
 	keep_free(k);
 	free(k);
@@ -750,7 +764,10 @@ static int do_sendraw(struct interp *in, const struct stmt *s)
 	free(buf);
 	if (rc)
 		return in_fail(in, s, "sendraw: %s", rc_str(rc));
-	return add_pending(in, s->handle, tag, type);
+	if (add_pending(in, s->handle, tag, type))
+		return -1;
+	set_tag_vars(in, s->handle, tag);
+	return 0;
 }
 
 /* ---- expect ---- */
@@ -791,9 +808,12 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 	memcpy(name, path, n);
 	name[n] = 0;
 	sub = path + n;
-	if (strcmp(name, "tag") == 0) base = val_int(m->tag);
-	else if (strcmp(name, "type") == 0) base = val_int(m->type);
-	else if (strcmp(name, "size") == 0) base = val_int(r->len);
+	if (d && p9_field_byname(d, name) && strcmp(name, "stat") != 0 &&
+	    strcmp(name, "wqid") != 0) {
+		/* a real field of the message: handled below */
+	} else if (strcmp(name, "tag") == 0) base = val_int(m->tag);
+	else if (strcmp(name, "msgtype") == 0) base = val_int(m->type);
+	else if (strcmp(name, "msgsize") == 0) base = val_int(r->len);
 	else if (strcmp(name, "nwqid") == 0) base = val_int(m->nwqid);
 	else if (strcmp(name, "error") == 0 || strcmp(name, "errno") == 0 ||
 		 strcmp(name, "ecode") == 0) base = val_int((uint64_t)errno_of(r));
@@ -807,7 +827,8 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 			abort();
 		for (int i = 0; i < m->nwqid; i++)
 			base.item[base.nitem++] = val_qid(m->wqid[i]);
-	} else if (strcmp(name, "entries") == 0 || strcmp(name, "entry") == 0) {
+	} else if (strcmp(name, "entries") == 0 || strcmp(name, "entry") == 0 ||
+		   strcmp(name, "last") == 0) {
 		size_t pos = 0;
 		struct p9_dirent de;
 		int k;
@@ -833,7 +854,17 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 			val_free(&base);
 			return in_fail(in, s, "Rreaddir: malformed entry at byte %zu", pos);
 		}
-		if (name[5] == 's') {
+		char idx_sub[32];
+		if (name[0] == 'l') {
+			/* last.name: the last entry of the reply */
+			if (!base.nitem) {
+				val_free(&base);
+				return in_fail(in, s, "no last entry: the Rreaddir is empty");
+			}
+			snprintf(idx_sub, sizeof idx_sub, "[%d]%s", base.nitem - 1, sub);
+			sub = idx_sub;
+		}
+		if (name[0] == 'e' && name[5] == 's') {
 			int cnt = base.nitem;
 			val_free(&base);
 			base = val_int((uint64_t)cnt);
@@ -892,7 +923,8 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 		else if (strcmp(fn, "n_uid") == 0) base = val_int(st->n_uid);
 		else
 			return in_fail(in, s, "no stat field '%s'", fn);
-	} else {
+	}
+	if (base.kind == V_NONE) {
 		const struct p9_field *f = d ? p9_field_byname(d, name) : NULL;
 		if (!f)
 			return in_fail(in, s, "%s has no field '%s'", p9_typename(m->type), name);
@@ -1025,6 +1057,74 @@ static int check_error(struct interp *in, const struct stmt *s, const struct p9_
 	return in_fail(in, s, "expected error %s, got %s (%s)", want, gn ? gn : "?", got);
 }
 
+static int in_stash(const struct interp *in, uint16_t tag)
+{
+	for (size_t i = 0; i < in->cl->nstash; i++)
+		if (in->cl->stash[i]->m.tag == tag)
+			return 1;
+	return 0;
+}
+
+static int match_reply(struct interp *in, const struct stmt *s, struct p9_reply *r,
+		       int ms);
+
+/* The request was flushed: no reply at all, or one that arrived before the
+ * Rflush the case already consumed (so it is in the stash now). */
+static int expect_flushed(struct interp *in, const struct stmt *s, int idx, int ms)
+{
+	struct pending *pd = &in->pend[idx];
+	struct p9_reply *r;
+	int rc;
+	if (in_stash(in, pd->tag)) {
+		p9_client_wait(in->cl, pd->tag, 0, &r);
+		log_reply(in, r);
+		in_log(in, "   (the flushed request was answered before Rflush: allowed)");
+		p9_reply_free(r);
+		pd->used = 2;
+		return 0;
+	}
+	if (!s->within_ms)
+		ms = 200;
+	rc = p9_client_wait(in->cl, pd->tag, ms, &r);
+	if (rc == -ETIMEDOUT) {
+		pd->used = 2;
+		return 0;
+	}
+	if (rc)
+		return in_fail(in, s, "waiting after Rflush: %s", rc_str(rc));
+	log_reply(in, r);
+	char got[512];
+	p9_fmt(got, sizeof got, &r->m, in->dialect);
+	p9_reply_free(r);
+	pd->used = 2;
+	return in_fail(in, s, "flushed request answered after its Rflush: %s", got);
+}
+
+/* Every request in flight must be answered (in any order) and match. */
+static int expect_all(struct interp *in, const struct stmt *s)
+{
+	int n = 0;
+	for (int i = 0; i < in->npend; i++) {
+		struct pending *pd = &in->pend[i];
+		struct p9_reply *r;
+		int rc, ms = in_call_ms(in);
+		if (pd->used != 1)
+			continue;
+		rc = p9_client_wait(in->cl, pd->tag, ms, &r);
+		pd->used = 2;
+		if (rc)
+			return in_fail(in, s, "reply to %s tag %u: %s", p9_typename(pd->type), pd->tag,
+				       rc_str(rc));
+		log_reply(in, r);
+		if (match_reply(in, s, r, ms))
+			return -1;
+		n++;
+	}
+	if (!n)
+		return in_fail(in, s, "expect all: no request in flight");
+	return 0;
+}
+
 static int do_expect(struct interp *in, const struct stmt *s)
 {
 	struct p9_reply *r = NULL;
@@ -1047,8 +1147,18 @@ static int do_expect(struct interp *in, const struct stmt *s)
 		p9_reply_free(r);
 		return in_fail(in, s, "expected no reply within %dms, got %s", ms, got);
 	}
+	if (s->all)
+		return expect_all(in, s);
 	if ((idx = find_pending(in, s)) < 0)
 		return -1;
+	if (s->xkind == X_FLUSHED)
+		return expect_flushed(in, s, idx, ms);
+	if (s->already) {
+		if (!in_stash(in, in->pend[idx].tag))
+			return in_fail(in, s, "the reply to %s tag %u had not arrived yet",
+				       p9_typename(in->pend[idx].type), in->pend[idx].tag);
+		ms = 0;
+	}
 	if (ms > left) {
 		if (s->xkind == X_NONE)
 			return in_fail(in, s, "case timed out");
@@ -1073,6 +1183,15 @@ static int do_expect(struct interp *in, const struct stmt *s)
 	if (rc)
 		return in_fail(in, s, "waiting for %s: %s", p9_typename(pd->type), rc_str(rc));
 	log_reply(in, r);
+	return match_reply(in, s, r, ms);
+}
+
+/* Check one received reply against the expectation; frees r. */
+static int match_reply(struct interp *in, const struct stmt *s, struct p9_reply *r,
+		       int ms)
+{
+	char got[1024];
+	int rc;
 	if (r->decode_rc) {
 		char why[256];
 		p9_decode_err_str(&r->derr, why, sizeof why);
@@ -1176,7 +1295,7 @@ static int do_helper(struct interp *in, const struct stmt *s)
 			return -1;
 		if (s->narg > 2 && arg_u32(in, s, 2, &a))
 			break;
-		rc = h_walk(in, s, a, b, str, &q);
+		rc = h_walk(in, s, a, b, str, s->var ? &q : NULL);
 		if (!rc && s->var)
 			var_qid(in, s->var, q);
 		break;
@@ -1436,8 +1555,8 @@ int interp_run(struct interp *in)
 {
 	const struct scase *sc = in->sc;
 	int rc = 0;
-	if (sc->setup != SETUP_NONE)
-		rc = in_connect(in, NULL, sc->setup == SETUP_ATTACH, in->o->msize);
+	rc = in_connect(in, NULL, sc->setup == SETUP_ATTACH ? 1 : sc->setup == SETUP_VERSION ? 0 : -1,
+			in->o->msize);
 	if (!rc && (sc->needs & NEED_WRITABLE) && sc->setup == SETUP_ATTACH)
 		rc = make_scratch(in);
 	if (!rc)

@@ -78,7 +78,7 @@ static char *expand(const char *s)
 				snprintf(tmpdir, sizeof tmpdir, "/tmp/9psuite.XXXXXX");
 				if (!mkdtemp(tmpdir))
 					tmpdir[0] = 0;
-				else
+				else if (chmod(tmpdir, 0777) == 0 || 1)
 					atexit(cleanup_tmp);
 			}
 			n += (size_t)snprintf(out + n, sizeof out - n, "%s", s[1] == 't' ? tmpdir : exedir);

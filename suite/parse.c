@@ -310,7 +310,7 @@ static int parse_assign(struct parser *p, struct stmt *s)
 
 static int known_field(const struct p9_msgdef *d, const char *path)
 {
-	static const char *pseudo[] = { "tag", "type", "size", "nwname", "nwqid",
+	static const char *pseudo[] = { "tag", "msgtype", "msgsize", "nwname", "nwqid",
 					"count", "entries", "errno", "ename", "ecode",
 					"error", NULL };
 	char name[64];
@@ -322,7 +322,7 @@ static int known_field(const struct p9_msgdef *d, const char *path)
 	for (int i = 0; pseudo[i]; i++)
 		if (strcmp(name, pseudo[i]) == 0)
 			return 1;
-	if (strcmp(name, "aqid") == 0 || strcmp(name, "entry") == 0)
+	if (strcmp(name, "aqid") == 0 || strcmp(name, "entry") == 0 || strcmp(name, "last") == 0)
 		return 1;
 	return d && p9_field_byname(d, name) != NULL;
 }
@@ -407,7 +407,7 @@ static int parse_send(struct parser *p, struct stmt *s)
 	while (cur(p)->kind != T_EOL) {
 		t = cur(p);
 		if (t->kind == T_WORD && !p9_field_byname(s->def, t->s) &&
-		    strcmp(t->s, "tag") && strcmp(t->s, "size") && strcmp(t->s, "type") &&
+		    strcmp(t->s, "tag") && strcmp(t->s, "msgsize") && strcmp(t->s, "msgtype") &&
 		    strncmp(t->s, "stat.", 5) != 0)
 			return perr(p, t, "no field '%s' in this message", t->s);
 		if (parse_assign(p, s))
@@ -443,8 +443,19 @@ static int parse_expect(struct parser *p, struct stmt *s)
 	struct tok *t;
 	if (parse_handle(p, s))
 		return -1;
+	if (is_word(cur(p), "all")) {
+		if (s->handle)
+			return perr(p, cur(p), "'expect all' takes no @handle", NULL);
+		s->all = 1;
+		p->pos++;
+	}
 	t = cur(p);
-	if (is_word(t, "none")) {
+	if (is_word(t, "flushed")) {
+		if (!s->handle || s->all)
+			return perr(p, t, "'expect @name flushed' needs a handle", NULL);
+		s->xkind = X_FLUSHED;
+		p->pos++;
+	} else if (is_word(t, "none")) {
 		s->xkind = X_NONE;
 		p->pos++;
 	} else if (is_word(t, "close")) {
@@ -463,7 +474,7 @@ static int parse_expect(struct parser *p, struct stmt *s)
 			p->pos += 2;
 		}
 		while (cur(p)->kind == T_WORD && cur(p)->s[0] == 'E' &&
-		       cur(p)[1].kind != T_OP) {
+		       !(cur(p)[1].kind == T_OP && strcmp(cur(p)[1].s, "|") != 0)) {
 			int e = p9_errno_parse(cur(p)->s);
 			if (e < 0)
 				return perr(p, cur(p), "unknown errno name '%s'", cur(p)->s);
@@ -485,7 +496,12 @@ static int parse_expect(struct parser *p, struct stmt *s)
 				return -1;
 			continue;
 		}
-		if (s->xkind == X_NONE || s->xkind == X_CLOSE)
+		if (is_word(cur(p), "already")) {
+			s->already = 1;
+			p->pos++;
+			continue;
+		}
+		if (s->xkind == X_NONE || s->xkind == X_CLOSE || s->xkind == X_FLUSHED)
 			return perr(p, cur(p), "unexpected word after 'expect none/close'", NULL);
 		if (parse_pred(p, s))
 			return -1;
@@ -554,8 +570,8 @@ static int parse_helper(struct parser *p, struct stmt *s, const struct helper *h
 static int parse_dialects(struct parser *p, int *out)
 {
 	*out = 0;
-	while (cur(p)->kind == T_WORD) {
-		const char *w = cur(p)->s;
+	while (cur(p)->kind == T_WORD || (cur(p)->kind == T_NUM && cur(p)->n == 2000)) {
+		const char *w = cur(p)->kind == T_NUM ? "2000" : cur(p)->s;
 		int d = strcmp(w, "all") == 0 ? P9_DALL : p9_dialect_parse(w);
 		if (!d)
 			return perr(p, cur(p), "unknown dialect '%s' (all, 2000, u, L)", w);

@@ -114,7 +114,7 @@ struct assign {
 };
 
 enum expect_kind { X_MSG, X_ERROR, X_NONE, X_CLOSE, X_ERROR_OR_CLOSE,
-		   X_ANY };
+		   X_ANY, X_FLUSHED };
 
 struct stmt {
 	int kind;
@@ -131,6 +131,8 @@ struct stmt {
 	int *errnos;              /* expect error E1|E2 */
 	int nerrno;
 	uint64_t within_ms;       /* 0: default */
+	int already;              /* the reply must have arrived already */
+	int all;                  /* expect all: every request in flight */
 	/* generic arguments (helpers, set, assert, sleep, for) */
 	struct expr **arg;
 	int narg;
