@@ -394,6 +394,7 @@ int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msi
 	in->cl = p9_client_new(in->conn, msize, in->dialect);
 	if (!in->cl)
 		abort();
+	in->versioned = 0;
 	var_int(in, "root", 0);
 	if (attach < 0)
 		return 0;
@@ -408,6 +409,7 @@ int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msi
 	if (in->cl->dialect != in->dialect)
 		return in_fail(in, s, "server answered %s to %s", p9_dialect_name(in->cl->dialect),
 			       p9_dialect_name(in->dialect));
+	in->versioned = 1;
 	var_int(in, "msize", in->cl->msize);
 	var_int(in, "root", 0);
 	var_int(in, "iomax", in->cl->msize - P9_IOHDRSZ);
@@ -864,7 +866,7 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 			snprintf(idx_sub, sizeof idx_sub, "[%d]%s", base.nitem - 1, sub);
 			sub = idx_sub;
 		}
-		if (name[0] == 'e' && name[5] == 's') {
+		if (strcmp(name, "entries") == 0) {
 			int cnt = base.nitem;
 			val_free(&base);
 			base = val_int((uint64_t)cnt);
@@ -1038,7 +1040,10 @@ static int check_error(struct interp *in, const struct stmt *s, const struct p9_
 		       const char *got)
 {
 	int e = errno_of(r);
-	if (in->dialect == P9_DL && r->m.type != P9_RLERROR)
+	if (in->early && (r->m.type == P9_RLERROR || r->m.type == P9_RERROR)) {
+		if (!s->nerrno || !e)
+			return 0;
+	} else if (in->dialect == P9_DL && r->m.type != P9_RLERROR)
 		return in_fail(in, s, "expected Rlerror, got %s", got);
 	if (in->dialect != P9_DL && r->m.type != P9_RERROR)
 		return in_fail(in, s, "expected Rerror, got %s", got);
@@ -1066,7 +1071,7 @@ static int in_stash(const struct interp *in, uint16_t tag)
 }
 
 static int match_reply(struct interp *in, const struct stmt *s, struct p9_reply *r,
-		       int ms);
+		       int ms, int ptype);
 
 /* The request was flushed: no reply at all, or one that arrived before the
  * Rflush the case already consumed (so it is in the stash now). */
@@ -1116,7 +1121,7 @@ static int expect_all(struct interp *in, const struct stmt *s)
 			return in_fail(in, s, "reply to %s tag %u: %s", p9_typename(pd->type), pd->tag,
 				       rc_str(rc));
 		log_reply(in, r);
-		if (match_reply(in, s, r, ms))
+		if (match_reply(in, s, r, ms, pd->type))
 			return -1;
 		n++;
 	}
@@ -1183,15 +1188,22 @@ static int do_expect(struct interp *in, const struct stmt *s)
 	if (rc)
 		return in_fail(in, s, "waiting for %s: %s", p9_typename(pd->type), rc_str(rc));
 	log_reply(in, r);
-	return match_reply(in, s, r, ms);
+	return match_reply(in, s, r, ms, pd->type);
 }
 
 /* Check one received reply against the expectation; frees r. */
 static int match_reply(struct interp *in, const struct stmt *s, struct p9_reply *r,
-		       int ms)
+		       int ms, int ptype)
 {
 	char got[1024];
 	int rc;
+	/* Before a dialect is agreed (and for Tversion itself) a server can only
+	 * answer a plain 9P2000 Rerror: accept that form too. */
+	int early = ptype == P9_TVERSION || !in->versioned;
+	if (r->decode_rc && early && r->len > 4 && r->buf[4] == P9_RERROR &&
+	    p9_decode(r->buf, r->len, P9_D2000, &r->m, &r->derr) == 0)
+		r->decode_rc = 0;
+	in->early = early;
 	if (r->decode_rc) {
 		char why[256];
 		p9_decode_err_str(&r->derr, why, sizeof why);
@@ -1199,6 +1211,8 @@ static int match_reply(struct interp *in, const struct stmt *s, struct p9_reply 
 		return in_fail(in, s, "malformed reply: %s", why);
 	}
 	p9_fmt(got, sizeof got, &r->m, in->dialect);
+	if (r->m.type == P9_RVERSION)
+		in->versioned = 1;
 	rc = 0;
 	switch (s->xkind) {
 	case X_NONE:

@@ -14,7 +14,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "suite.h"
@@ -173,6 +176,61 @@ static int load_target(const char *name, struct tfile *tf, char *err, size_t cap
 	return 0;
 }
 
+static pid_t synthfs_pid;
+
+static void stop_synthfs(void)
+{
+	if (synthfs_pid > 0) {
+		kill(synthfs_pid, SIGTERM);
+		waitpid(synthfs_pid, NULL, 0);
+		synthfs_pid = 0;
+	}
+}
+
+/* The built-in target: synthfs listening on a unix socket in a private
+ * directory, started once for the run and stopped at exit. */
+static int start_synthfs(const char *prog, char **target, char *err, size_t cap)
+{
+	char *dir = expand("%t"), sock[PATH_MAX + 32], line[512];
+	int pfd[2];
+	FILE *f;
+	if (!dir || !tmpdir[0]) {
+		free(dir);
+		snprintf(err, cap, "cannot make a temporary directory");
+		return -1;
+	}
+	snprintf(sock, sizeof sock, "%s/synthfs.sock", dir);
+	free(dir);
+	if (pipe(pfd))
+		return snprintf(err, cap, "pipe: %s", strerror(errno)), -1;
+	synthfs_pid = fork();
+	if (synthfs_pid < 0)
+		return snprintf(err, cap, "fork: %s", strerror(errno)), -1;
+	if (synthfs_pid == 0) {
+		char lis[PATH_MAX + 64];
+		snprintf(lis, sizeof lis, "unix:%s", sock);
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		execl(prog, prog, "--listen", lis, "--multidevs", "remap", (char *)NULL);
+		_exit(127);
+	}
+	atexit(stop_synthfs);
+	close(pfd[1]);
+	f = fdopen(pfd[0], "r");
+	if (!f || !fgets(line, sizeof line, f) || !strstr(line, "listening")) {
+		if (f)
+			fclose(f);
+		snprintf(err, cap, "built-in synthfs (%s) did not start", prog);
+		return -1;
+	}
+	fclose(f);
+	if (asprintf(target, "unix:%s", sock) < 0)
+		abort();
+	return 0;
+}
+
 static int parse_dialects(const char *s, int *out)
 {
 	char buf[128], *save = NULL;
@@ -317,8 +375,10 @@ int main(int argc, char **argv)
 			run_free(&r);
 			return die("no --target given and no built-in synthfs at %s", sp);
 		}
-		if (asprintf(&owned_target, "exec:%s --stdio --multidevs remap", sp) < 0)
-			abort();
+		if (start_synthfs(sp, &owned_target, err, sizeof err)) {
+			run_free(&r);
+			return die("%s", err);
+		}
 		target = owned_target;
 		if (!dialect)
 			dialect = "all";

@@ -242,6 +242,9 @@ struct interp {
 	size_t loglen, logcap;
 	char failmsg[1024];
 	uint32_t ntmp;       /* helpers' temporary fids handed out */
+	int versioned;       /* an Rversion was seen on this connection */
+	int early;           /* the reply being checked answers Tversion or
+				comes before any Rversion */
 	char infra[600];     /* a connection could not be set up */
 };
 
