@@ -601,7 +601,7 @@ static int add_pending(struct interp *in, const char *name, uint16_t tag, uint8_
 		}
 	if (slot < 0) {
 		if (in->npend == (int)(sizeof in->pend / sizeof in->pend[0]))
-			return in_fail(in, NULL, "more than 64 requests in flight");
+			return in_fail(in, NULL, "more than 256 requests in flight");
 		slot = in->npend++;
 	}
 	snprintf(in->pend[slot].name, sizeof in->pend[slot].name, "%s", name ? name : "");

@@ -232,7 +232,7 @@ struct interp {
 	uint64_t deadline_ns;
 	struct var *vars;
 	int nvar;
-	struct pending pend[64];
+	struct pending pend[256];
 	int npend;
 	int last;            /* index of the latest send, -1 none */
 	uint32_t scratchfid; /* 0 when the case has none */
