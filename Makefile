@@ -100,6 +100,17 @@ check-quick:
 	$(MAKE) VARIANT=san unit
 	$(MAKE) VARIANT=san integration QUICK=1
 
+# The main job: build, run the whole catalogue against the built-in synthfs
+# (all three dialects) and keep the results in build/run/.
+run: bootstrap
+	$(MAKE) all
+	@mkdir -p build/run
+	@$(BINDIR)/9psuite --junit build/run/results.xml --json build/run/results.json \
+		>build/run/results.tap; st=$$?; \
+	grep -v '^ok' build/run/results.tap | grep -v '^TAP\|^1\.\.' || true; \
+	echo "results: build/run/results.xml (JUnit), build/run/results.json (JSON)," \
+	     "build/run/results.tap (TAP)"; exit $$st
+
 bootstrap:
 	@scripts/bootstrap
 

@@ -800,7 +800,7 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 {
 	const struct p9_msg *m = &r->m;
 	const struct p9_msgdef *d = p9_msgdef(m->type);
-	char name[64];
+	char name[64], idx_sub[96];
 	const char *sub;
 	size_t n = strcspn(path, ".[");
 	struct value base = { 0 };
@@ -856,7 +856,6 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 			val_free(&base);
 			return in_fail(in, s, "Rreaddir: malformed entry at byte %zu", pos);
 		}
-		char idx_sub[32];
 		if (name[0] == 'l') {
 			/* last.name: the last entry of the reply */
 			if (!base.nitem) {

@@ -280,10 +280,10 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct run r = { 0 };
-	struct tfile tf = { 0 };
+	static struct tfile tf; /* static: reachable until exit on every path */
 	const char *target = NULL, *dialect = NULL, *cases = NULL;
 	char err[PATH_MAX + 1024], path[PATH_MAX];
-	char *owned_target = NULL;
+	static char *owned_target;
 	int c, rc = 0, have_msize = 0, have_timeout = 0;
 	ssize_t el = readlink("/proc/self/exe", exedir, sizeof exedir - 1);
 	if (el > 0) {

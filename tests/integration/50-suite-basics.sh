@@ -19,7 +19,7 @@ printf 'case X1 "t"\nlevel should\nsend Twalk fid=1 bogus=2\nend\n' >"$P9TMP/bad
 rc=0; "$s" --cases "$P9TMP/bad" --list 2>"$P9TMP/err" || rc=$?
 cat "$P9TMP/err"
 [[ $rc == 2 ]]
-grep -q "a.case:3:23: no field 'bogus' in this message" "$P9TMP/err"
+grep -q "a.case:3:18: no field 'bogus' in this message" "$P9TMP/err"
 printf 'case X1 "t"\nlevel must\nend\n' >"$P9TMP/bad/a.case"
 rc=0; "$s" --cases "$P9TMP/bad" --list 2>"$P9TMP/err" || rc=$?
 [[ $rc == 2 ]] && grep -q 'a.case:2:11: a .must. case cites its source' "$P9TMP/err"

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# 52-suite-bugs.sh - proof that the gate catches bugs: for every switch of
+# `synthfs --list-bugs`, the cases named for it in the table below must fail
+# (or, for should-level cases, warn) against `synthfs --bug NAME`; the clean
+# server passes every case (51-suite-synthfs.sh).  A switch missing from the
+# table runs the whole catalogue and must make at least one case fail.  docs/cases.md shows the
+# same table.
+# timeout: 240
+set -euo pipefail
+pid=
+cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; }
+trap cleanup EXIT
+s=$P9BIN/9psuite
+sfs=$P9BIN/synthfs
+
+# bug switch -> cases that must catch it (all must fail or warn)
+declare -A catch=(
+	[readdir-partial-entry]="RDIR5"
+	[readdir-ignore-offset]="RDIR8 RDIR17"
+	[readdir-lose-boundary]="RDIR5"
+	[flush-rerror]="FLUSH1"
+	[flush-late-reply]="FLUSH1"
+	[walk-later-error]="WALK4"
+	[walk-partial-fid]="WALK6"
+	[msize-not-enforced]="READ4"
+	[qid-path-collision]="QID1 MDEV2"
+	[qid-version-static]="QID3"
+	[clunk-leak]="CLUNK1"
+	[wrong-errno]="WALK5"
+	[fsync-eio]="FSYNC2"
+	[flush-unknown-error]="FLUSH3"
+)
+
+status_of() { # json code -> "status status ..." over dialects
+	python3 -c 'import json,sys; j=json.load(open(sys.argv[1]));
+print(" ".join(c["status"] for c in j["cases"] if c["code"]==sys.argv[2]))' "$1" "$2"
+}
+
+bugs=$("$sfs" --list-bugs | awk '{print $1}')
+[[ -n $bugs ]] || { echo "synthfs --list-bugs printed nothing"; exit 1; }
+fails=0
+for bug in $bugs; do
+	cases=${catch[$bug]:-}
+	json=$P9TMP/$bug.json
+	rc=0
+	if [[ -z $cases ]]; then
+		"$s" --target "exec:$sfs --stdio --multidevs remap --bug $bug" --dialect all \
+			--json "$json" >/dev/null || rc=$?
+		if [[ $rc == 1 ]]; then
+			echo "bug $bug: not in the table, but the full run fails (ok)"
+		else
+			echo "bug $bug: NOT CAUGHT by the full catalogue (exit $rc)"
+			fails=$((fails + 1))
+		fi
+		continue
+	fi
+	# one synthfs with the bug, listening on a private unix socket
+	sock=$P9TMP/$bug.sock
+	"$sfs" --listen "unix:$sock" --multidevs remap --bug "$bug" >"$P9TMP/$bug.out" &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q 'listening on' "$P9TMP/$bug.out" && break
+		sleep 0.05
+	done
+	"$s" --target "unix:$sock" --dialect all --json "$json" $cases >/dev/null || rc=$?
+	kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+	[[ $rc == 2 ]] && { echo "bug $bug: 9psuite could not run (exit 2)"; fails=$((fails + 1)); continue; }
+	for c in $cases; do
+		st=$(status_of "$json" "$c")
+		if [[ " $st " == *" fail "* || " $st " == *" warn "* ]]; then
+			echo "bug $bug: caught by $c ($st)"
+		else
+			echo "bug $bug: NOT caught by $c ($st)"
+			fails=$((fails + 1))
+		fi
+	done
+done
+(( fails == 0 ))
