@@ -426,6 +426,8 @@ static void mem_close(struct p9_conn *c)
 
 static const struct p9_conn_ops mem_ops = {mem_send, mem_recv, mem_close};
 
+/* The cheapest of ten batches is the cost: time the scheduler gave to other
+ * processes during a batch is not the client's. */
 double bench_client_overhead(uint64_t n)
 {
 	struct memconn mc = {0};
@@ -443,8 +445,9 @@ double bench_client_overhead(uint64_t n)
 		return -1;
 	mc.rlen = (size_t)len;
 	bench_opts_default(&o);
-	o.count = n;
-	o.warmup = n / 10;
+	/* ten batches; the cheapest is the cost, the others were preempted */
+	o.count = n / 10 ? n / 10 : 1;
+	o.warmup = 0;
 	bench_result_init(&r, "overhead");
 	m = bench_metric_add(&r, "overhead", "overhead", "getattr", 0, "ns", 1, 1);
 	/* run the getattr cycle without engine_setup's walk */
@@ -453,9 +456,15 @@ double bench_client_overhead(uint64_t n)
 		e->s = &s;
 		e->op = "getattr";
 		e->want = P9_RGETATTR;
-		t0 = p9_now_ns();
-		if (!engine_loop(e, &o, &r, m, err, sizeof err))
-			per = (double)(p9_now_ns() - t0) / (double)(o.count + o.warmup);
+		for (int batch = 0; batch < 10; batch++) {
+			double t;
+			t0 = p9_now_ns();
+			if (engine_loop(e, &o, &r, m, err, sizeof err))
+				break;
+			t = (double)(p9_now_ns() - t0) / (double)o.count;
+			if (per < 0 || t < per)
+				per = t;
+		}
 	}
 	free(e);
 	bench_result_free(&r);

@@ -56,8 +56,19 @@ cat slow.txt
 grep -q '^latency/getattr/d1 .*slower$' slow.txt
 grep -q '"verdict": "slower"' cmp.json
 
-# the report draws what it was given and stays offline
-"$B" report -q --gp "$P9ROOT/reports" -o out a.json slow.json hops.json est.json rd.json cmp.json
+# the report draws what it was given and stays offline; a 9psuite JSON
+# result (recognised by content) becomes the families x targets matrix
+cat >suite.json <<'JS'
+{"tool":"9psuite","target":"exec:synthfs","summary":{"pass":1,"fail":1,"xfail":1},
+ "cases":[{"code":"ATT1","flags":["attach","qid"],"status":"pass"},
+          {"code":"WLK2","flags":["walk"],"status":"fail"},
+          {"code":"WLK3","flags":["walk"],"status":"xfail"}]}
+JS
+"$B" report -q --gp "$P9ROOT/reports" -o out a.json slow.json hops.json est.json rd.json cmp.json suite.json
+grep -q '<tr><td>walk</td><td class="bad">0 / 1 / 1</td></tr>' out/index.html
+grep -q '<tr><td>attach</td><td class="good">1 / 0 / 0</td></tr>' out/index.html
+"$B" report -q --gp "$P9ROOT/reports" -o out0 a.json
+grep -q 'No 9psuite results' out0/index.html
 grep -q '<h2 id="hops">' out/index.html
 grep -q 'estimated hop pair' out/index.html
 grep -q 'baseline versus new' out/index.html
