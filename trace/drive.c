@@ -7,6 +7,9 @@
  *
  * usage: trace-drive TARGET ANAME [ROUNDS]
  *   ANAME must hold a file "sub/file" and allow creating "new" at its root.
+ * usage: trace-drive --synthfs TARGET
+ *   a session on synthfs's tree: a 17-deep walk, /README, a readdir of
+ *   /readdir/d100 in small replies, and a flushed read of /flush/block.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,11 +53,69 @@ static void simple(struct p9_msg m, int want)
 	p9_reply_free(rpc(&m, want));
 }
 
+static void synthfs_session(void)
+{
+	struct p9_msg w = { .type = P9_TWALK, .fid = 0, .newfid = 1, .nwname = 16 };
+	static char names[16][16];
+	w.wname[0] = p9_s("walk");
+	for (int i = 0; i < 15; i++) {
+		snprintf(names[i], sizeof names[i], "WALK%d", i);
+		w.wname[i + 1] = p9_s(names[i]);
+	}
+	p9_reply_free(rpc(&w, P9_RWALK));
+	walk(1, 2, P9_RWALK, 2, "WALK15", "leaf");
+	simple((struct p9_msg){ .type = P9_TGETATTR, .fid = 2,
+				.request_mask = P9_GETATTR_BASIC }, P9_RGETATTR);
+	walk(0, 3, P9_RWALK, 1, "README");
+	simple((struct p9_msg){ .type = P9_TLOPEN, .fid = 3 }, P9_RLOPEN);
+	simple((struct p9_msg){ .type = P9_TREAD, .fid = 3, .count = 1000 }, P9_RREAD);
+	walk(0, 4, P9_RWALK, 2, "readdir", "d100");
+	simple((struct p9_msg){ .type = P9_TLOPEN, .fid = 4, .flags = 0x10000 }, P9_RLOPEN);
+	uint64_t off = 0;
+	for (int i = 0; i < 100; i++) {
+		struct p9_msg m = { .type = P9_TREADDIR, .fid = 4, .offset = off, .count = 600 };
+		struct p9_reply *r = rpc(&m, P9_RREADDIR);
+		struct p9_dirent e;
+		size_t pos = 0;
+		int n = 0;
+		while (p9_dirent_next(r->m.data, r->m.count, &pos, &e) > 0) {
+			off = e.offset;
+			n++;
+		}
+		p9_reply_free(r);
+		if (n == 0)
+			break;
+	}
+	/* a read that blocks, flushed */
+	walk(0, 5, P9_RWALK, 2, "flush", "block");
+	simple((struct p9_msg){ .type = P9_TLOPEN, .fid = 5 }, P9_RLOPEN);
+	struct p9_msg rd = { .type = P9_TREAD, .tag = 900, .fid = 5, .count = 10 };
+	struct p9_msg fl = { .type = P9_TFLUSH, .tag = 901, .oldtag = 900 };
+	struct p9_reply *r = NULL;
+	if (p9_client_send(cl, &rd) < 0 || p9_client_send(cl, &fl) < 0 ||
+	    p9_client_wait(cl, 901, 5000, &r) < 0) {
+		fprintf(stderr, "trace-drive: Tflush: no reply\n");
+		exit(2);
+	}
+	p9_reply_free(r);
+	r = NULL;
+	if (p9_client_wait(cl, 900, 300, &r) == 0) /* a late reply, if any */
+		p9_reply_free(r);
+	for (uint32_t f = 1; f <= 5; f++)
+		simple((struct p9_msg){ .type = P9_TCLUNK, .fid = f }, P9_RCLUNK);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 3 || !strcmp(argv[1], "--help")) {
-		printf("usage: trace-drive TARGET ANAME [ROUNDS]\n");
-		return argc < 3 && !(argc == 2 && !strcmp(argv[1], "--help")) ? 2 : 0;
+	int synthfs = argc > 1 && !strcmp(argv[1], "--synthfs");
+	if (synthfs) {
+		argv++;
+		argc--;
+	}
+	if (argc < 2 || !strcmp(argv[1], "--help") || (argc < 3 && !synthfs)) {
+		printf("usage: trace-drive TARGET ANAME [ROUNDS]\n"
+		       "       trace-drive --synthfs TARGET\n");
+		return argc == 2 && !strcmp(argv[1], "--help") ? 0 : 2;
 	}
 	int rounds = argc > 3 ? atoi(argv[3]) : 0;
 	char err[256];
@@ -65,9 +126,18 @@ int main(int argc, char **argv)
 	}
 	cl = p9_client_new(c, 65536, P9_DL);
 	if (p9_client_version(cl, 65536, "9P2000.L", 5000, err, sizeof err) < 0 ||
-	    p9_client_attach(cl, 0, "root", argv[2], 0, 5000, NULL, err, sizeof err) < 0) {
+	    p9_client_attach(cl, 0, "root", synthfs ? "" : argv[2], 0, 5000, NULL, err,
+			     sizeof err) < 0) {
 		fprintf(stderr, "trace-drive: %s\n", err);
 		return 2;
+	}
+	if (synthfs) {
+		synthfs_session();
+		simple((struct p9_msg){ .type = P9_TCLUNK, .fid = 0 }, P9_RCLUNK);
+		p9_client_free(cl);
+		p9_conn_close(c);
+		printf("trace-drive: done, %d unexpected replies\n", failures);
+		return failures ? 1 : 0;
 	}
 	walk(0, 1, P9_RWALK, 2, "sub", "file");
 	simple((struct p9_msg){ .type = P9_TLOPEN, .fid = 1, .flags = 0 }, P9_RLOPEN);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# 42-trace-synthfs.sh - 9ptrace --check on a live capture (lo) of sessions
+# against two synthfs servers over tcp: a correct one draws no warning and
+# its fids carry their paths through a 17-deep walk; one started with
+# --bug readdir-partial-entry --bug flush-late-reply draws exactly those
+# two warnings.
+# timeout: 60
+# quick
+set -euo pipefail
+[[ $(id -u) == 0 ]] || { echo "live capture needs root"; exit 77; }
+[[ -x $P9BIN/synthfs ]] || { echo "no synthfs"; exit 77; }
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+start_synthfs() { # start_synthfs NAME [options]: sets addr_NAME
+	local name=$1; shift
+	"$P9BIN/synthfs" --listen tcp:127.0.0.1:0 "$@" >"$P9TMP/$name.out" &
+	pids+=($!)
+	for _ in $(seq 100); do grep -q tcp: "$P9TMP/$name.out" && break; sleep 0.05; done
+	eval "addr_$name=\$(sed -n 's/^synthfs: listening on //p' \"\$P9TMP/\$name.out\")"
+}
+start_synthfs good
+start_synthfs bad --bug readdir-partial-entry --bug flush-late-reply --block-timeout 5
+pg=${addr_good##*:} pb=${addr_bad##*:}
+
+"$P9BIN/9ptrace" -i lo -f "tcp port $pg or tcp port $pb" --check >"$P9TMP/t.out" 2>"$P9TMP/t.err" &
+tp=$!
+pids+=($tp)
+for _ in $(seq 50); do grep -q "capturing on" "$P9TMP/t.err" && break; sleep 0.1; done
+sleep 0.3
+"$P9BIN/trace-drive" --synthfs "$addr_good"
+"$P9BIN/trace-drive" --synthfs "$addr_bad" || true # the buggy server's replies may surprise it
+sleep 0.5
+kill -INT "$tp"
+rc=0
+wait "$tp" || rc=$?
+o=$P9TMP/t.out
+grep -v 'Rreaddir\|Rgetattr\|Rwalk' "$o"
+[[ $rc == 1 ]] || { echo "--check exit $rc, want 1"; exit 1; }
+grep -qF "c1 -> Tgetattr tag 4 fid 2 (/walk/WALK0/WALK1/WALK2/WALK3/WALK4/WALK5/WALK6/WALK7/WALK8/WALK9/WALK10/WALK11/WALK12/WALK13/WALK14/WALK15/leaf)" "$o"
+grep -qF "c1 <- Rread tag 7 count 34 'synthfs: a synthetic 9P test tree\n' (" "$o"
+grep -qF "c1 -> Treaddir tag 10 fid 4 (/readdir/d100) offset 0 count 600" "$o"
+grep -qF "c1 <- Rflush tag 901 (" "$o"
+! grep -q ' c1 !!' "$o" || { echo "warnings on the correct server"; exit 1; }
+grep -q ' c2 !! Rreaddir tag [0-9]*: entry split at byte' "$o"
+grep -q ' c2 !! R[a-z]* tag 900: reply arrives after its Rflush' "$o"
+[[ $(grep -c ' !! ' "$o") == $(( $(grep -c 'entry split' "$o") + 1 )) ]]
+echo ok
