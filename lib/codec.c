@@ -98,6 +98,19 @@ static int dec_fail(struct p9_decode_err *err, int code, uint8_t type,
 	return code;
 }
 
+/* A failed decode leaves only type and tag: half-filled fields (a count
+ * without its data) would mislead the printers. */
+static int dec_fail_reset(struct p9_msg *m, struct p9_decode_err *err, int code,
+			  const char *field, size_t off, const char *what)
+{
+	uint8_t type = m->type;
+	uint16_t tag = m->tag;
+	memset(m, 0, sizeof *m);
+	m->type = type;
+	m->tag = tag;
+	return dec_fail(err, code, type, field, off, what);
+}
+
 int p9_decode(const uint8_t *buf, size_t len, int dialect, struct p9_msg *m,
 	      struct p9_decode_err *err)
 {
@@ -125,11 +138,11 @@ int p9_decode(const uint8_t *buf, size_t len, int dialect, struct p9_msg *m,
 			continue;
 		dec_field(&r, f, m, dialect);
 		if (r.err)
-			return dec_fail(err, r.err, m->type, f->name, r.err_off, r.why);
+			return dec_fail_reset(m, err, r.err, f->name, r.err_off, r.why);
 	}
 	if (p9_rd_left(&r))
-		return dec_fail(err, -EBADMSG, m->type, "trailing", r.pos,
-				"bytes after the last field");
+		return dec_fail_reset(m, err, -EBADMSG, "trailing", r.pos,
+				      "bytes after the last field");
 	return 0;
 }
 

@@ -250,7 +250,8 @@ long p9_encode(const struct p9_msg *m, int dialect, uint8_t *buf, size_t cap);
 /* Exact length p9_encode would produce, or negative. */
 long p9_encoded_size(const struct p9_msg *m, int dialect);
 /* Decode one whole message of len bytes.  Strings and data in *m point into
- * buf.  Returns 0, or a negative code with *err (if not NULL) filled in. */
+ * buf.  Returns 0, or a negative code with *err (if not NULL) filled in;
+ * after a failure *m holds only the type and tag (if the header was read). */
 int p9_decode(const uint8_t *buf, size_t len, int dialect, struct p9_msg *m,
 	      struct p9_decode_err *err);
 /* "Twalk: field wname: string runs past end at offset 23" */

@@ -538,6 +538,34 @@ START_TEST(decode_errors_name_type_field_offset)
 }
 END_TEST
 
+/* Found by fuzz_decode: an Rreaddir whose count runs past the end left
+ * count set and data NULL, and printing it walked a NULL payload.  A
+ * failed decode now leaves only type and tag. */
+START_TEST(failed_decode_prints_safely)
+{
+	static const uint8_t crash[] = {
+		0x16, 0x00, 0x00, 0x00, 0x29, 0x29, 0x66, 0x29, 0x69, 0x9c, 0xff,
+		0x00, 0x00, 0x03, 0x00, 0x02, 0x2c, 0x40, 0x00, 0x00, 0x16, 0x00,
+	};
+	struct p9_msg m;
+	char s[256];
+	for (int k = 0; k < 3; k++) {
+		ck_assert_int_eq(p9_decode(crash, sizeof crash, dialects[k], &m, NULL), -EBADMSG);
+		ck_assert_uint_eq(m.type, P9_RREADDIR);
+		ck_assert_uint_eq(m.tag, 0x6629);
+		ck_assert_uint_eq(m.count, 0);
+		ck_assert_ptr_null(m.data);
+		p9_fmt(s, sizeof s, &m, dialects[k]);
+		ck_assert_str_eq(s, "Rreaddir tag 26153 count 0 nent 0");
+		p9_json(s, sizeof s, &m, dialects[k], 64);
+	}
+	/* the same for a walk cut after nwname 17 */
+	ck_assert_int_lt(p9_decode((const uint8_t *)"\x11\0\0\0\x6e\1\0\0\0\0\0\1\0\0\0\x11\0",
+				   17, P9_DL, &m, NULL), 0);
+	ck_assert_uint_eq(m.nwname, 0);
+}
+END_TEST
+
 START_TEST(stat_size_mismatch)
 {
 	/* a stat whose own size claims one byte more than its fields */
@@ -724,6 +752,7 @@ static Suite *codec_suite(void)
 	t = tcase_create("errors");
 	tcase_add_test(t, decode_errors_name_type_field_offset);
 	tcase_add_test(t, stat_size_mismatch);
+	tcase_add_test(t, failed_decode_prints_safely);
 	tcase_add_test(t, dirent_partial_entry);
 	tcase_add_test(t, dirent_and_stat_put);
 	tcase_add_test(t, encode_limits);
@@ -732,10 +761,57 @@ static Suite *codec_suite(void)
 	return s;
 }
 
-int main(void)
+/* "test_lib_codec --write-seeds DIR": every vector's encoding as a seed
+ * for fuzz/corpus/decode, and directory payloads for fuzz/corpus/dirent. */
+static int write_file(const char *dir, const char *name, const void *p, size_t n)
 {
-	SRunner *r = srunner_create(codec_suite());
+	char path[4096];
+	FILE *f;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (!(f = fopen(path, "wb")) || fwrite(p, 1, n, f) != n || fclose(f))
+		return -1;
+	return 0;
+}
+
+static int write_seeds(const char *dir)
+{
+	char sub[4096], name[128];
+	uint8_t buf[8192];
+	struct p9_stat st1 = STAT1, stu = STATU;
+	long n;
+	snprintf(sub, sizeof sub, "%s/decode", dir);
+	for (int v = 0; v < NVEC; v++)
+		for (int k = 0; k < 3; k++) {
+			if (!(vecs[v].dialects & dialects[k]))
+				continue;
+			n = p9_encode(&vecs[v].m, dialects[k], buf, sizeof buf);
+			snprintf(name, sizeof name, "%03d-%s-%s", v, tn(vecs[v].m.type),
+				 dialects[k] == P9_D2000 ? "2000" : dialects[k] == P9_DU ? "u" : "L");
+			if (n < 0 || write_file(sub, name, buf, (size_t)n))
+				return 1;
+			if (vecs[v].dialects == P9_DALL)
+				break; /* one encoding serves all three */
+		}
+	snprintf(sub, sizeof sub, "%s/dirent", dir);
+	if (write_file(sub, "readdir-2", rd_data, sizeof rd_data) ||
+	    write_file(sub, "readdir-partial", rd_data, 30))
+		return 1;
+	n = p9_stat_put(buf, sizeof buf, &st1, P9_D2000);
+	n += p9_stat_put(buf + n, sizeof buf - (size_t)n, &st1, P9_D2000);
+	if (write_file(sub, "stat-9p2000-2", buf, (size_t)n))
+		return 1;
+	n = p9_stat_put(buf, sizeof buf, &stu, P9_DU);
+	n += p9_stat_put(buf + n, sizeof buf - (size_t)n, &stu, P9_DU);
+	return write_file(sub, "stat-9p2000u-2", buf, (size_t)n) ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	SRunner *r;
 	int failed;
+	if (argc == 3 && !strcmp(argv[1], "--write-seeds"))
+		return write_seeds(argv[2]);
+	r = srunner_create(codec_suite());
 	srunner_run_all(r, CK_NORMAL);
 	failed = srunner_ntests_failed(r);
 	srunner_free(r);
