@@ -6,6 +6,9 @@
 # timeout: 600
 set -euo pipefail
 command -v clang >/dev/null || { echo "clang not installed (scripts/bootstrap installs it)"; exit 77; }
+echo 'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; (void)n; return 0; }' >"$P9TMP/probe.c"
+clang -fsanitize=fuzzer -o "$P9TMP/probe" "$P9TMP/probe.c" 2>/dev/null ||
+	{ echo "clang has no libFuzzer runtime (libclang-rt-14-dev)"; exit 77; }
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 make -s -C "$P9ROOT" -j2 fuzz-build >"$P9TMP/build.log" 2>&1 || {
 	cat "$P9TMP/build.log"

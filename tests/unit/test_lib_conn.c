@@ -77,6 +77,21 @@ static void peer_run(int rfd, int wfd, const char *mode)
 			if (n < 0 || p9_conn_send(c, b, (size_t)n))
 				break;
 		}
+	} else if (!strcmp(mode, "bigread")) {
+		/* answers each request with a 2 MiB Rread: byte i is i % 251 */
+		enum { N = 2 << 20 };
+		uint8_t *d = malloc(N), *out = malloc(N + 64);
+		for (size_t i = 0; d && i < N; i++)
+			d[i] = (uint8_t)(i % 251);
+		while (d && out && p9_conn_recv(c, a, sizeof a, 10000) > 0) {
+			struct p9_msg m = { .type = P9_RREAD, .tag = p9_get16(a + 5),
+					    .count = N, .data = d };
+			long n = p9_encode(&m, P9_DL, out, N + 64);
+			if (n < 0 || p9_conn_send(c, out, (size_t)n))
+				break;
+		}
+		free(d);
+		free(out);
 	} else if (!strcmp(mode, "silent")) {
 		while (p9_conn_recv(c, a, sizeof a, 10000) > 0)
 			;
@@ -246,6 +261,33 @@ START_TEST(fd_bad_sizes)
 {
 	on_socketpair("huge", want_msgsize);
 	on_socketpair("tiny", want_proto);
+}
+END_TEST
+
+/* Messages far larger than a socket buffer, several in a row. */
+static void big_messages(const char *target)
+{
+	struct p9_conn *conn;
+	struct p9_client *c = client_on(target, &conn);
+	for (int round = 0; round < 3; round++) {
+		struct p9_msg m = { .type = P9_TREAD, .fid = 1, .count = 2 << 20 };
+		struct p9_reply *r;
+		size_t bad = 0;
+		ck_assert_int_eq(p9_client_rpc(c, &m, 10000, &r), 0);
+		ck_assert_int_eq(r->decode_rc, 0);
+		ck_assert_uint_eq(r->m.count, 2 << 20);
+		for (size_t i = 0; i < r->m.count; i++)
+			bad += r->m.data[i] != (uint8_t)(i % 251);
+		ck_assert_uint_eq(bad, 0);
+		p9_reply_free(r);
+	}
+	p9_client_free(c);
+	p9_conn_close(conn);
+}
+
+START_TEST(fd_big_messages)
+{
+	on_socketpair("bigread", big_messages);
 }
 END_TEST
 
@@ -675,6 +717,7 @@ static Suite *conn_suite(void)
 	tcase_add_test(t, fd_peer_closes);
 	tcase_add_test(t, fd_bad_sizes);
 	tcase_add_test(t, fd_small_buffer);
+	tcase_add_test(t, fd_big_messages);
 	tcase_add_test(t, fd_pipes);
 	suite_add_tcase(s, t);
 	t = tcase_create("unix");
