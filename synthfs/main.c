@@ -12,13 +12,14 @@
 #include <unistd.h>
 
 #include "synthfs/server.h"
+#include "synthfs/fuse.h"
 
 static const char usage[] =
 "usage: synthfs [--listen unix:PATH|tcp:HOST:PORT]... [--stdio] [--msize N]\n"
 "               [--dispatch inline|worker] [--hops N] [--workers N]\n"
 "               [--delay OP=USEC]... [--multidevs warn|remap|forbid]\n"
 "               [--bug NAME]... [--list-bugs] [--block-timeout SEC]\n"
-"               [--rw-quota BYTES] [--tree FILE] [-v]\n"
+"               [--rw-quota BYTES] [--tree FILE] [--fuse MOUNTPOINT] [-v]\n"
 "\n"
 "synthfs serves a synthetic 9P2000/9P2000.u/9P2000.L test tree (see\n"
 "docs/synthfs.md).  With neither --listen nor --stdio it listens on\n"
@@ -38,6 +39,8 @@ static const char usage[] =
 "  --block-timeout S  /flush/block gives up with EINTR after S s (30)\n"
 "  --rw-quota BYTES   data limit of /rw (256M; K, M, G suffixes)\n"
 "  --tree FILE        load extra nodes (docs/synthfs.md)\n"
+"  --fuse MOUNTPOINT  serve the tree through FUSE on MOUNTPOINT instead of\n"
+"                     9P (for QEMU's -fsdev local; see docs/virtio.md)\n"
 "  -v                 log every message in fcall form on stderr\n";
 
 static void die(const char *fmt, const char *arg)
@@ -88,10 +91,10 @@ int main(int argc, char **argv)
 		{ "delay", 1, 0, 'D' }, { "multidevs", 1, 0, 'M' },
 		{ "bug", 1, 0, 'b' }, { "list-bugs", 0, 0, 'L' },
 		{ "block-timeout", 1, 0, 'B' }, { "rw-quota", 1, 0, 'q' },
-		{ "tree", 1, 0, 't' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "tree", 1, 0, 't' }, { "fuse", 1, 0, 'F' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	static struct sfs_server s;
 	struct sfs_opts o = { 0 };
-	const char *listen[32], *treefile = NULL;
+	const char *listen[32], *treefile = NULL, *fusemnt = NULL;
 	int nlisten = 0, use_stdio = 0, worker = 0, hops = 0, ch;
 	char err[512], desc[512], defpath[256];
 
@@ -164,6 +167,7 @@ int main(int argc, char **argv)
 		case 'B': s.block_timeout = (int)parse_size(optarg); break;
 		case 'q': o.quota = parse_size(optarg); break;
 		case 't': treefile = optarg; break;
+		case 'F': fusemnt = optarg; break;
 		case 'v': s.verbose = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: fputs(usage, stderr); return 2;
@@ -178,6 +182,11 @@ int main(int argc, char **argv)
 		die("cannot build the tree%s", "");
 	if (treefile && sfs_tree_load(s.tree, treefile, err, sizeof err) < 0)
 		die("%s", err);
+	if (fusemnt) {
+		int rc = sfs_fuse_main(s.tree, fusemnt, s.block_timeout, s.verbose);
+		sfs_tree_free(s.tree);
+		return rc;
+	}
 	if (sfs_server_init(&s) < 0)
 		die("cannot set up the event loop: %s", strerror(errno));
 	if (!nlisten && !use_stdio) {

@@ -1,8 +1,10 @@
 # synthfs/module.mk - bin/synthfs, the synthetic reference 9P server.
 # Everything but main.c is in libsynthfs.a so unit tests can link it.
 PROGS += synthfs
-synthfs_SRCS := synthfs/main.c
-synthfs_LDLIBS :=
+# fuse.c (the --fuse frontend) needs libfuse3, so it stays out of libsynthfs.a
+synthfs_SRCS := synthfs/main.c synthfs/fuse.c
+synthfs_LDLIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
+synthfs_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 MODLIBS += synthfs
 synthfs_LIBSRCS := synthfs/tree.c synthfs/build.c synthfs/fid.c \
 	synthfs/dispatch.c synthfs/flush.c synthfs/loop.c synthfs/bugs.c
