@@ -10,6 +10,8 @@
  * caching (zero timeouts, direct I/O) so every access reaches the tree, and
  * /flush/block: a read or write that waits until the kernel interrupts the
  * request (FUSE_INTERRUPT) or --block-timeout passes, then fails with EINTR.
+ * --delay holds the answers of the FUSE operations QEMU uses for Twalk
+ * (lookup), Tgetattr, Tlopen, Tread, Twrite and Treaddir.
  * /ctl files are 9P-connection counters with no meaning here: EOPNOTSUPP.
  * One mutex serialises every tree call (the tree is not thread-safe);
  * requests run on libfuse's worker threads, so a blocked read never stalls
@@ -25,6 +27,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "p9.h"
 #include "synthfs/fuse.h"
 #include "synthfs/tree.h"
 
@@ -40,6 +43,7 @@ struct ffs {
 	pthread_mutex_t lock;
 	int block_timeout;    /* seconds */
 	int verbose;
+	const uint32_t *delay_us; /* --delay by 9P T-message type, or NULL */
 	struct kref *kref;    /* capacity nkref (a power of two) */
 	size_t nkref, used;
 };
@@ -128,6 +132,15 @@ static void kref_clear(struct ffs *f)
 
 static struct ffs *F(fuse_req_t req) { return fuse_req_userdata(req); }
 
+/* --delay: hold the answer to the operation QEMU maps the 9P type to. */
+static void delay(struct ffs *f, int type)
+{
+	uint32_t us = f->delay_us ? f->delay_us[type] : 0;
+	struct timespec ts = { us / 1000000, (long)(us % 1000000) * 1000 };
+	if (us)
+		nanosleep(&ts, NULL);
+}
+
 static struct sfs_node *node_of(struct ffs *f, fuse_ino_t ino)
 {
 	return ino == FUSE_ROOT_ID ? f->t->root : (struct sfs_node *)(uintptr_t)ino;
@@ -195,6 +208,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	rc = sfs_lookup(f->t, node_of(f, parent), name, strlen(name), &n);
 	if (rc)
 		return reply_rc(req, f, rc);
+	delay(f, P9_TWALK); /* under the lock: n must stay alive */
 	reply_entry(req, f, n);
 }
 
@@ -216,6 +230,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	pthread_mutex_lock(&f->lock);
 	stat_of(f, node_of(f, ino), &st);
 	pthread_mutex_unlock(&f->lock);
+	delay(f, P9_TGETATTR);
 	fuse_reply_attr(req, &st, 0);
 }
 
@@ -373,6 +388,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->fh = (uint64_t)(uintptr_t)n;
+	delay(f, P9_TLOPEN);
 	if (fuse_reply_open(req, fi)) {
 		pthread_mutex_lock(&f->lock);
 		sfs_unref(f->t, n);
@@ -445,7 +461,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	else if (rc < 0)
 		fuse_reply_err(req, (int)-rc);
 	else
-		fuse_reply_buf(req, buf, (size_t)rc);
+		delay(f, P9_TREAD), fuse_reply_buf(req, buf, (size_t)rc);
 	free(buf);
 }
 
@@ -464,7 +480,7 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 	else if (rc < 0)
 		fuse_reply_err(req, (int)-rc);
 	else
-		fuse_reply_write(req, (size_t)rc);
+		delay(f, P9_TWRITE), fuse_reply_write(req, (size_t)rc);
 }
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -524,7 +540,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (rc < 0)
 		fuse_reply_err(req, -rc);
 	else
-		fuse_reply_buf(req, d.buf, d.len);
+		delay(f, P9_TREADDIR), fuse_reply_buf(req, d.buf, d.len);
 	free(d.buf);
 }
 
@@ -651,12 +667,12 @@ static const struct fuse_lowlevel_ops ops = {
 };
 
 int sfs_fuse_main(struct sfs_tree *t, const char *mountpoint, int block_timeout,
-		  int verbose)
+		  const uint32_t *delay_us, int verbose)
 {
 	char *argv[] = { "synthfs", "-o", "fsname=synthfs,subtype=synthfs", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	struct ffs f = { .t = t, .block_timeout = block_timeout > 0 ? block_timeout : 30,
-			 .verbose = verbose };
+			 .verbose = verbose, .delay_us = delay_us };
 	struct fuse_session *se;
 	int rc = 2;
 	pthread_mutex_init(&f.lock, NULL);

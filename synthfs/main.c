@@ -183,7 +183,8 @@ int main(int argc, char **argv)
 	if (treefile && sfs_tree_load(s.tree, treefile, err, sizeof err) < 0)
 		die("%s", err);
 	if (fusemnt) {
-		int rc = sfs_fuse_main(s.tree, fusemnt, s.block_timeout, s.verbose);
+		int rc = sfs_fuse_main(s.tree, fusemnt, s.block_timeout, s.delay_us,
+				       s.verbose);
 		sfs_tree_free(s.tree);
 		return rc;
 	}
