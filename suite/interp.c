@@ -669,14 +669,16 @@ static int do_send(struct interp *in, const struct stmt *s)
 		}
 		if (eval(in, a->val, v))
 			goto out;
+		int bare = !p9_field_byname(s->def, a->field);
 		if (strcmp(a->field, "tag") == 0 || strcmp(a->field, "msgsize") == 0 ||
-		    strcmp(a->field, "msgtype") == 0) {
+		    strcmp(a->field, "msgtype") == 0 ||
+		    (bare && (strcmp(a->field, "size") == 0 || strcmp(a->field, "type") == 0))) {
 			if (v->kind != V_INT) {
 				in_fail(in, s, "%s needs a number", a->field);
 				goto out;
 			}
-			if (a->field[0] == 't') { m.tag = (uint16_t)v->i; have_tag = 1; }
-			else if (a->field[3] == 's') { size = v->i; have_size = 1; }
+			if (strcmp(a->field, "tag") == 0) { m.tag = (uint16_t)v->i; have_tag = 1; }
+			else if (strstr(a->field, "size")) { size = v->i; have_size = 1; }
 			else { type = v->i; have_type = 1; }
 			continue;
 		}

@@ -408,6 +408,7 @@ static int parse_send(struct parser *p, struct stmt *s)
 		t = cur(p);
 		if (t->kind == T_WORD && !p9_field_byname(s->def, t->s) &&
 		    strcmp(t->s, "tag") && strcmp(t->s, "msgsize") && strcmp(t->s, "msgtype") &&
+		    strcmp(t->s, "size") && strcmp(t->s, "type") &&
 		    strncmp(t->s, "stat.", 5) != 0)
 			return perr(p, t, "no field '%s' in this message", t->s);
 		if (parse_assign(p, s))
