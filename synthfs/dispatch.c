@@ -341,6 +341,8 @@ static int become(struct ctx *x, struct sfs_fid *f, struct sfs_node *n,
 	return 0;
 }
 
+#define DMLINK 0x01000000u /* 9P2000.u */
+
 static int h_create(struct ctx *x)
 {
 	const struct p9_msg *m = x->m;
@@ -355,7 +357,24 @@ static int h_create(struct ctx *x)
 		return -EINVAL;
 	if (!sfs_is_dir(f->node))
 		return -ENOTDIR;
-	if (perm & P9_DMSYMLINK) {
+	if (perm & DMLINK) {
+		/* 9P2000.u hard link: extension is "FID\n" of the target */
+		char ext[32];
+		char *end;
+		unsigned long tfid;
+		struct sfs_fid *tf;
+		if (x->c->dialect != P9_DU)
+			return -EINVAL;
+		cstr(ext, sizeof ext, m->extension);
+		tfid = strtoul(ext, &end, 10);
+		if (end == ext || !(tf = getfid(x, (uint32_t)tfid)))
+			return -EBADF;
+		rc = sfs_link(x->t, f->node, m->name.p, m->name.len, tf->node);
+		if (rc < 0)
+			return rc;
+		n = tf->node;
+		acc = -1;
+	} else if (perm & P9_DMSYMLINK) {
 		char tgt[4096];
 		if (x->c->dialect != P9_DU)
 			return -EINVAL;
@@ -553,8 +572,8 @@ static long dir_read(struct ctx *x, struct sfs_fid *f, uint64_t off,
 		return -EINVAL;
 	sd.cookie = f->dir_cookie;
 	sfs_readdir(x->t, f->node, f->dir_cookie, statdir_cb, &sd);
-	if (sd.full && sd.len == 0)
-		return -EINVAL; /* count too small for the next entry */
+	/* count too small for the next entry: an empty Rread, position kept
+	 * (Linux's .u client reads the rest of a short reply this way) */
 	f->dir_cookie = sd.cookie;
 	f->dir_off += sd.len;
 	return (long)sd.len;

@@ -348,6 +348,22 @@ static void s_rw(void)
 		CHECK(ok(&u), "unlink file2");
 		CHECK(expect_err(&u) == ENOENT, "unlink twice");
 	} else {
+		if (D == P9_DU) { /* hard link: Tcreate DMLINK "FID\n" */
+			char ext[32];
+			struct p9_qid lq;
+			uint32_t tf = walk_ok("rw/file", NULL), g = walk(d, "", &e, NULL);
+			snprintf(ext, sizeof ext, "%u\n", tf);
+			struct p9_msg l = { .type = P9_TCREATE, .fid = g, .name = p9_s("hl"),
+					    .perm = 0x01000000, .mode = P9_OREAD,
+					    .extension = p9_s(ext) };
+			CHECK(ok(&l), "DMLINK create");
+			clunk(g);
+			clunk(tf);
+			f = walk_ok("rw/hl", &lq);
+			CHECK(lq.path == q.path, "hard link names the same file");
+			struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
+			CHECK(ok(&rm), "remove hl");
+		}
 		f = walk_ok("rw/file", NULL);
 		struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
 		CHECK(ok(&rm), "remove file");

@@ -171,6 +171,7 @@ int sfs_dent_add(struct sfs_tree *t, struct sfs_node *dir, const char *name,
 	t->nhash++;
 	dir->ents[dir->nents++] = d;
 	n->nlink++;
+	d->lnext = n->dent;
 	n->dent = d;
 	if (S_ISDIR(n->mode)) {
 		n->parent = dir;
@@ -205,8 +206,12 @@ static void dent_remove(struct sfs_tree *t, struct sfs_dent *d)
 			(dir->nents - lo - 1) * sizeof d);
 		dir->nents--;
 	}
-	if (n->dent == d)
-		n->dent = NULL;
+	for (struct sfs_dent **lp = &n->dent; *lp; lp = &(*lp)->lnext) {
+		if (*lp == d) {
+			*lp = d->lnext;
+			break;
+		}
+	}
 	if (S_ISDIR(n->mode)) {
 		n->parent = NULL;
 		dir->nsubdirs--;

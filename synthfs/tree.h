@@ -71,7 +71,7 @@ struct sfs_node {
 	uint8_t quota;        /* data counts against the quota */
 	uint8_t fixed;        /* contract node: no chmod/chown/rename/remove */
 	uint32_t nsubdirs;    /* directories: subdirectories, for nlink */
-	struct sfs_dent *dent; /* one entry naming it (Tremove), or NULL */
+	struct sfs_dent *dent; /* entries naming it (via lnext), newest first */
 	char *name;           /* the name it was last given (for Rstat) */
 	struct sfs_node *parent; /* directories: the parent; NULL if removed */
 	uint64_t size;
@@ -89,6 +89,7 @@ struct sfs_node {
 
 struct sfs_dent {
 	struct sfs_dent *hnext; /* lookup hash chain */
+	struct sfs_dent *lnext; /* the node's other entries (hard links) */
 	struct sfs_node *dir;
 	struct sfs_node *node;
 	uint64_t pos;          /* readdir cookie of this entry */
