@@ -6,7 +6,8 @@
 #   make run        the main job (see README.md)
 #   make bench | report | fuzz | install PREFIX=... | clean
 #
-# Each directory describes itself in a module.mk fragment included below:
+# Each directory (or subdirectory, e.g. targets/guest/) describes itself in a
+# module.mk fragment included below:
 #   LIB_SRCS  += sources of libp9kit.a (linked into everything)
 #   PROGS     += NAME, with NAME_SRCS (sources) and NAME_LDLIBS
 #   MODLIBS   += NAME, with NAME_LIBSRCS: a static library of that module's
@@ -41,7 +42,7 @@ LIB_SRCS :=
 PROGS :=
 MODLIBS :=
 EXTRA_LDLIBS := -lpthread -lm
-include $(sort $(wildcard */module.mk))
+include $(sort $(wildcard */module.mk */*/module.mk))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIBP9 := $(BUILD)/libp9kit.a

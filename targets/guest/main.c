@@ -1,0 +1,645 @@
+/*
+ * main.c - 9pguest: boot a real Linux guest under QEMU, mount a 9P target
+ * with the kernel's v9fs client, run workloads, report.
+ *
+ * Owns: options, finding the kernel and initramfs (built by make into
+ * build/guest/), the per-run initramfs overlay, the QEMU command line, and
+ * the run loop (console, relay, whole-run timeout, verdict).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "p9.h"
+#include "guest.h"
+
+#define QBOOT "/usr/share/qemu/qboot.rom"
+
+enum { MAXWL = 32, MAXARGV = 64, TAILN = 40, LINEMAX = 4096 };
+
+struct workload {
+	char name[64];
+	const char *file;    /* --script FILE, or NULL for a built-in one */
+};
+
+struct opts {
+	const char *target;
+	struct workload wl[MAXWL];
+	int nwl;
+	const char *version;  /* Linux spelling: 9p2000.L ... */
+	const char *msize, *cache, *aname, *mount_opts;
+	const char *console, *kernel, *initrd, *qemu;
+	int timeout_s, memory_mb, verbose;
+};
+
+/* What the run needs beyond the options. */
+struct run {
+	int virtio;           /* qemu:DIR target */
+	char dir[PATH_MAX];   /* its directory */
+	int port;             /* tcp: the port the guest dials on 10.0.2.2 */
+	struct g_relay *relay;
+	char tmpdir[PATH_MAX];
+	char initrd[PATH_MAX];
+	pid_t qemu;
+	int confd;            /* QEMU's stdout+stderr (the serial console) */
+	FILE *conlog;
+	char tail[TAILN][256];
+	int ntail;
+	struct g_tally tally;
+	uint64_t t0, tboot;
+};
+
+static volatile sig_atomic_t stop_sig;
+
+static void usage(FILE *f)
+{
+	fputs("usage: 9pguest --target T [--workload NAME[,NAME...]]... [--script FILE]...\n"
+	      "               [--version 9p2000.L|9p2000.u|9p2000] [--msize N]\n"
+	      "               [--cache none|loose|mmap|fscache] [--aname NAME]\n"
+	      "               [--mount-opts OPTS] [--timeout S] [--console FILE]\n"
+	      "               [--memory MB] [--kernel FILE] [--initrd FILE] [--qemu PROG] [-v]\n"
+	      "Boots a Linux guest under QEMU (TCG), mounts target T with the kernel's\n"
+	      "9p client and runs workloads (default: basic).  Targets:\n"
+	      "  tcp:HOST:PORT, unix:PATH, exec:CMD ARGS  mounted with trans=tcp; a\n"
+	      "      tcp:127.0.0.1 server is reached directly, others through a relay\n"
+	      "  qemu:DIR   QEMU's own export of DIR, mounted with trans=virtio\n"
+	      "Workloads: basic readdir bigfile tree flush (see docs/guest.md).\n"
+	      "Exit: 0 every step passed, 1 a step, the mount or the guest failed,\n"
+	      "2 usage or infrastructure error.\n", f);
+}
+
+static void die2(const char *fmt, const char *a)
+{
+	fprintf(stderr, "9pguest: ");
+	fprintf(stderr, fmt, a);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s || strlen(s) >= 64)
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '-' || *s == '_' || (*s >= '0' && *s <= '9') ||
+		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+			return 0;
+	return 1;
+}
+
+static void add_workloads(struct opts *o, const char *list)
+{
+	char buf[1024], *save = NULL, *w;
+	if (strlen(list) >= sizeof buf)
+		die2("--workload: list too long", "");
+	snprintf(buf, sizeof buf, "%s", list);
+	for (w = strtok_r(buf, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
+		if (!valid_name(w))
+			die2("--workload: bad name '%s'", w);
+		if (o->nwl == MAXWL)
+			die2("too many workloads%s", "");
+		snprintf(o->wl[o->nwl++].name, sizeof o->wl[0].name, "%s", w);
+	}
+}
+
+static void add_script(struct opts *o, const char *file)
+{
+	char copy[PATH_MAX], *b, *dot;
+	struct workload *w;
+	if (o->nwl == MAXWL)
+		die2("too many workloads%s", "");
+	snprintf(copy, sizeof copy, "%s", file);
+	b = basename(copy);
+	if ((dot = strrchr(b, '.')) && !strcmp(dot, ".sh"))
+		*dot = 0;
+	if (!valid_name(b))
+		die2("--script %s: name the file with letters, digits, - and _ only", file);
+	w = &o->wl[o->nwl++];
+	snprintf(w->name, sizeof w->name, "%s", b);
+	w->file = file;
+}
+
+static const char *linux_version(const char *v)
+{
+	switch (p9_dialect_parse(v)) {
+	case P9_DL: return "9p2000.L";
+	case P9_DU: return "9p2000.u";
+	case P9_D2000: return "9p2000";
+	}
+	die2("--version %s: expected 9p2000.L, 9p2000.u or 9p2000", v);
+	return NULL;
+}
+
+static int number(const char *s, long lo, long hi, const char *what)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (end == s || *end || v < lo || v > hi)
+		die2("%s: not a number in range", what);
+	return (int)v;
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "target", 1, 0, 't' }, { "workload", 1, 0, 'w' },
+		{ "script", 1, 0, 's' }, { "version", 1, 0, 'V' },
+		{ "msize", 1, 0, 'm' }, { "cache", 1, 0, 'c' },
+		{ "aname", 1, 0, 'a' }, { "mount-opts", 1, 0, 'o' },
+		{ "timeout", 1, 0, 'T' }, { "console", 1, 0, 'C' },
+		{ "memory", 1, 0, 'M' }, { "kernel", 1, 0, 'k' },
+		{ "initrd", 1, 0, 'i' }, { "qemu", 1, 0, 'q' },
+		{ "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	int c;
+	*o = (struct opts){ .version = "9p2000.L", .cache = "none",
+			    .timeout_s = 300, .memory_mb = 256 };
+	while ((c = getopt_long(argc, argv, "t:w:s:V:m:c:a:o:T:C:M:k:i:q:vh", lo,
+				NULL)) != -1) {
+		switch (c) {
+		case 't': o->target = optarg; break;
+		case 'w': add_workloads(o, optarg); break;
+		case 's': add_script(o, optarg); break;
+		case 'V': o->version = linux_version(optarg); break;
+		case 'm': number(optarg, 4096, 16 << 20, "--msize"); o->msize = optarg; break;
+		case 'c':
+			if (strcmp(optarg, "none") && strcmp(optarg, "loose") &&
+			    strcmp(optarg, "mmap") && strcmp(optarg, "fscache"))
+				die2("--cache %s: expected none, loose, mmap or fscache", optarg);
+			o->cache = optarg;
+			break;
+		case 'a': o->aname = optarg; break;
+		case 'o': o->mount_opts = optarg; break;
+		case 'T': o->timeout_s = number(optarg, 1, 86400, "--timeout"); break;
+		case 'C': o->console = optarg; break;
+		case 'M': o->memory_mb = number(optarg, 64, 65536, "--memory"); break;
+		case 'k': o->kernel = optarg; break;
+		case 'i': o->initrd = optarg; break;
+		case 'q': o->qemu = optarg; break;
+		case 'v': o->verbose = 1; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind < argc)
+		die2("unexpected argument '%s'", argv[optind]);
+	if (!o->target)
+		die2("--target is required (try --help)%s", "");
+	if (o->nwl == 0)
+		add_workloads(o, "basic");
+	if (o->mount_opts && strpbrk(o->mount_opts, " '\"\\\n"))
+		die2("--mount-opts: no blanks, quotes or backslashes%s", "");
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+/* The directory make builds the guest into: $P9GUEST_DIR, or build/guest
+ * of the checkout this program was built in (bin/ or build/san/bin/). */
+static void guest_dir(char *out, size_t cap)
+{
+	static const char *up[] = { "/..", "/../../.." };
+	char exe[PATH_MAX], cand[PATH_MAX + 32], *d;
+	const char *env = getenv("P9GUEST_DIR");
+	ssize_t n;
+	struct stat st;
+	if (env && *env) {
+		snprintf(out, cap, "%s", env);
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = 0;
+	d = dirname(exe);
+	for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) {
+		snprintf(cand, sizeof cand, "%s%s/build/guest", d, up[i]);
+		if (stat(cand, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    snprintf(out, cap, "%s", cand) < (int)cap)
+			return;
+	}
+	snprintf(out, cap, "%s/../build/guest", d);
+}
+
+static char *slurp(const char *path, size_t *len, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || (size_t)n > max ||
+	    fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)n + 1))) {
+		fclose(f);
+		errno = EFBIG;
+		return NULL;
+	}
+	*len = fread(buf, 1, (size_t)n, f);
+	buf[*len] = 0;
+	fclose(f);
+	return buf;
+}
+
+/* 1 if name is a line of list. */
+static int listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *l = list; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+		if (!strncmp(l, name, n) && (l[n] == '\n' || l[n] == 0))
+			return 1;
+	return 0;
+}
+
+/* Known built-in workloads: the names listed in build/guest/workloads. */
+static void check_workloads(const struct opts *o, const char *gdir)
+{
+	char path[PATH_MAX + 16];
+	size_t len;
+	char *list;
+	snprintf(path, sizeof path, "%s/workloads", gdir);
+	if (!(list = slurp(path, &len, 1 << 16)))
+		return;   /* no list: let the guest judge */
+	for (int i = 0; i < o->nwl; i++) {
+		if (o->wl[i].file || listed(list, o->wl[i].name))
+			continue;
+		fprintf(stderr, "9pguest: no workload '%s'; built in:\n%s", o->wl[i].name, list);
+		exit(2);
+	}
+	free(list);
+}
+
+/* /run/params and the scripts, as a cpio overlay appended to the base
+ * initramfs (padded to 4 bytes, as the kernel requires between archives). */
+static void make_initrd(const struct opts *o, struct run *r, const char *base)
+{
+	char params[8192], port[16], names[MAXWL * 65] = "";
+	size_t plen = 0, blen;
+	int rc = 0;
+	char *img = slurp(base, &blen, 256u << 20), *data;
+	FILE *f;
+	static const char zeros[4];
+	if (!img)
+		die2("%s: cannot read (run make to build the guest)", base);
+	if (snprintf(r->initrd, sizeof r->initrd, "%s/initrd", r->tmpdir) >=
+	    (int)sizeof r->initrd || !(f = fopen(r->initrd, "wb")))
+		die2("%s: cannot create", r->initrd);
+	fwrite(img, 1, blen, f);
+	fwrite(zeros, 1, (4 - blen % 4) % 4, f);
+	free(img);
+	for (int i = 0; i < o->nwl; i++) {
+		strcat(names, i ? " " : "");
+		strcat(names, o->wl[i].name);
+	}
+	snprintf(port, sizeof port, "%d", r->port);
+	params[0] = 0;
+	rc |= g_param(params, sizeof params, &plen, "P9G_TRANS", r->virtio ? "virtio" : "tcp");
+	rc |= g_param(params, sizeof params, &plen, "P9G_PORT", port);
+	rc |= g_param(params, sizeof params, &plen, "P9G_TARGET", o->target);
+	rc |= g_param(params, sizeof params, &plen, "P9G_VERSION", o->version);
+	rc |= g_param(params, sizeof params, &plen, "P9G_MSIZE", o->msize ? o->msize : "");
+	rc |= g_param(params, sizeof params, &plen, "P9G_CACHE", o->cache);
+	rc |= g_param(params, sizeof params, &plen, "P9G_ANAME", o->aname ? o->aname : "");
+	rc |= g_param(params, sizeof params, &plen, "P9G_OPTS", o->mount_opts ? o->mount_opts : "");
+	rc |= g_param(params, sizeof params, &plen, "P9G_WORKLOADS", names);
+	if (rc)
+		die2("parameters too long%s", "");
+	rc |= g_cpio_dir(f, "run", 0755);
+	rc |= g_cpio_file(f, "run/params", 0644, params, plen);
+	for (int i = 0; i < o->nwl; i++) {
+		char name[128];
+		size_t len;
+		if (!o->wl[i].file)
+			continue;
+		if (!(data = slurp(o->wl[i].file, &len, 16u << 20)))
+			die2("--script %s: cannot read", o->wl[i].file);
+		snprintf(name, sizeof name, "run/%s.sh", o->wl[i].name);
+		rc |= g_cpio_file(f, name, 0755, data, len);
+		free(data);
+	}
+	rc |= g_cpio_trailer(f);
+	if (rc || fclose(f))
+		die2("%s: write failed", r->initrd);
+}
+
+/* ---- target --------------------------------------------------------------- */
+
+static void setup_target(const struct opts *o, struct run *r)
+{
+	char err[512];
+	const char *t = o->target;
+	struct stat st;
+	if (!strncmp(t, "qemu:", 5)) {
+		if (!realpath(t + 5, r->dir) || stat(r->dir, &st) || !S_ISDIR(st.st_mode))
+			die2("%s: not a directory", t);
+		if (strchr(r->dir, ','))
+			die2("%s: QEMU cannot export a path with a comma", t);
+		r->virtio = 1;
+		return;
+	}
+	if (p9_target_check(t, err, sizeof err))
+		die2("%s", err);
+	if (!strncmp(t, "tcp:127.0.0.1:", 14) || !strncmp(t, "tcp:localhost:", 14)) {
+		r->port = number(t + 14, 1, 65535, "--target port");
+		return;
+	}
+	r->port = 0;
+	if (!(r->relay = g_relay_new(t, &r->port, err, sizeof err)))
+		die2("%s", err);
+}
+
+/* ---- QEMU ------------------------------------------------------------------- */
+
+static void spawn_qemu(const struct opts *o, struct run *r, const char *kernel)
+{
+	char mem[16], fsdev[PATH_MAX + 64];
+	const char *argv[MAXARGV];
+	int n = 0, p[2], null;
+	const char *qemu = o->qemu ? o->qemu :
+			   getenv("QEMU") ? getenv("QEMU") : "qemu-system-x86_64";
+	snprintf(mem, sizeof mem, "%d", o->memory_mb);
+	argv[n++] = qemu;
+	argv[n++] = "-nodefaults"; argv[n++] = "-no-user-config";
+	argv[n++] = "-display"; argv[n++] = "none";
+	argv[n++] = "-no-reboot";
+	if (access(QBOOT, R_OK) == 0) {  /* boots faster than SeaBIOS */
+		argv[n++] = "-bios"; argv[n++] = QBOOT;
+	}
+	argv[n++] = "-accel"; argv[n++] = "tcg";
+	argv[n++] = "-m"; argv[n++] = mem;
+	argv[n++] = "-kernel"; argv[n++] = kernel;
+	argv[n++] = "-initrd"; argv[n++] = r->initrd;
+	argv[n++] = "-append"; argv[n++] = "console=ttyS0 quiet panic=-1";
+	argv[n++] = "-serial"; argv[n++] = "stdio";
+	argv[n++] = "-monitor"; argv[n++] = "none";
+	if (r->virtio) {
+		snprintf(fsdev, sizeof fsdev, "local,id=fs0,path=%s,security_model=none",
+			 r->dir);
+		argv[n++] = "-fsdev"; argv[n++] = fsdev;
+		argv[n++] = "-device"; argv[n++] = "virtio-9p-pci,fsdev=fs0,mount_tag=p9kit";
+	} else {
+		argv[n++] = "-netdev"; argv[n++] = "user,id=n0";
+		argv[n++] = "-device"; argv[n++] = "virtio-net-pci,netdev=n0";
+	}
+	argv[n] = NULL;
+	if (o->verbose) {
+		fprintf(stderr, "9pguest: running");
+		for (int i = 0; i < n; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fputc('\n', stderr);
+	}
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die2("pipe: %s", strerror(errno));
+	r->qemu = fork();
+	if (r->qemu < 0)
+		die2("fork: %s", strerror(errno));
+	if (r->qemu == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		null = open("/dev/null", O_RDONLY);
+		dup2(null, 0);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execvp(qemu, (char **)argv);
+		fprintf(stderr, "9pguest: cannot run %s: %s\n", qemu, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	r->confd = p[0];
+	fcntl(r->confd, F_SETFL, O_NONBLOCK);
+}
+
+/* ---- the run loop --------------------------------------------------------- */
+
+static double secs(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static void remember(struct run *r, const char *line)
+{
+	if (r->ntail == TAILN) {
+		memmove(r->tail[0], r->tail[1], sizeof r->tail[0] * (TAILN - 1));
+		r->ntail--;
+	}
+	snprintf(r->tail[r->ntail++], sizeof r->tail[0], "%s", line);
+}
+
+static void on_line(const struct opts *o, struct run *r, char *line)
+{
+	struct g_frame f;
+	size_t n = strlen(line);
+	while (n && line[n - 1] == '\r')
+		line[--n] = 0;
+	if (r->conlog)
+		fprintf(r->conlog, "%s\n", line);
+	if (o->verbose)
+		fprintf(stderr, "console: %s\n", line);
+	g_frame_parse(line, &f);
+	if (f.kind == GF_NONE || f.kind == GF_BAD) {
+		remember(r, line);
+		return;
+	}
+	g_tally_add(&r->tally, &f);
+	switch (f.kind) {
+	case GF_BOOT:
+		r->tboot = p9_now_ns();
+		printf("# guest up in %.1f s (kernel %s)\n", secs(r->tboot - r->t0), f.text);
+		break;
+	case GF_INFO:
+		printf("# %s\n", f.text);
+		break;
+	case GF_MOUNT:
+		printf("%s mount: %s\n", f.ok ? "ok  " : "FAIL", f.text);
+		break;
+	case GF_STEP:
+		printf("%s %s%s%s\n", f.ok ? "ok  " : "FAIL", f.name, *f.text ? ": " : "",
+		       f.text);
+		break;
+	case GF_DMESG:
+		printf("kernel: %s\n", f.text);
+		break;
+	default:
+		break;
+	}
+	fflush(stdout);
+}
+
+/* Read what the console has; returns 0 at EOF (QEMU gone), else 1. */
+static int read_console(const struct opts *o, struct run *r, char *line,
+			size_t *llen)
+{
+	char buf[4096];
+	ssize_t n = read(r->confd, buf, sizeof buf);
+	if (n == 0)
+		return 0;
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR;
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] == '\n' || *llen == LINEMAX - 1) {
+			line[*llen] = 0;
+			on_line(o, r, line);
+			*llen = 0;
+			if (buf[i] == '\n')
+				continue;
+		}
+		line[(*llen)++] = buf[i];
+	}
+	return 1;
+}
+
+static void on_signal(int sig)
+{
+	stop_sig = sig;
+}
+
+/* Run until QEMU exits, the run times out or we are told to stop.
+ * Returns 0 (QEMU exited), 1 (timeout) or 2 (signal). */
+static int run_loop(const struct opts *o, struct run *r)
+{
+	struct pollfd p[64];
+	char line[LINEMAX];
+	size_t llen = 0;
+	uint64_t deadline = r->t0 + (uint64_t)o->timeout_s * 1000000000ull;
+	uint64_t grace = 0;   /* after "end": QEMU gets 20 s to exit */
+	for (;;) {
+		uint64_t now = p9_now_ns(), until = deadline;
+		int n = 0, nrelay = 0, rc;
+		if (r->tally.ended && !grace)
+			grace = now + 20000000000ull;
+		if (grace && grace < until)
+			until = grace;
+		if (stop_sig)
+			return 2;
+		if (now >= until)
+			return 1;
+		p[n++] = (struct pollfd){ .fd = r->confd, .events = POLLIN };
+		if (r->relay)
+			n += nrelay = g_relay_pollfds(r->relay, p + 1, 63);
+		rc = poll(p, (nfds_t)n, (int)((until - now) / 1000000 + 1));
+		if (rc < 0 && errno != EINTR)
+			return 1;
+		if (rc <= 0)
+			continue;
+		if (r->relay)
+			g_relay_service(r->relay, p + 1, nrelay, stdout);
+		if (p[0].revents && !read_console(o, r, line, &llen)) {
+			if (llen) {
+				line[llen] = 0;
+				on_line(o, r, line);
+			}
+			return 0;
+		}
+	}
+}
+
+static void print_tail(const struct run *r)
+{
+	fprintf(stderr, "9pguest: last %d console lines:\n", r->ntail);
+	for (int i = 0; i < r->ntail; i++)
+		fprintf(stderr, "console: %s\n", r->tail[i]);
+}
+
+static void cleanup(struct run *r)
+{
+	char path[PATH_MAX + 16];
+	if (r->qemu > 0) {
+		kill(r->qemu, SIGKILL);
+		waitpid(r->qemu, NULL, 0);
+		r->qemu = 0;
+	}
+	g_relay_free(r->relay);
+	r->relay = NULL;
+	if (r->initrd[0])
+		unlink(r->initrd);
+	snprintf(path, sizeof path, "%s", r->tmpdir);
+	if (path[0])
+		rmdir(path);
+	if (r->conlog)
+		fclose(r->conlog);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct run r = { .confd = -1 };
+	char gdir[PATH_MAX], kernel[PATH_MAX + 16], base[PATH_MAX + 32];
+	const char *tmp = getenv("TMPDIR");
+	struct sigaction sa = { .sa_handler = on_signal };
+	int why, status = 0, exited = 0, verdict;
+
+	parse_opts(argc, argv, &o);
+	guest_dir(gdir, sizeof gdir);
+	snprintf(kernel, sizeof kernel, "%s", o.kernel ? o.kernel : "");
+	if (!o.kernel)
+		snprintf(kernel, sizeof kernel, "%s/kernel", gdir);
+	snprintf(base, sizeof base, "%s", o.initrd ? o.initrd : "");
+	if (!o.initrd)
+		snprintf(base, sizeof base, "%s/initramfs.cpio.gz", gdir);
+	if (access(kernel, R_OK))
+		die2("%s: no kernel (run make, or pass --kernel)", kernel);
+	if (!o.initrd)
+		check_workloads(&o, gdir);
+	setup_target(&o, &r);
+
+	snprintf(r.tmpdir, sizeof r.tmpdir, "%s/9pguest.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(r.tmpdir))
+		die2("mkdtemp: %s", strerror(errno));
+	make_initrd(&o, &r, base);
+	if (o.console && !(r.conlog = fopen(o.console, "w"))) {
+		fprintf(stderr, "9pguest: %s: %s\n", o.console, strerror(errno));
+		cleanup(&r);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	printf("# 9pguest: %s via %s, %s, msize %s, cache %s\n", o.target,
+	       r.virtio ? "virtio" : "tcp", o.version, o.msize ? o.msize : "default",
+	       o.cache);
+	fflush(stdout);
+	r.t0 = p9_now_ns();
+	spawn_qemu(&o, &r, kernel);
+	why = run_loop(&o, &r);
+	if (why == 0 && waitpid(r.qemu, &status, 0) == r.qemu) {
+		exited = 1;
+		r.qemu = 0;
+	}
+	verdict = g_tally_passed(&r.tally);
+	if (r.relay) {
+		long conns;
+		uint64_t up, down;
+		g_relay_stats(r.relay, &conns, &up, &down);
+		printf("# relay: %ld connection(s), %llu bytes to the target, %llu to the guest\n",
+		       conns, (unsigned long long)up, (unsigned long long)down);
+	}
+	if (why == 1)
+		fprintf(stderr, "9pguest: %s after %d s\n",
+			r.tally.ended ? "QEMU did not exit" : "guest timed out", o.timeout_s);
+	else if (why == 2)
+		fprintf(stderr, "9pguest: stopped by signal %d\n", (int)stop_sig);
+	else if (!r.tally.booted)
+		fprintf(stderr, "9pguest: QEMU exited (status %d) before the guest booted\n",
+			exited && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	else if (!r.tally.ended)
+		fprintf(stderr, "9pguest: the guest stopped before finishing (panic?)\n");
+	if (!verdict && (why || !r.tally.ended || r.tally.mount_failed))
+		print_tail(&r);
+	printf("# %s: %ld steps, %ld failed%s; guest up in %.1f s, run %.1f s\n",
+	       verdict ? "PASS" : "FAIL", r.tally.steps, r.tally.failed,
+	       r.tally.kernel_bad ? ", kernel complained" : "",
+	       r.tboot ? secs(r.tboot - r.t0) : 0.0, secs(p9_now_ns() - r.t0));
+	fflush(stdout);
+	cleanup(&r);
+	if (why == 2 || (why == 0 && !r.tally.booted))
+		return 2;
+	return verdict ? 0 : 1;
+}
