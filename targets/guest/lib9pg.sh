@@ -45,3 +45,25 @@ scratch() {
 	rm -rf "$_s" 2>/dev/null
 	mkdir -p "$_s" && echo "$_s"
 }
+
+# remount EXTRA: mount the target again on /mnt with EXTRA options (a
+# virtio channel serves one mount at a time, so this is how a workload
+# tries other options).  Run it in the workload's own shell, not in $(...):
+# a subshell's cwd would keep /mnt busy.  Leaves the cwd at /; the reason
+# for a failure is in $REMOUNT_ERR.
+remount() {
+	cd /
+	if ! umount /mnt 2>/tmp/umount.err; then
+		REMOUNT_ERR="umount: $(tail -1 /tmp/umount.err)"
+		return 1
+	fi
+	if ! mount9p /mnt "$1" 2>/tmp/mount.err; then
+		REMOUNT_ERR=$(tail -1 /tmp/mount.err)
+		return 1
+	fi
+}
+
+# mount_opt NAME: the value of option NAME of the mount on /mnt.
+mount_opt() {
+	grep ' /mnt ' /proc/mounts | tr ',' '\n' | sed -n "s/^$1=//p" | head -1
+}

@@ -7,6 +7,7 @@
  * the run loop (console, relay, whole-run timeout, verdict).
  */
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -22,7 +23,8 @@
 #include <unistd.h>
 
 #include "p9.h"
-#include "guest.h"
+#include "targets/qemu.h"
+#include "targets/guest/guest.h"
 
 #define QBOOT "/usr/share/qemu/qboot.rom"
 
@@ -45,8 +47,9 @@ struct opts {
 
 /* What the run needs beyond the options. */
 struct run {
-	int virtio;           /* qemu:DIR target */
-	char dir[PATH_MAX];   /* its directory */
+	int virtio;           /* qemu:DIR or qemu:scratch target */
+	struct p9_qemu_opts qo;
+	char dir[PATH_MAX];   /* the exported directory */
 	int port;             /* tcp: the port the guest dials on 10.0.2.2 */
 	struct g_relay *relay;
 	char tmpdir[PATH_MAX];
@@ -74,7 +77,7 @@ static void usage(FILE *f)
 	      "  tcp:HOST:PORT, unix:PATH, exec:CMD ARGS  mounted with trans=tcp; a\n"
 	      "      tcp:127.0.0.1 server is reached directly, others through a relay\n"
 	      "  qemu:DIR   QEMU's own export of DIR, mounted with trans=virtio\n"
-	      "Workloads: basic readdir bigfile tree flush (see docs/guest.md).\n"
+	      "Workloads: basic readdir bigfile tree (see docs/guest.md).\n"
 	      "Exit: 0 every step passed, 1 a step, the mount or the guest failed,\n"
 	      "2 usage or infrastructure error.\n", f);
 }
@@ -337,11 +340,17 @@ static void setup_target(const struct opts *o, struct run *r)
 	const char *t = o->target;
 	struct stat st;
 	if (!strncmp(t, "qemu:", 5)) {
-		if (!realpath(t + 5, r->dir) || stat(r->dir, &st) || !S_ISDIR(st.st_mode))
+		if (p9_qemu_opts_parse(t + 5, &r->qo, err, sizeof err))
+			die2("%s", err);
+		if (r->qo.synthfs)
+			die2("%s: not for 9pguest; run synthfs on tcp or exec: instead", t);
+		r->virtio = 1;
+		if (r->qo.scratch)
+			return;   /* built in the QEMU child, under tmpdir */
+		if (!realpath(r->qo.dir, r->dir) || stat(r->dir, &st) || !S_ISDIR(st.st_mode))
 			die2("%s: not a directory", t);
 		if (strchr(r->dir, ','))
 			die2("%s: QEMU cannot export a path with a comma", t);
-		r->virtio = 1;
 		return;
 	}
 	if (p9_target_check(t, err, sizeof err))
@@ -357,9 +366,28 @@ static void setup_target(const struct opts *o, struct run *r)
 
 /* ---- QEMU ------------------------------------------------------------------- */
 
+/* qemu:scratch, in the QEMU child: the contract tree in a private tmpfs
+ * (as root) or on disk under the run's temp dir. */
+static void build_scratch(const char *root)
+{
+	int ns = p9_qemu_scratch_namespace(root), rc;
+	if ((rc = p9_qemu_scratch_build(root, ns == 0))) {
+		fprintf(stderr, "9pguest: cannot build the scratch tree in %s: %s\n", root,
+			strerror(-rc));
+		_exit(126);
+	}
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
 static void spawn_qemu(const struct opts *o, struct run *r, const char *kernel)
 {
-	char mem[16], fsdev[PATH_MAX + 64];
+	char mem[16], fsdev[PATH_MAX + 256];
 	const char *argv[MAXARGV];
 	int n = 0, p[2], null;
 	const char *qemu = o->qemu ? o->qemu :
@@ -376,12 +404,14 @@ static void spawn_qemu(const struct opts *o, struct run *r, const char *kernel)
 	argv[n++] = "-m"; argv[n++] = mem;
 	argv[n++] = "-kernel"; argv[n++] = kernel;
 	argv[n++] = "-initrd"; argv[n++] = r->initrd;
-	argv[n++] = "-append"; argv[n++] = "console=ttyS0 quiet panic=-1";
+	argv[n++] = "-append"; argv[n++] = "console=ttyS0 quiet panic=-1 mitigations=off";
 	argv[n++] = "-serial"; argv[n++] = "stdio";
 	argv[n++] = "-monitor"; argv[n++] = "none";
 	if (r->virtio) {
-		snprintf(fsdev, sizeof fsdev, "local,id=fs0,path=%s,security_model=none",
-			 r->dir);
+		if (snprintf(fsdev, sizeof fsdev, "local,id=fs0,path=%s,security_model=%s%s%s%s",
+			     r->dir, r->qo.security_model, r->qo.multidevs[0] ? ",multidevs=" : "",
+			     r->qo.multidevs, r->qo.readonly ? ",readonly=on" : "") >= (int)sizeof fsdev)
+			die2("%s: export path too long", r->dir);
 		argv[n++] = "-fsdev"; argv[n++] = fsdev;
 		argv[n++] = "-device"; argv[n++] = "virtio-9p-pci,fsdev=fs0,mount_tag=p9kit";
 	} else {
@@ -406,6 +436,8 @@ static void spawn_qemu(const struct opts *o, struct run *r, const char *kernel)
 		dup2(null, 0);
 		dup2(p[1], 1);
 		dup2(p[1], 2);
+		if (r->qo.scratch)
+			build_scratch(r->dir);
 		execvp(qemu, (char **)argv);
 		fprintf(stderr, "9pguest: cannot run %s: %s\n", qemu, strerror(errno));
 		_exit(127);
@@ -558,6 +590,8 @@ static void cleanup(struct run *r)
 	r->relay = NULL;
 	if (r->initrd[0])
 		unlink(r->initrd);
+	if (r->qo.scratch && r->dir[0])   /* empty unless built on disk */
+		nftw(r->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	snprintf(path, sizeof path, "%s", r->tmpdir);
 	if (path[0])
 		rmdir(path);
@@ -592,6 +626,9 @@ int main(int argc, char **argv)
 	if (!mkdtemp(r.tmpdir))
 		die2("mkdtemp: %s", strerror(errno));
 	make_initrd(&o, &r, base);
+	if (r.qo.scratch && (snprintf(r.dir, sizeof r.dir, "%s/export", r.tmpdir) >=
+			     (int)sizeof r.dir || mkdir(r.dir, 0755)))
+		die2("%s: cannot create the scratch export", r.tmpdir);
 	if (o.console && !(r.conlog = fopen(o.console, "w"))) {
 		fprintf(stderr, "9pguest: %s: %s\n", o.console, strerror(errno));
 		cleanup(&r);

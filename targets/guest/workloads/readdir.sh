@@ -1,0 +1,49 @@
+# readdir.sh - list synthfs's /readdir directories through the mount and
+# compare with the names the synthfs contract defines (file i is "f<i>_"
+# followed by i%53 'x'): none missing, none repeated, none unexpected.
+# /readdir/d10000 is listed at msize 4096, 8192 and 131072 (or the list in
+# P9G_READDIR_MSIZES) so Rreaddir splits land everywhere; d0, d1 and d100
+# once.  Shell globbing lists a directory with getdents alone (no stat).
+if [ ! -d /mnt/readdir/d10000 ]; then
+	fail tree "no /readdir/d10000 on the target (synthfs contract tree needed)"
+	return
+fi
+# names N: the contract's names of a directory of N files.
+names() {
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) { s = "f" i "_"
+		for (j = 0; j < i % 53; j++) s = s "x"; print s } }'
+}
+# listing DIR: one name per line, as readdir returned them.
+listing() {
+	( cd "$1" && set -- * && { [ "$*" = "*" ] || printf '%s\n' "$@"; } )
+}
+# compare TAG: /tmp/want against /tmp/got.
+compare() {
+	set -- "$1" $(awk 'NR == FNR { w[$0] = 1; next }
+		{ if ($0 in w) { if (seen[$0]++) dup++ } else extra++ }
+		END { for (k in w) if (!(k in seen)) miss++
+		      print NR - FNR + 0, dup + 0, miss + 0, extra + 0 }' /tmp/want /tmp/got)
+	_n=$(wc -l </tmp/got)
+	expect "$1-count" "$(wc -l </tmp/want)" "$_n"
+	expect "$1-repeated" 0 "$3"
+	expect "$1-missing" 0 "$4"
+	expect "$1-unexpected" 0 "$5"
+}
+for d in 0 1 100; do
+	names $d >/tmp/want
+	listing /mnt/readdir/d$d >/tmp/got
+	compare d$d
+done
+names 10000 >/tmp/want
+for m in ${P9G_READDIR_MSIZES:-4096 8192 131072}; do
+	if ! remount "msize=$m"; then
+		fail "mount-msize-$m" "$REMOUNT_ERR"
+		continue
+	fi
+	got=$(mount_opt msize)   # Linux shows msize only when not its default
+	expect "msize-$m" "$m" "${got:-131072}"
+	listing /mnt/readdir/d10000 >/tmp/got
+	compare "d10000-msize-$m"
+done
+remount "" || fail remount-default "$REMOUNT_ERR"
+rm -f /tmp/want /tmp/got
