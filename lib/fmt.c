@@ -139,6 +139,8 @@ static void put_dirents(struct p9_sb *b, const struct p9_msg *m)
 	int rc;
 	p9_sb_str(b, " count ");
 	p9_sb_u64(b, m->count);
+	if (!m->data && m->count) /* a count without its payload (a QEMU trace log) */
+		return;
 	while ((rc = p9_dirent_next(m->data, m->count, &pos, &e)) > 0) {
 		if (n < DIRENTMAX) {
 			p9_sb_putc(b, ' ');

@@ -60,9 +60,9 @@ static void js_dirents(struct p9_sb *b, const struct p9_msg *m)
 {
 	struct p9_dirent e;
 	size_t pos = 0;
-	int rc, first = 1;
+	int rc = 0, first = 1;
 	p9_sb_printf(b, ",\"count\":%lu,\"entries\":[", (unsigned long)m->count);
-	while ((rc = p9_dirent_next(m->data, m->count, &pos, &e)) > 0) {
+	while (m->data && (rc = p9_dirent_next(m->data, m->count, &pos, &e)) > 0) {
 		p9_sb_printf(b, "%s{\"qid\":", first ? "" : ",");
 		js_qid(b, &e.qid);
 		p9_sb_printf(b, ",\"offset\":%llu,\"dtype\":%u,\"name\":",

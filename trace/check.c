@@ -136,6 +136,6 @@ void tr_check_reply(struct tr_conn *c, const struct p9_msg *m, size_t len,
 	if ((m->type == P9_RREAD || m->type == P9_RREADDIR) && m->count > rq->count)
 		tr_warn(c, "%s tag %u: count %u above the requested %u",
 			p9_typename(m->type), m->tag, m->count, rq->count);
-	if (m->type == P9_RREADDIR)
+	if (m->type == P9_RREADDIR && m->data)
 		check_readdir(c, m, rq);
 }

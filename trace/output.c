@@ -80,7 +80,7 @@ static int fids_match(struct tr_conn *c, const struct p9_msg *m,
 static int shown(struct tr_conn *c, const struct p9_msg *m, const struct tr_req *rq)
 {
 	const struct tr_opts *o = &c->tr->o;
-	if (o->quiet)
+	if (o->quiet || o->silent)
 		return 0;
 	if (o->has_types && !o->types[m->type])
 		return 0;
@@ -320,7 +320,7 @@ void tr_emit(struct tr_conn *c, int client, const uint8_t *buf, size_t len,
 		l_fcall(&l, c, m);
 		if (!client && rq)
 			l_latency(&l, t, m, rq);
-		if (t->o.hex)
+		if (t->o.hex && buf)
 			l_hex(&l, buf, len);
 	}
 	l_mem(&l, "\n", 1);
@@ -361,6 +361,8 @@ void tr_emit_note(struct tr_conn *c, const char *fmt, ...)
 void tr_stats_add(struct tr *t, const struct p9_msg *m, size_t len,
 		  const struct tr_req *rq)
 {
+	if (t->o.silent)
+		return;
 	struct tr_typestat *s = &t->ts[m->type];
 	s->count++;
 	s->bytes += len;

@@ -139,7 +139,8 @@ static char *path_join(const char *base, const struct p9_str *names, unsigned n)
 		}
 		if (len && s[len - 1] != '/')
 			s[len++] = '/';
-		memcpy(s + len, w.p, w.len);
+		if (w.len)
+			memcpy(s + len, w.p, w.len);
 		len += w.len;
 		s[len] = 0;
 	}
@@ -218,7 +219,11 @@ static char *request_path(struct tr_conn *c, const struct p9_msg *m)
 	switch (m->type) {
 	case P9_TATTACH: return strdup("/");
 	case P9_TAUTH: return strdup("(auth)");
-	case P9_TWALK: return path_join(base, m->wname, m->nwname);
+	case P9_TWALK:
+		for (unsigned i = 0; i < m->nwname && i < P9_MAXWELEM; i++)
+			if (m->wname[i].len == 0) /* names not known (QEMU log) */
+				return NULL;
+		return path_join(base, m->wname, m->nwname);
 	case P9_TCREATE: case P9_TLCREATE: return path_one(base, m->name);
 	case P9_TXATTRWALK: return base ? strdup(base) : NULL;
 	case P9_TRENAME: return path_one(tr_fid_path(c, m->dfid), m->name);
@@ -387,6 +392,20 @@ void tr_message(struct tr_conn *c, int client, const uint8_t *buf, size_t len)
 		if (!client && c->tags[p9_get16(buf + 5)].live)
 			c->tags[p9_get16(buf + 5)].live = 0;
 		return;
+	}
+	tr_message_decoded(c, client, buf, len, &m);
+}
+
+void tr_message_decoded(struct tr_conn *c, int client, const uint8_t *buf, size_t len,
+			const struct p9_msg *mp)
+{
+	struct tr *t = c->tr;
+	struct p9_msg m = *mp;
+	if (client && m.type == P9_TVERSION && !buf) {
+		tr_conn_reset(c);
+		c->from_start = 1;
+		c->dialect = 0;
+		c->msize = 0;
 	}
 	t->nmsgs++;
 	if (client) {

@@ -80,6 +80,7 @@ struct tr_opts {
 	uint16_t ports[32];
 	int nports;
 	int autodetect;         /* find 9P on any port by its Tversion */
+	int silent;             /* internal: apply a message without showing it */
 };
 
 /* ---- per-connection state ---- */
@@ -181,6 +182,9 @@ int tr_plausible(const struct tr_conn *c, int client, const uint8_t *p, size_t n
 
 /* state.c: one whole message of a direction. */
 void tr_message(struct tr_conn *c, int client, const uint8_t *buf, size_t len);
+/* The same for a message already decoded (buf may be NULL: no wire form). */
+void tr_message_decoded(struct tr_conn *c, int client, const uint8_t *buf,
+			size_t len, const struct p9_msg *m);
 void tr_conn_reset(struct tr_conn *c);
 void tr_conn_free(struct tr_conn *c);
 const char *tr_fid_path(struct tr_conn *c, uint32_t fid);
