@@ -460,15 +460,40 @@ int h_listdir(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t co
 struct qmap {
 	struct { uint64_t path; char *name; } *e;
 	size_t n, cap;
+	size_t *slot;        /* open addressing on qid.path: index + 1 */
+	size_t nslot;
 };
+
+static size_t qhash(uint64_t path, size_t nslot)
+{
+	return (size_t)((path * 0x9E3779B97F4A7C15ull) >> 17) & (nslot - 1);
+}
+
+static void qmap_rehash(struct qmap *qm)
+{
+	free(qm->slot);
+	qm->nslot = qm->nslot ? qm->nslot * 2 : 1024;
+	qm->slot = calloc(qm->nslot, sizeof *qm->slot);
+	if (!qm->slot)
+		abort();
+	for (size_t i = 0; i < qm->n; i++) {
+		size_t h = qhash(qm->e[i].path, qm->nslot);
+		while (qm->slot[h])
+			h = (h + 1) & (qm->nslot - 1);
+		qm->slot[h] = i + 1;
+	}
+}
 
 static int qmap_add(struct interp *in, const struct stmt *s, struct qmap *qm, uint64_t path,
 		    const char *name)
 {
-	for (size_t i = 0; i < qm->n; i++)
-		if (qm->e[i].path == path)
+	if ((qm->n + 1) * 2 > qm->nslot)
+		qmap_rehash(qm);
+	size_t h = qhash(path, qm->nslot);
+	for (; qm->slot[h]; h = (h + 1) & (qm->nslot - 1))
+		if (qm->e[qm->slot[h] - 1].path == path)
 			return in_fail(in, s, "qid.path %#llx is shared by %s and %s",
-				       (unsigned long long)path, qm->e[i].name, name);
+				       (unsigned long long)path, qm->e[qm->slot[h] - 1].name, name);
 	if (qm->n == qm->cap) {
 		qm->cap = qm->cap ? qm->cap * 2 : 256;
 		qm->e = realloc(qm->e, qm->cap * sizeof *qm->e);
@@ -479,7 +504,7 @@ static int qmap_add(struct interp *in, const struct stmt *s, struct qmap *qm, ui
 	qm->e[qm->n].name = strdup(name);
 	if (!qm->e[qm->n].name)
 		abort();
-	qm->n++;
+	qm->slot[h] = ++qm->n;
 	return 0;
 }
 
@@ -499,7 +524,9 @@ static int scan(struct interp *in, const struct stmt *s, uint32_t dfid, const ch
 		char sub[2048];
 		uint32_t t = tmpfid(in);
 		struct p9_qid q;
-		snprintf(sub, sizeof sub, "%s/%s", path, l.e[i].name);
+		size_t pl = strlen(path);
+		snprintf(sub, sizeof sub, "%s%s%s", path, pl && path[pl - 1] == '/' ? "" : "/",
+			 l.e[i].name);
 		if (qm->n > 20000) {
 			rc = in_fail(in, s, "qidscan: more than 20000 files");
 			break;
@@ -539,6 +566,7 @@ int h_qidscan(struct interp *in, const struct stmt *s, const char *path, uint64_
 	for (size_t i = 0; i < qm.n; i++)
 		free(qm.e[i].name);
 	free(qm.e);
+	free(qm.slot);
 	return rc;
 }
 

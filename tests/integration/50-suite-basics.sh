@@ -39,3 +39,33 @@ rc=0; "$s" --target nosuchtarget 2>"$P9TMP/err" || rc=$?
 rc=0; "$s" --target "exec:true" >"$P9TMP/out" 2>"$P9TMP/err" || rc=$?
 [[ $rc == 2 ]]
 echo "basics ok"
+
+# a target that stops answering fails that case; the next case still runs
+sfs=$P9BIN/synthfs
+if [[ -x $sfs ]]; then
+	pid=
+	trap '[[ -n $pid ]] && kill $pid 2>/dev/null; wait 2>/dev/null || true' EXIT
+	"$sfs" --listen "unix:$P9TMP/slow.sock" --delay read=3000000 >"$P9TMP/slow.out" &
+	pid=$!
+	for i in $(seq 100); do grep -q listening "$P9TMP/slow.out" && break; sleep 0.05; done
+	rc=0
+	"$s" --target "unix:$P9TMP/slow.sock" --timeout 1 --json "$P9TMP/slow.json" \
+		READ1 WALK1 >"$P9TMP/slow.tap" || rc=$?
+	cat "$P9TMP/slow.tap"
+	[[ $rc == 1 ]]
+	grep -q '^not ok 1 - READ1' "$P9TMP/slow.tap"
+	grep -q '^ok 2 - WALK1' "$P9TMP/slow.tap"
+	grep -q "no reply to Tread" "$P9TMP/slow.tap"
+	kill $pid; wait $pid 2>/dev/null || true; pid=
+
+	# expectations: a listed case that passes is xpass; --strict fails on it
+	echo "WALK1/L listed on purpose" >"$P9TMP/x.expect"
+	"$s" --dialect L --expect "$P9TMP/x.expect" WALK1 >"$P9TMP/x.tap"
+	grep -q '^ok 1 - WALK1 .*# TODO xpass' "$P9TMP/x.tap"
+	rc=0; "$s" --dialect L --strict --expect "$P9TMP/x.expect" WALK1 >"$P9TMP/x.tap" || rc=$?
+	[[ $rc == 1 ]]
+	echo "WALK1 has no reason" | cut -d' ' -f1 >"$P9TMP/bad.expect"
+	rc=0; "$s" --expect "$P9TMP/bad.expect" WALK1 2>"$P9TMP/err" >/dev/null || rc=$?
+	[[ $rc == 2 ]] && grep -q 'has no reason' "$P9TMP/err"
+fi
+echo "robustness and expectations ok"
