@@ -103,13 +103,18 @@ static int exists(const char *p)
 /* Find DIR/REL under the checkout (relative to cwd or the binary). */
 static int find_path(const char *rel, char *out, size_t cap)
 {
-	const char *bases[] = { ".", exedir, NULL, NULL };
-	char up[PATH_MAX + 16], up3[PATH_MAX + 16];
+	/* the checkout (from cwd, bin/ or build/VARIANT/bin/), then an install */
+	const char *bases[4] = { "." };
+	char up[PATH_MAX + 16], up3[PATH_MAX + 16], share[PATH_MAX + 32];
 	snprintf(up, sizeof up, "%s/..", exedir);
 	snprintf(up3, sizeof up3, "%s/../../..", exedir);
+	snprintf(share, sizeof share, "%s/../share/9pkit", exedir);
 	bases[1] = up;
 	bases[2] = up3;
-	for (int i = 0; i < 3; i++) {
+	bases[3] = share;
+	for (int i = 0; i < 4; i++) {
+		if (i == 3 && strncmp(rel, "suite/", 6) == 0)
+			rel += 6; /* installed: share/9pkit/cases */
 		snprintf(out, cap, "%s/%s", bases[i], rel);
 		if (exists(out))
 			return 0;
