@@ -296,8 +296,9 @@ static void progress(const struct run *r, int done, int total, const char *code)
 {
 	if (!isatty(2))
 		return;
-	fprintf(stderr, "\r\033[K[%d/%d] %s", done, total, code ? code : "");
-	if (!code)
+	if (code)
+		fprintf(stderr, "\r\033[K[%d/%d] %s", done, total, code);
+	else
 		fprintf(stderr, "\r\033[K");
 	(void)r;
 }
