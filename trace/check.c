@@ -5,8 +5,8 @@
  * after clunk or before its creation, a newfid already in use.  Replies: a
  * reply to no request, a reply that arrives after its request was flushed,
  * a reply of the wrong type, a reply larger than msize, an Rread/Rreaddir
- * count above the requested count, an Rreaddir whose last entry is split or
- * whose offsets go backwards, an Rerror/Rlerror answering a Tflush.
+ * count above the requested count, an Rreaddir (or a 9P2000 directory
+ * Rread) whose last entry is split, Rreaddir offsets going backwards, an Rerror/Rlerror answering a Tflush.
  * Fid rules apply only to sessions seen from their Tversion.
  */
 #include <stdarg.h>
@@ -138,4 +138,16 @@ void tr_check_reply(struct tr_conn *c, const struct p9_msg *m, size_t len,
 			p9_typename(m->type), m->tag, m->count, rq->count);
 	if (m->type == P9_RREADDIR && m->data)
 		check_readdir(c, m, rq);
+	if (m->type == P9_RREAD && m->data && c->dialect != P9_DL &&
+	    tr_fid_isdir(c, rq->fid)) {
+		struct p9_stat st;
+		size_t pos = 0;
+		int rc;
+		while ((rc = p9_stat_next(m->data, m->count, c->dialect ? c->dialect : P9_D2000,
+					  &pos, &st)) > 0)
+			;
+		if (rc < 0)
+			tr_warn(c, "Rread tag %u: directory entry split at byte %zu of %u",
+				m->tag, pos, m->count);
+	}
 }

@@ -237,6 +237,31 @@ static void l_latency(struct line *l, struct tr *t, const struct p9_msg *m,
 	l_mem(l, b, n + 3);
 }
 
+/* A 9P2000/.u directory read: the names of its stat entries. */
+static void l_stat_entries(struct line *l, struct tr_conn *c, const struct p9_msg *m)
+{
+	struct p9_stat st;
+	size_t pos = 0;
+	unsigned n = 0;
+	int rc;
+	if (!m->data)
+		return;
+	l_mem(l, " entries", 8);
+	while ((rc = p9_stat_next(m->data, m->count, c->dialect ? c->dialect : P9_D2000,
+				  &pos, &st)) > 0) {
+		if (n < 8) {
+			l_printf(l, " %u:", n);
+			l_mem(l, st.name.p, st.name.len);
+		}
+		n++;
+	}
+	if (n > 8)
+		l_mem(l, " ...", 4);
+	l_printf(l, " nent %u", n);
+	if (rc < 0)
+		l_printf(l, " partial-entry-at %zu", pos);
+}
+
 static void l_hex(struct line *l, const uint8_t *buf, size_t len)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -318,6 +343,9 @@ void tr_emit(struct tr_conn *c, int client, const uint8_t *buf, size_t len,
 	} else {
 		l_head(&l, t, c, client ? "->" : "<-");
 		l_fcall(&l, c, m);
+		if (!client && rq && m->type == P9_RREAD && c->dialect != P9_DL &&
+		    tr_fid_isdir(c, rq->fid))
+			l_stat_entries(&l, c, m);
 		if (!client && rq)
 			l_latency(&l, t, m, rq);
 		if (t->o.hex && buf)

@@ -81,7 +81,20 @@ static void fid_set(struct tr_conn *c, uint32_t fid, const char *path)
 	free(f->path);
 	f->path = p;
 	f->state = 1;
-	f->rd_valid = 0;
+	f->isdir = 0;
+}
+
+static void fid_setdir(struct tr_conn *c, uint32_t fid, int isdir)
+{
+	struct tr_fid *f = fid_find(c, fid);
+	if (f && f->state == 1)
+		f->isdir = (uint8_t)isdir;
+}
+
+int tr_fid_isdir(struct tr_conn *c, uint32_t fid)
+{
+	struct tr_fid *f = fid_find(c, fid);
+	return f && f->state == 1 && f->isdir;
 }
 
 static void fid_clunk(struct tr_conn *c, uint32_t fid)
@@ -294,21 +307,28 @@ static void apply_reply(struct tr_conn *c, const struct p9_msg *m, struct tr_req
 	switch (m->type) {
 	case P9_RATTACH: case P9_RAUTH:
 		fid_set(c, rq->newfid, rq->path);
+		fid_setdir(c, rq->newfid, (m->qid.type & P9_QTDIR) != 0);
 		break;
 	case P9_RWALK:
 		/* a partial walk (nwqid < nwname) creates no newfid */
-		if (m->nwqid == rq->count)
+		if (m->nwqid == rq->count) {
+			int dir = m->nwqid ? (m->wqid[m->nwqid - 1].type & P9_QTDIR) != 0
+					   : tr_fid_isdir(c, rq->fid);
 			fid_set(c, rq->newfid, rq->path && strcmp(rq->path, "?")
 				? rq->path : NULL);
+			fid_setdir(c, rq->newfid, dir);
+		}
 		break;
 	case P9_RXATTRWALK:
 		fid_set(c, rq->newfid, rq->path);
 		break;
 	case P9_RCREATE: case P9_RLCREATE:
 		fid_set(c, rq->fid, rq->path);
+		fid_setdir(c, rq->fid, (m->qid.type & P9_QTDIR) != 0);
 		opened(c, rq->fid);
 		break;
 	case P9_ROPEN: case P9_RLOPEN:
+		fid_setdir(c, rq->fid, (m->qid.type & P9_QTDIR) != 0);
 		opened(c, rq->fid);
 		break;
 	case P9_RREAD: case P9_RREADDIR:

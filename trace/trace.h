@@ -95,8 +95,7 @@ struct tr_fid {
 	uint32_t fid;
 	uint8_t state;          /* 0 free slot, 1 live, 2 clunked */
 	char *path;
-	uint64_t rd_next;       /* readdir: next expected request offset */
-	int rd_valid;
+	uint8_t isdir;          /* its qid (walk, attach, open) is a directory */
 };
 
 struct tr_req {
@@ -188,6 +187,7 @@ void tr_message_decoded(struct tr_conn *c, int client, const uint8_t *buf,
 void tr_conn_reset(struct tr_conn *c);
 void tr_conn_free(struct tr_conn *c);
 const char *tr_fid_path(struct tr_conn *c, uint32_t fid);
+int tr_fid_isdir(struct tr_conn *c, uint32_t fid);
 
 /* check.c */
 void tr_warn(struct tr_conn *c, const char *fmt, ...)

@@ -15,6 +15,7 @@ static char *out;
 static size_t outlen;
 static FILE *of;
 static uint64_t now = 1000000;
+static int dialect = P9_DL;
 
 static void start(void)
 {
@@ -35,7 +36,7 @@ static void stop(void)
 static void send(int client, struct p9_msg m)
 {
 	uint8_t b[16384];
-	long n = p9_encode(&m, P9_DL, b, sizeof b);
+	long n = p9_encode(&m, dialect, b, sizeof b);
 	ck_assert_int_gt(n, 0);
 	now += 1000;
 	tr_conn_bytes(c, client, now, b, (size_t)n);
@@ -257,6 +258,39 @@ START_TEST(rename_moves_paths)
 }
 END_TEST
 
+START_TEST(dir_read_9p2000)
+{
+	uint8_t b[1024];
+	size_t n = 0;
+	dialect = P9_D2000;
+	start();
+	T(.type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000"));
+	R(.type = P9_RVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000"));
+	T(.type = P9_TATTACH, .tag = 1, .fid = 0, .afid = P9_NOFID, .uname = p9_s("u"),
+	  .aname = p9_s(""));
+	R(.type = P9_RATTACH, .tag = 1, .qid = { P9_QTDIR, 0, 1 });
+	T(.type = P9_TOPEN, .tag = 2, .fid = 0, .mode = P9_OREAD);
+	R(.type = P9_ROPEN, .tag = 2, .qid = { P9_QTDIR, 0, 1 });
+	const char *names[] = { "alpha", "beta" };
+	for (int i = 0; i < 2; i++) {
+		struct p9_stat st = { .qid = { 0, 0, (uint64_t)(10 + i) }, .mode = 0644,
+				      .name = p9_s(names[i]), .uid = p9_s("u"),
+				      .gid = p9_s("g"), .muid = p9_s("u") };
+		n += (size_t)p9_stat_put(b + n, sizeof b - n, &st, P9_D2000);
+	}
+	T(.type = P9_TREAD, .tag = 3, .fid = 0, .offset = 0, .count = 1000);
+	R(.type = P9_RREAD, .tag = 3, .count = (uint32_t)n, .data = b);
+	ck_assert_msg(count("entries 0:alpha 1:beta nent 2") == 1, "%s", out);
+	ck_assert_msg(count("!!") == 0, "%s", out);
+	T(.type = P9_TREAD, .tag = 4, .fid = 0, .offset = 1, .count = 1000);
+	R(.type = P9_RREAD, .tag = 4, .count = (uint32_t)n - 3, .data = b);
+	ck_assert_msg(count("Rread tag 4: directory entry split at byte") == 1, "%s", out);
+	stop();
+	dialect = P9_DL;
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("trace_check");
@@ -272,6 +306,7 @@ int main(void)
 	tcase_add_test(tc, reply_after_rflush);
 	tcase_add_test(tc, error_answering_tflush);
 	tcase_add_test(tc, rename_moves_paths);
+	tcase_add_test(tc, dir_read_9p2000);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
