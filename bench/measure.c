@@ -108,11 +108,16 @@ int bench_latency(const struct bench_opts *o, struct bench_result *r, char *err,
 	if ((rc = bench_sess_open(&s, o->target, o->msize, o->dialect, o->timeout_ms, err, cap)))
 		return rc;
 	fill_env(r, o, o->target, s.cl->msize);
-	snprintf(r->note, sizeof r->note,
-		 "client overhead %.0f ns per request (engine + codec, in-memory "
-		 "connection)%s; %s floor (64-byte ping-pong) %.0f ns",
-		 overhead, overhead < 2000 ? "" : " ABOVE the 2 us budget",
-		 kind ? kind : "no", floor);
+	if (floor > 0)
+		snprintf(r->note, sizeof r->note,
+			 "client overhead %.0f ns per request (engine + codec, in-memory "
+			 "connection)%s; %s floor (64-byte ping-pong) %.0f ns",
+			 overhead, overhead < 2000 ? "" : " ABOVE the 2 us budget", kind, floor);
+	else
+		snprintf(r->note, sizeof r->note,
+			 "client overhead %.0f ns per request (engine + codec, in-memory "
+			 "connection)%s; no raw floor for this transport",
+			 overhead, overhead < 2000 ? "" : " ABOVE the 2 us budget");
 	for (int round = 0; round < reps && !rc; round++) {
 		struct bench_opts ro = *o;
 		ro.count = o->count ? (o->count + (uint64_t)reps - 1) / (uint64_t)reps : 0;

@@ -292,6 +292,12 @@ static int reply_error(struct engine *e, const struct p9_reply *r, char *err, si
 		snprintf(err, cap, "%s: undecodable %s reply", e->op, p9_typename(r->m.type));
 		return -EPROTO;
 	}
+	if (en && r->m.type == P9_RERROR && r->m.ename.len) {
+		char text[128];
+		snprintf(err, cap, "%s: server answered Rerror \"%s\"", e->op,
+			 p9_strcpy(text, sizeof text, r->m.ename));
+		return -en;
+	}
 	if (en) {
 		snprintf(err, cap, "%s: server answered %s (%s)", e->op,
 			 name ? name : "error", strerror(en));
