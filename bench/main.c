@@ -3,6 +3,7 @@
  * (floor, latency, hops, readdir, throughput, concurrency, compare,
  * report).  See docs/bench.md.
  */
+#include <signal.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -277,6 +278,7 @@ int main(int argc, char **argv)
 	struct args a;
 	const char *cmd;
 	int rc;
+	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error, not a kill */
 	memset(&a, 0, sizeof a);
 	bench_opts_default(&a.o);
 	a.c.threshold = 0.05;

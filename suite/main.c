@@ -290,7 +290,9 @@ int main(int argc, char **argv)
 	char err[PATH_MAX + 1024], path[PATH_MAX];
 	static char *owned_target;
 	int c, rc = 0, have_msize = 0, have_timeout = 0;
-	ssize_t el = readlink("/proc/self/exe", exedir, sizeof exedir - 1);
+	ssize_t el;
+	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error, not a kill */
+	el = readlink("/proc/self/exe", exedir, sizeof exedir - 1);
 	if (el > 0) {
 		exedir[el] = 0;
 		*strrchr(exedir, '/') = 0;

@@ -8,6 +8,7 @@
  *                                subtract the transport's own cost
  * Owns only the command line and the timing loop; the transport is lib's.
  */
+#include <signal.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,7 @@ int main(int argc, char **argv)
 	char err[512], info[1024];
 	int n = 2000, rc;
 	const char *cmd = argc > 1 ? argv[1] : "";
+	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error, not a kill */
 	if (argc > 1 && (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))) {
 		usage(stdout);
 		return 0;
