@@ -411,6 +411,14 @@ void tr_message(struct tr_conn *c, int client, const uint8_t *buf, size_t len)
 			     p9_get16(buf + 5), len, s);
 		if (!client && c->tags[p9_get16(buf + 5)].live)
 			c->tags[p9_get16(buf + 5)].live = 0;
+		if (client) { /* its tag is in flight all the same: pair the reply */
+			struct p9_msg h;
+			memset(&h, 0, sizeof h);
+			h.type = buf[4];
+			h.tag = p9_get16(buf + 5);
+			h.fid = h.newfid = P9_NOFID;
+			record_request(c, &h, len);
+		}
 		return;
 	}
 	tr_message_decoded(c, client, buf, len, &m);

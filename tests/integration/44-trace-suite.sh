@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# 44-trace-suite.sh - 9ptrace on a live capture (lo) of the whole 9psuite run
+# against synthfs over tcp, all dialects: hundreds of connections, every
+# message framed and paired (no gap, no capture drop, no reply without its
+# request); the only undecodable messages are the suite's deliberately
+# malformed requests, each reported with its field and offset.
+# timeout: 120
+set -euo pipefail
+[[ $(id -u) == 0 ]] || { echo "live capture needs root"; exit 77; }
+[[ -x $P9BIN/synthfs && -x $P9BIN/9psuite ]] || { echo "no synthfs or 9psuite"; exit 77; }
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+"$P9BIN/synthfs" --listen tcp:127.0.0.1:0 >"$P9TMP/sfs.out" &
+pids+=($!)
+for _ in $(seq 100); do grep -q tcp: "$P9TMP/sfs.out" && break; sleep 0.05; done
+addr=$(sed -n 's/^synthfs: listening on //p' "$P9TMP/sfs.out")
+"$P9BIN/9ptrace" -i lo -f "tcp port ${addr##*:}" --check --stats >"$P9TMP/t.out" 2>"$P9TMP/t.err" &
+tp=$!
+pids+=($tp)
+for _ in $(seq 50); do grep -q "capturing on" "$P9TMP/t.err" && break; sleep 0.1; done
+sleep 0.3
+"$P9BIN/9psuite" --target "$addr" --cases "$P9ROOT/suite/cases" >"$P9TMP/suite.tap" 2>&1 || true
+tail -1 "$P9TMP/suite.tap"
+sleep 0.5
+kill -INT "$tp"
+wait "$tp" || true
+cat "$P9TMP/t.err"
+grep -A3 '^messages' "$P9TMP/t.out"
+read -r msgs conns gaps undec < <(sed -n 's/^messages \([0-9]*\), connections \([0-9]*\), gaps \([0-9]*\), undecodable \([0-9]*\),.*/\1 \2 \3 \4/p' "$P9TMP/t.out")
+(( msgs > 1000 && conns > 50 )) || { echo "too little traffic seen: $msgs messages, $conns connections"; exit 1; }
+(( gaps == 0 )) || { echo "gaps: $gaps"; exit 1; }
+grep -q ' 0 dropped by the kernel' "$P9TMP/t.err"
+# requests and replies pair up: every reply had its request
+! grep -q 'reply to no request' "$P9TMP/t.out"
+# undecodable messages are requests (the suite's malformed cases), never replies
+n=$(grep -c '## -> undecodable T[a-z]* tag [0-9]* ([0-9]* bytes): T[a-z]*: field [a-z_]*: .* at offset [0-9]*' "$P9TMP/t.err" || true)
+[[ $n == "$undec" ]] || { echo "undecodable: $undec, well-formed reports: $n"; exit 1; }
+! grep -q '## <- undecodable' "$P9TMP/t.err"
+echo ok
