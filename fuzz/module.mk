@@ -1,9 +1,10 @@
 # fuzz/module.mk - libFuzzer targets (clang, ASan+UBSan).
 #
 # Every fuzz/fuzz_NAME.c defining LLVMFuzzerTestOneInput is one target,
-# built as build/fuzz/fuzz_NAME and linked with lib/ and every module
-# library (MODLIBS), so adding a target is adding that one file.  Seeds
-# live in fuzz/corpus/NAME/ (read-only; new inputs go to the work corpus).
+# built as build/fuzz/fuzz_NAME and linked with lib/ (and the module
+# libraries it names, see fuzz_mods), so adding a target is adding that
+# one file.  Seeds live in fuzz/corpus/NAME/ (read-only; new inputs go to
+# the work corpus).
 #
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ=name ...]   run each target
 #   make fuzz-build                              build them only
@@ -25,8 +26,13 @@ FUZZ_CFLAGS  := -std=c11 -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 FUZZ_WERROR  := lib/% fuzz/%
 FUZZ_NAMES   := $(patsubst fuzz/fuzz_%.c,%,$(sort $(wildcard fuzz/fuzz_*.c)))
 FUZZ_BINS    := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(if $(FUZZ),$(FUZZ),$(FUZZ_NAMES)))
-# deferred: modules included after this one add to these lists
-FUZZ_LIBSRCS = $(LIB_SRCS) $(foreach m,$(MODLIBS),$($(m)_LIBSRCS))
+# Objects of target NAME: lib/ plus the module libraries its source names
+# on a line "fuzz-modules: MOD..." (e.g. "/* fuzz-modules: trace */"), so
+# the smoke test compiles only what the targets use.  Deferred: modules
+# included after this file add to LIB_SRCS and NAME_LIBSRCS.
+fuzz_mods    = $(shell sed -n 's/.*fuzz-modules:\([a-zA-Z0-9_ -]*\).*/\1/p' fuzz/fuzz_$(1).c)
+fuzz_objs    = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS) \
+               $(foreach m,$(call fuzz_mods,$(1)),$($(m)_LIBSRCS)))
 FUZZ_LDLIBS  = $(sort $(foreach p,$(PROGS),$($(p)_LDLIBS))) $(EXTRA_LDLIBS)
 
 .PHONY: fuzz fuzz-build
@@ -41,9 +47,5 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(if $(filter $(FUZZ_WERROR),$<),-Werror) -c -o $@ $<
 
 .SECONDEXPANSION:
-$(FUZZ_DIR)/libp9fuzz.a: $$(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$$(FUZZ_LIBSRCS))
-	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
-
-$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/fuzz_%.o $(FUZZ_DIR)/libp9fuzz.a
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/fuzz_%.o $$(call fuzz_objs,$$*)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LDLIBS)
