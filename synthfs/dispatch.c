@@ -214,8 +214,10 @@ static int h_walk(struct ctx *x)
 	struct sfs_node *n;
 	int rc = 0, err;
 	unsigned i;
-	if (!f)
+	if (!f || m->newfid == P9_NOFID)
 		return -EBADF;
+	if (f->open || f->xkind)
+		return -EBADF; /* walk(5): not from a fid opened for I/O */
 	if (m->newfid != m->fid && getfid(x, m->newfid))
 		return -EEXIST;
 	n = f->node;
@@ -1286,6 +1288,8 @@ size_t sfs_handle(struct sfs_conn *c, const uint8_t *tbuf, size_t tlen,
 	d = p9_msgdef(type);
 	if (type != P9_TVERSION && !c->dialect)
 		return sfs_error_reply(c, tag, EPROTO, out, cap);
+	if (type != P9_TVERSION && tag == P9_NOTAG)
+		return sfs_error_reply(c, tag, EINVAL, out, cap); /* intro(5) */
 	if (!d || !handlers[type] || (type != P9_TVERSION && !(d->dialects & c->dialect)))
 		return sfs_error_reply(c, tag, EOPNOTSUPP, out, cap);
 	if (p9_decode(tbuf, tlen, dial(c), &m, NULL) < 0)

@@ -58,6 +58,10 @@ static int grow(struct sfs_fidtab *t)
 struct sfs_fid *sfs_fid_new(struct sfs_fidtab *t, uint32_t fid, int *err)
 {
 	struct sfs_fid *f;
+	if (fid == P9_NOFID) { /* intro(5): NOFID is not a fid */
+		*err = -EBADF;
+		return NULL;
+	}
 	if (sfs_fid_get(t, fid)) {
 		*err = -EEXIST;
 		return NULL;
