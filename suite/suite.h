@@ -270,7 +270,24 @@ int in_rpc(struct interp *in, const struct stmt *s, struct p9_msg *m,
 /* rpc that must answer want (else fails the case). */
 int in_rpc_ok(struct interp *in, const struct stmt *s, struct p9_msg *m,
 	      int want, struct p9_reply **r);
+void in_log_msg(struct interp *in, const char *dir, const struct p9_msg *m);
+void in_log_reply(struct interp *in, const struct p9_reply *r);
+const char *in_rc_str(int rc);
+/* eval.c */
 int eval(struct interp *in, const struct expr *e, struct value *out);
+int eval_int(struct interp *in, const struct expr *e, uint64_t *v);
+char *eval_cstr(struct interp *in, const struct expr *e); /* caller frees */
+int val_sub(struct interp *in, const struct expr *e, const struct value *v,
+	    const char *path, struct value *out);
+void var_int(struct interp *in, const char *name, uint64_t i);
+void var_qid(struct interp *in, const char *name, struct p9_qid q);
+void var_str(struct interp *in, const char *name, const char *s);
+/* send.c, expect.c */
+int stmt_send(struct interp *in, const struct stmt *s);
+int stmt_sendraw(struct interp *in, const struct stmt *s);
+int stmt_expect(struct interp *in, const struct stmt *s);
+int value_compare(struct interp *in, const struct stmt *s, const char *what,
+		  const struct value *a, int op, const struct value *b);
 struct value *var_get(struct interp *in, const char *name);
 void var_set(struct interp *in, const char *name, const struct value *v);
 

@@ -1,0 +1,266 @@
+/*
+ * eval.c - the values a case computes: variables (with .path/.type/
+ * .version/.len/[i] sub-paths) and expressions (numbers, strings, lists,
+ * arithmetic in parentheses, and the functions str, bytes, synthname, cat,
+ * len).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "suite.h"
+
+/* ---- variables ---- */
+
+struct value *var_get(struct interp *in, const char *name)
+{
+	if (name[0] == '$')
+		name++;
+	for (int i = 0; i < in->nvar; i++)
+		if (strcmp(in->vars[i].name, name) == 0)
+			return &in->vars[i].v;
+	return NULL;
+}
+
+void var_set(struct interp *in, const char *name, const struct value *v)
+{
+	struct value *old;
+	if (name[0] == '$')
+		name++;
+	if ((old = var_get(in, name))) {
+		struct value tmp;
+		val_copy(&tmp, v);
+		val_free(old);
+		*old = tmp;
+		return;
+	}
+	struct var *nv = realloc(in->vars, (size_t)(in->nvar + 1) * sizeof *nv);
+	if (!nv)
+		abort();
+	in->vars = nv;
+	in->vars[in->nvar].name = strdup(name);
+	if (!in->vars[in->nvar].name)
+		abort();
+	val_copy(&in->vars[in->nvar].v, v);
+	in->nvar++;
+}
+
+void var_int(struct interp *in, const char *name, uint64_t i)
+{
+	struct value v = val_int(i);
+	var_set(in, name, &v);
+}
+
+void var_qid(struct interp *in, const char *name, struct p9_qid q)
+{
+	struct value v = val_qid(q);
+	var_set(in, name, &v);
+}
+
+void var_str(struct interp *in, const char *name, const char *s)
+{
+	struct value v = val_str(s, strlen(s));
+	var_set(in, name, &v);
+	val_free(&v);
+}
+
+/* A sub-path of a value: .path .type .version of a qid, .len of a string,
+ * [i] of a list. */
+int val_sub(struct interp *in, const struct expr *e, const struct value *v,
+		   const char *path, struct value *out)
+{
+	if (!path || !*path) {
+		val_copy(out, v);
+		return 0;
+	}
+	if (*path == '.')
+		path++;
+	if (*path == '[') {
+		char *end;
+		long i = strtol(path + 1, &end, 10);
+		if (*end != ']' || v->kind != V_LIST || i < 0 || i >= v->nitem)
+			return in_fail(in, NULL, "%s:%d: bad index %s", e->pos.file,
+				       e->pos.line, path);
+		return val_sub(in, e, &v->item[i], end + 1, out);
+	}
+	if (v->kind == V_QID) {
+		if (strcmp(path, "path") == 0) { *out = val_int(v->q.path); return 0; }
+		if (strcmp(path, "type") == 0) { *out = val_int(v->q.type); return 0; }
+		if (strcmp(path, "version") == 0) { *out = val_int(v->q.version); return 0; }
+	}
+	if (v->kind == V_STR && strcmp(path, "len") == 0) {
+		*out = val_int(v->len);
+		return 0;
+	}
+	if (v->kind == V_LIST && strcmp(path, "len") == 0) {
+		*out = val_int((uint64_t)v->nitem);
+		return 0;
+	}
+	return in_fail(in, NULL, "%s:%d: no sub-field .%s of this value", e->pos.file,
+		       e->pos.line, path);
+}
+
+/* ---- expressions ---- */
+
+static int eval_call(struct interp *in, const struct expr *e, struct value *out)
+{
+	struct value a[3] = { { 0 } };
+	int rc = 0;
+	if (e->narg > 3)
+		return in_fail(in, NULL, "%s:%d: too many arguments", e->pos.file, e->pos.line);
+	for (int i = 0; i < e->narg && !rc; i++)
+		rc = eval(in, e->arg[i], &a[i]);
+	if (rc)
+		goto out;
+	if (strcmp(e->s, "str") == 0 && e->narg == 2 && a[0].kind == V_STR &&
+	    a[1].kind == V_INT && a[1].i <= (1u << 24)) {
+		/* str("x", 100): the string repeated */
+		size_t n = a[0].len * a[1].i;
+		char *buf = malloc(n + 1);
+		if (!buf)
+			abort();
+		for (size_t i = 0; i < n; i++)
+			buf[i] = a[0].s[i % a[0].len];
+		*out = val_str(buf, n);
+		free(buf);
+	} else if (strcmp(e->s, "bytes") == 0 && e->narg >= 1 && a[0].kind == V_INT &&
+		   a[0].i <= (1u << 24)) {
+		/* bytes(n[, off]): the synthfs /data pattern, byte o is o % 251 */
+		uint64_t off = e->narg > 1 && a[1].kind == V_INT ? a[1].i : 0;
+		char *buf = malloc(a[0].i + 1);
+		if (!buf)
+			abort();
+		for (uint64_t i = 0; i < a[0].i; i++)
+			buf[i] = (char)((off + i) % 251);
+		*out = val_str(buf, a[0].i);
+		free(buf);
+	} else if (strcmp(e->s, "synthname") == 0 && e->narg == 1 && a[0].kind == V_INT) {
+		char buf[128];
+		int n = snprintf(buf, sizeof buf, "f%llu_", (unsigned long long)a[0].i);
+		for (uint64_t i = 0; i < a[0].i % 53; i++)
+			buf[n++] = 'x';
+		*out = val_str(buf, (size_t)n);
+	} else if (strcmp(e->s, "len") == 0 && e->narg == 1) {
+		*out = val_int(a[0].kind == V_LIST ? (uint64_t)a[0].nitem : a[0].len);
+	} else if (strcmp(e->s, "cat") == 0 && e->narg == 2 && a[0].kind == V_STR &&
+		   a[1].kind != V_LIST) {
+		char num[32];
+		const char *s2 = a[1].s;
+		size_t l2 = a[1].len;
+		if (a[1].kind == V_INT) {
+			l2 = (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)a[1].i);
+			s2 = num;
+		}
+		char *buf = malloc(a[0].len + l2 + 1);
+		if (!buf)
+			abort();
+		memcpy(buf, a[0].s, a[0].len);
+		memcpy(buf + a[0].len, s2, l2);
+		*out = val_str(buf, a[0].len + l2);
+		free(buf);
+	} else {
+		rc = in_fail(in, NULL, "%s:%d: bad call %s() (str(s,n), bytes(n[,off]), synthname(i), len(x), cat(a,b))",
+			     e->pos.file, e->pos.line, e->s);
+	}
+out:
+	for (int i = 0; i < 3; i++)
+		val_free(&a[i]);
+	return rc;
+}
+
+int eval(struct interp *in, const struct expr *e, struct value *out)
+{
+	memset(out, 0, sizeof *out);
+	switch (e->kind) {
+	case E_NUM:
+		*out = val_int(e->n);
+		return 0;
+	case E_STR:
+		*out = val_str(e->s, e->slen);
+		return 0;
+	case E_ANY:
+		out->kind = V_NONE;
+		return 0;
+	case E_VAR: {
+		struct value *v = var_get(in, e->s);
+		if (!v)
+			return in_fail(in, NULL, "%s:%d: variable $%s is not set", e->pos.file,
+				       e->pos.line, e->s);
+		return val_sub(in, e, v, e->path, out);
+	}
+	case E_LIST:
+	case E_SET:
+		out->kind = V_LIST;
+		out->item = calloc((size_t)e->narg + 1, sizeof *out->item);
+		if (!out->item)
+			abort();
+		for (int i = 0; i < e->narg; i++, out->nitem++)
+			if (eval(in, e->arg[i], &out->item[i])) {
+				val_free(out);
+				return -1;
+			}
+		return 0;
+	case E_BIN: {
+		struct value l, r;
+		if (eval(in, e->arg[0], &l))
+			return -1;
+		if (eval(in, e->arg[1], &r)) {
+			val_free(&l);
+			return -1;
+		}
+		if (l.kind != V_INT || r.kind != V_INT || (e->op == '/' && r.i == 0)) {
+			val_free(&l);
+			val_free(&r);
+			return in_fail(in, NULL, "%s:%d: arithmetic needs numbers", e->pos.file,
+				       e->pos.line);
+		}
+		switch (e->op) {
+		case '+': *out = val_int(l.i + r.i); break;
+		case '-': *out = val_int(l.i - r.i); break;
+		case '*': *out = val_int(l.i * r.i); break;
+		default: *out = val_int(l.i / r.i); break;
+		}
+		return 0;
+	}
+	case E_CALL:
+		return eval_call(in, e, out);
+	}
+	return in_fail(in, NULL, "bad expression");
+}
+
+int eval_int(struct interp *in, const struct expr *e, uint64_t *v)
+{
+	struct value x;
+	if (eval(in, e, &x))
+		return -1;
+	if (x.kind != V_INT) {
+		val_free(&x);
+		return in_fail(in, NULL, "%s:%d: expected a number", e->pos.file, e->pos.line);
+	}
+	*v = x.i;
+	return 0;
+}
+
+/* A string argument (numbers become decimal text); caller frees. */
+char *eval_cstr(struct interp *in, const struct expr *e)
+{
+	struct value x;
+	char *s;
+	if (eval(in, e, &x))
+		return NULL;
+	if (x.kind == V_INT) {
+		if (asprintf(&s, "%llu", (unsigned long long)x.i) < 0)
+			abort();
+		return s;
+	}
+	if (x.kind != V_STR) {
+		val_free(&x);
+		in_fail(in, NULL, "%s:%d: expected a string", e->pos.file, e->pos.line);
+		return NULL;
+	}
+	return x.s;
+}
+
