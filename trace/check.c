@@ -26,6 +26,16 @@ void tr_warn(struct tr_conn *c, const char *fmt, ...)
 	va_end(ap);
 	t->nwarn++;
 	uint64_t rel = t->now - t->t0;
+	if (t->o.json) {
+		fprintf(t->out, "{\"ts\":%llu.%06llu,\"conn\":%u,\"warning\":\"",
+			(unsigned long long)(rel / 1000000000),
+			(unsigned long long)(rel / 1000 % 1000000), c->id);
+		for (const char *p = msg; *p; p++) /* warnings hold no quotes or controls */
+			if (*p != '"' && *p != '\\' && (unsigned char)*p >= ' ')
+				fputc(*p, t->out);
+		fputs("\"}\n", t->out);
+		return;
+	}
 	fprintf(t->out, "%llu.%06llu c%u !! %s\n", (unsigned long long)(rel / 1000000000),
 		(unsigned long long)(rel / 1000 % 1000000), c->id, msg);
 }

@@ -33,6 +33,17 @@ grep -qF -- "<- Rlerror tag 10 ecode ENOENT (Twalk, " "$P9TMP/proxy.out"
 diff <(cut -d' ' -f2- "$P9TMP/proxy.out" | sed 's/ ([0-9]*us)$//; s/, [0-9]*us)$/)/') \
      <(cut -d' ' -f2- "$P9TMP/r.out" | sed 's/ ([0-9]*us)$//; s/, [0-9]*us)$/)/')
 
+# filters
+o=$P9TMP/f.out
+"$P9BIN/9ptrace" -r "$P9TMP/p.pcap" --fid 1 >"$o"
+[[ $(wc -l <"$o") == 8 ]] # walk 0->1, lopen, read, clunk and their replies
+! grep -v 'Twalk tag 2 \|Rwalk tag 2 \|tag [345] ' "$o"
+"$P9BIN/9ptrace" -r "$P9TMP/p.pcap" --path /sub --type Tread,readdir,Tlopen >"$o"
+cat "$o"
+[[ $(grep -c . "$o") == 5 ]] # Tlopen x2, Tread, Treaddir, Rreaddir
+"$P9BIN/9ptrace" -r "$P9TMP/p.pcap" --errors-only >"$o"
+[[ $(wc -l <"$o") == 1 ]] && grep -qF "Rlerror tag 10 ecode ENOENT (Twalk, " "$o"
+
 # and by tshark: same count and types, in order
 if command -v tshark >/dev/null; then
 	tshark -r "$P9TMP/p.pcap" -Y 9p -T fields -e 9p.msgtype 2>/dev/null | tr ',' '\n' \
