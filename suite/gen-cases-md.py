@@ -51,9 +51,8 @@ and dialect).
 `tests/integration/52-suite-bugs.sh` runs these cases against `synthfs --bug NAME` for
 every name of `synthfs --list-bugs` and asserts each named case fails (or warns, for a
 `should` case); a switch missing from its table must make the full catalogue fail. The
-clean server passes every case (`tests/integration/51-suite-synthfs.sh`); its only
-warnings are three `should` cases it does not follow: WALK9 (walk from an open fid),
-FID3 (NOFID as newfid) and TAG5 (NOTAG on Twalk).
+clean server passes every case, `should` cases included
+(`tests/integration/51-suite-synthfs.sh`).
 
 | `--bug` | caught by |
 |---|---|
