@@ -208,7 +208,17 @@ int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t
 			return 2;
 		}
 	}
-	fprintf(stderr, "9ptrace: proxy listening on %s\n", po->listen);
+	char shown[300];
+	snprintf(shown, sizeof shown, "%s", po->listen);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char host[128], port[16];
+	if (!strncmp(po->listen, "tcp:", 4) &&
+	    getsockname(lfd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, port, sizeof port,
+			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(shown, sizeof shown, "tcp:%s:%s", host, port); /* the real port */
+	fprintf(stderr, "9ptrace: proxy listening on %s\n", shown);
 	int served = 0;
 	while (!*stop && !(po->once && served && px.ns == 0)) {
 		struct pollfd pf[1 + 2 * MAXSESS];

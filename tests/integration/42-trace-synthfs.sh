@@ -3,7 +3,7 @@
 # against two synthfs servers over tcp: a correct one draws no warning and
 # its fids carry their paths through a 17-deep walk; one started with
 # --bug readdir-partial-entry --bug flush-late-reply draws exactly those
-# two warnings.
+# two warnings.  Also --proxy tcp:...=exec:synthfs.
 # timeout: 60
 # quick
 set -euo pipefail
@@ -46,4 +46,14 @@ grep -qF "c1 <- Rflush tag 901 (" "$o"
 grep -q ' c2 !! Rreaddir tag [0-9]*: entry split at byte' "$o"
 grep -q ' c2 !! R[a-z]* tag 900: reply arrives after its Rflush' "$o"
 [[ $(grep -c ' !! ' "$o") == $(( $(grep -c 'entry split' "$o") + 1 )) ]]
+
+# --proxy in its tcp form (port 0: it prints the real one), to an exec: target
+"$P9BIN/9ptrace" --proxy "tcp:127.0.0.1:0=exec:$P9BIN/synthfs --stdio" --once --check \
+	>"$P9TMP/px.out" 2>"$P9TMP/px.err" &
+px=$!
+pids+=($px)
+for _ in $(seq 50); do grep -q "listening on tcp" "$P9TMP/px.err" && break; sleep 0.1; done
+"$P9BIN/trace-drive" --synthfs "$(sed -n 's/.*listening on //p' "$P9TMP/px.err")"
+wait "$px"
+grep -qF "c1 <- Rread tag 7 count 34 'synthfs: a synthetic 9P test tree\n' (" "$P9TMP/px.out"
 echo ok
