@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # 44-trace-suite.sh - 9ptrace on a live capture (lo) of the whole 9psuite run
 # against synthfs over tcp, all dialects: hundreds of connections, every
-# message framed and paired (no gap, no capture drop, no reply without its
-# request); the only undecodable messages are the suite's deliberately
+# message framed and paired (no gap, no reply without its request; if the
+# kernel drops packets on a loaded machine, each loss is a reported gap); the only undecodable messages are the suite's deliberately
 # malformed requests, each reported with its field and offset.
 # timeout: 120
 set -euo pipefail
@@ -30,12 +30,23 @@ cat "$P9TMP/t.err"
 grep -A3 '^messages' "$P9TMP/t.out"
 read -r msgs conns gaps undec < <(sed -n 's/^messages \([0-9]*\), connections \([0-9]*\), gaps \([0-9]*\), undecodable \([0-9]*\),.*/\1 \2 \3 \4/p' "$P9TMP/t.out")
 (( msgs > 1000 && conns > 50 )) || { echo "too little traffic seen: $msgs messages, $conns connections"; exit 1; }
-(( gaps == 0 )) || { echo "gaps: $gaps"; exit 1; }
-grep -q ' 0 dropped by the kernel' "$P9TMP/t.err"
-# requests and replies pair up: every reply had its request
-! grep -q 'reply to no request' "$P9TMP/t.out"
+drops=$(sed -n 's/.* received, \([0-9]*\) dropped by the kernel.*/\1/p' "$P9TMP/t.err")
+if (( drops > 0 )); then
+	# a loaded machine (or the sanitizer build) lost packets: each loss must
+	# show as a reported gap, and the trace must go on (resynchronised)
+	echo "capture dropped $drops packets"
+	(( gaps > 0 )) || { echo "drops but no gap reported"; exit 1; }
+	[[ $(grep -c '## [-<][->] gap: [0-9]* bytes missing at offset [0-9]*' "$P9TMP/t.err") == "$gaps" ]]
+else
+	(( gaps == 0 )) || { echo "gaps: $gaps"; exit 1; }
+	# requests and replies pair up: every reply had its request
+	! grep -q 'reply to no request' "$P9TMP/t.out"
+fi
 # undecodable messages are requests (the suite's malformed cases), never replies
 n=$(grep -c '## -> undecodable T[a-z]* tag [0-9]* ([0-9]* bytes): T[a-z]*: field [a-z_]*: .* at offset [0-9]*' "$P9TMP/t.err" || true)
-[[ $n == "$undec" ]] || { echo "undecodable: $undec, well-formed reports: $n"; exit 1; }
-! grep -q '## <- undecodable' "$P9TMP/t.err"
+(( n > 0 )) || { echo "the suite's malformed requests were not reported"; exit 1; }
+if (( drops == 0 )); then
+	[[ $n == "$undec" ]] || { echo "undecodable: $undec, well-formed reports: $n"; exit 1; }
+	! grep -q '## <- undecodable' "$P9TMP/t.err"
+fi
 echo ok
