@@ -28,7 +28,7 @@
 
 #define QBOOT "/usr/share/qemu/qboot.rom"
 
-enum { MAXWL = 32, MAXARGV = 64, TAILN = 40, LINEMAX = 4096 };
+enum { MAXWL = 32, MAXENV = 16, MAXARGV = 64, TAILN = 40, LINEMAX = 4096 };
 
 struct workload {
 	char name[64];
@@ -43,6 +43,8 @@ struct opts {
 	const char *msize, *cache, *aname, *mount_opts;
 	const char *console, *kernel, *initrd, *qemu;
 	int timeout_s, memory_mb, verbose;
+	const char *env[MAXENV];  /* --env NAME=VALUE for the workloads */
+	int nenv;
 };
 
 /* What the run needs beyond the options. */
@@ -71,13 +73,14 @@ static void usage(FILE *f)
 	      "               [--version 9p2000.L|9p2000.u|9p2000] [--msize N]\n"
 	      "               [--cache none|loose|mmap|fscache] [--aname NAME]\n"
 	      "               [--mount-opts OPTS] [--timeout S] [--console FILE]\n"
-	      "               [--memory MB] [--kernel FILE] [--initrd FILE] [--qemu PROG] [-v]\n"
+	      "               [--env NAME=VALUE]... [--memory MB] [--kernel FILE]\n"
+	      "               [--initrd FILE] [--qemu PROG] [-v]\n"
 	      "Boots a Linux guest under QEMU (TCG), mounts target T with the kernel's\n"
 	      "9p client and runs workloads (default: basic).  Targets:\n"
 	      "  tcp:HOST:PORT, unix:PATH, exec:CMD ARGS  mounted with trans=tcp; a\n"
 	      "      tcp:127.0.0.1 server is reached directly, others through a relay\n"
 	      "  qemu:DIR   QEMU's own export of DIR, mounted with trans=virtio\n"
-	      "Workloads: basic readdir bigfile tree (see docs/guest.md).\n"
+	      "Workloads: basic readdir bigfile tree flush (see docs/guest.md).\n"
 	      "Exit: 0 every step passed, 1 a step, the mount or the guest failed,\n"
 	      "2 usage or infrastructure error.\n", f);
 }
@@ -133,6 +136,18 @@ static void add_script(struct opts *o, const char *file)
 	w->file = file;
 }
 
+/* NAME=VALUE with NAME an upper-case shell variable name. */
+static void add_env(struct opts *o, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	if (!eq || eq == kv || o->nenv == MAXENV)
+		die2("--env %s: expected NAME=VALUE (at most 16)", kv);
+	for (const char *c = kv; c < eq; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || *c == '_' || (c > kv && *c >= '0' && *c <= '9')))
+			die2("--env %s: NAME must be upper case letters, digits and _", kv);
+	o->env[o->nenv++] = kv;
+}
+
 static const char *linux_version(const char *v)
 {
 	switch (p9_dialect_parse(v)) {
@@ -163,12 +178,12 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{ "timeout", 1, 0, 'T' }, { "console", 1, 0, 'C' },
 		{ "memory", 1, 0, 'M' }, { "kernel", 1, 0, 'k' },
 		{ "initrd", 1, 0, 'i' }, { "qemu", 1, 0, 'q' },
-		{ "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "env", 1, 0, 'e' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
 	*o = (struct opts){ .version = "9p2000.L", .cache = "none",
 			    .timeout_s = 300, .memory_mb = 256 };
-	while ((c = getopt_long(argc, argv, "t:w:s:V:m:c:a:o:T:C:M:k:i:q:vh", lo,
+	while ((c = getopt_long(argc, argv, "t:w:s:V:m:c:a:o:T:C:M:k:i:q:e:vh", lo,
 				NULL)) != -1) {
 		switch (c) {
 		case 't': o->target = optarg; break;
@@ -190,6 +205,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'k': o->kernel = optarg; break;
 		case 'i': o->initrd = optarg; break;
 		case 'q': o->qemu = optarg; break;
+		case 'e': add_env(o, optarg); break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
@@ -312,6 +328,12 @@ static void make_initrd(const struct opts *o, struct run *r, const char *base)
 	rc |= g_param(params, sizeof params, &plen, "P9G_ANAME", o->aname ? o->aname : "");
 	rc |= g_param(params, sizeof params, &plen, "P9G_OPTS", o->mount_opts ? o->mount_opts : "");
 	rc |= g_param(params, sizeof params, &plen, "P9G_WORKLOADS", names);
+	for (int i = 0; i < o->nenv; i++) {
+		char name[128];
+		size_t nl = (size_t)(strchr(o->env[i], '=') - o->env[i]);
+		snprintf(name, sizeof name, "%.*s", (int)(nl < 127 ? nl : 127), o->env[i]);
+		rc |= g_param(params, sizeof params, &plen, name, o->env[i] + nl + 1);
+	}
 	if (rc)
 		die2("parameters too long%s", "");
 	rc |= g_cpio_dir(f, "run", 0755);

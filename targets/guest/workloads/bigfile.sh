@@ -1,6 +1,7 @@
 # bigfile.sh - write a 64 MiB file of random bytes through the mount, read
 # it back and compare MD5 sums (the reference is computed from a copy in
-# the guest's tmpfs).  P9G_BIGFILE_MB changes the size.  Reports MB/s.
+# the guest's tmpfs).  P9G_BIGFILE_MB changes the size (9pguest --env).
+# Reports MB/s.
 MB=${P9G_BIGFILE_MB:-64}
 S=$(scratch) || { fail scratch "cannot create a scratch directory"; return; }
 now() { cut -d' ' -f1 /proc/uptime; }
