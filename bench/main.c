@@ -69,7 +69,8 @@ static const struct option longopts[] = {
 	{"timeout", required_argument, 0, O_TIMEOUT}, {"root", required_argument, 0, O_ROOT},
 	{"threshold", required_argument, 0, O_THRESHOLD},
 	{"json", required_argument, 0, O_JSON}, {"suite", required_argument, 0, O_SUITE},
-	{"aname", required_argument, 0, O_ANAME}, {"label", required_argument, 0, O_LABEL}, {"gp", required_argument, 0, O_GP}, {"title", required_argument, 0, O_TITLE},
+	{"aname", required_argument, 0, O_ANAME}, {"label", required_argument, 0, O_LABEL},
+	{"gp", required_argument, 0, O_GP}, {"title", required_argument, 0, O_TITLE},
 	{0, 0, 0, 0},
 };
 
