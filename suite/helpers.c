@@ -41,9 +41,10 @@ int h_walk(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t newfi
 		if (in_rpc_ok(in, s, &m, P9_RWALK, &r))
 			return -1;
 		if (r->m.nwqid != k) {
+			int walked = i + r->m.nwqid;
 			p9_reply_free(r);
 			return in_fail(in, s, "walk %s: only %d of %d names walked", path,
-				       i + r->m.nwqid, n);
+				       walked, n);
 		}
 		if (q && k)
 			*q = r->m.wqid[k - 1];
@@ -236,8 +237,9 @@ int h_writefile(struct interp *in, const struct stmt *s, uint32_t fid, const cha
 		if (in_rpc_ok(in, s, &m, P9_RWRITE, &r))
 			return -1;
 		if (r->m.count == 0 || r->m.count > n) {
+			uint32_t count = r->m.count;
 			p9_reply_free(r);
-			return in_fail(in, s, "Twrite of %zu bytes answered count %u", n, r->m.count);
+			return in_fail(in, s, "Twrite of %zu bytes answered count %u", n, count);
 		}
 		off += r->m.count;
 		p9_reply_free(r);

@@ -825,6 +825,7 @@ static int parse_meta(struct parser *p, struct scase *c)
 			else if (strcmp(nw, "synthfs") == 0) c->needs |= NEED_SYNTHFS;
 			else if (strcmp(nw, "blocking") == 0) c->needs |= NEED_BLOCKING;
 			else if (strcmp(nw, "xattr") == 0) c->needs |= NEED_XATTR;
+			else if (strcmp(nw, "multidev") == 0) c->needs |= NEED_MULTIDEV;
 			else
 				return perr(p, cur(p), "unknown need '%s' (writable, synthfs, blocking, xattr)", nw);
 			p->pos++;

@@ -187,6 +187,8 @@ static int probe_one(struct run *r, int d, char *err, size_t cap)
 	c->dialects = d;
 	c->synthfs = try_walk(&in, 0, 1, "ctl", "msgs");
 	c->blocking = c->synthfs && try_walk(&in, 0, 2, "flush", "block");
+	/* the directory only: under multidevs=forbid walking into devA fails */
+	c->multidev = try_walk(&in, 0, 3, "multidev", NULL);
 	snprintf(c->scratchbase, sizeof c->scratchbase, "%s", c->synthfs ? "rw" : "");
 	probe_writable(&in, c);
 	if (c->synthfs && c->writable)
@@ -257,6 +259,8 @@ static const char *skip_reason(const struct run *r, const struct scase *c, int d
 	}
 	if ((c->needs & NEED_SYNTHFS) && !k->synthfs)
 		return "needs the synthfs tree";
+	if ((c->needs & NEED_MULTIDEV) && !k->multidev)
+		return "needs a /multidev tree (synthfs or qemu:scratch)";
 	if ((c->needs & NEED_WRITABLE) && !k->writable)
 		return "needs a writable target";
 	if ((c->needs & NEED_BLOCKING) && !k->blocking)

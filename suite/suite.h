@@ -152,6 +152,7 @@ enum setup { SETUP_ATTACH, SETUP_VERSION, SETUP_NONE };
 
 enum need {
 	NEED_WRITABLE = 1, NEED_SYNTHFS = 2, NEED_BLOCKING = 4, NEED_XATTR = 8,
+	NEED_MULTIDEV = 16, /* a /multidev tree (synthfs, qemu:scratch) */
 };
 
 struct scase {
@@ -193,6 +194,7 @@ int case_has_flag(const struct scase *c, const char *flag);
 struct caps {
 	int dialects;        /* dialects the target accepted */
 	int synthfs;         /* the synthfs tree is present */
+	int multidev;        /* /multidev/devA and devB exist (synthfs, qemu:scratch) */
 	int writable;        /* a scratch dir could be made */
 	int blocking;        /* /flush/block exists */
 	int xattr;           /* user xattrs can be set in the scratch area */

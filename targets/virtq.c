@@ -88,7 +88,7 @@ int p9_virtq_add(struct p9_virtq *vq, const uint8_t *msg, size_t len)
 {
 	unsigned s;
 	uint16_t idx;
-	if (len < P9_HDRSZ || len > vq->bufsz)
+	if (len == 0 || len > vq->bufsz)
 		return -EMSGSIZE;
 	for (s = 0; s < vq->nslot && vq->slot[s].busy; s++)
 		;
@@ -98,7 +98,7 @@ int p9_virtq_add(struct p9_virtq *vq, const uint8_t *msg, size_t len)
 	set_desc(vq, 2 * s, tbuf_pa(vq, s), (uint32_t)len, F_NEXT, (uint16_t)(2 * s + 1));
 	set_desc(vq, 2 * s + 1, tbuf_pa(vq, s) + vq->bufsz, vq->bufsz, F_WRITE, 0);
 	vq->slot[s].busy = 1;
-	vq->slot[s].tag = p9_get16(msg + 5);
+	vq->slot[s].tag = len >= P9_HDRSZ ? p9_get16(msg + 5) : P9_NOTAG;
 	idx = vq->avail_idx;
 	put16(avail(vq) + 4 + 2u * (idx % vq->size), (uint16_t)(2 * s));
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);

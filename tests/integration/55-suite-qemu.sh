@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# 55-suite-qemu.sh - 9psuite against QEMU's real virtio-9p-pci server over
+# the qemu: transport, with the expectations of targets/qemu-*.expect:
+#   qemu-local   the whole catalogue (9P2000.L), -fsdev local on a temp dir
+#   qemu-mapped  the families security_model=mapped-xattr changes
+#   qemu-remap/forbid/warn   the multidevs family on three real tmpfs devices
+#   qemu-synth   flush, walk and the quick readdir cases on synthfs --fuse
+# The last two need root (and /dev/fuse); they are skipped with a note
+# otherwise.  Every run must end with 0 failed.
+# timeout: 300
+set -euo pipefail
+command -v qemu-system-x86_64 >/dev/null || { echo "skip: qemu-system-x86_64 not installed"; exit 77; }
+s=$P9BIN/9psuite
+cd "$P9ROOT"
+
+run() { # NAME ARGS...: run 9psuite, show non-ok lines, require 0 failed
+	local name=$1 out=$P9TMP/$1.tap rc=0
+	shift
+	"$s" --target "$name" --timeout 3 "$@" >"$out" 2>"$P9TMP/$name.err" || rc=$?
+	grep -E '^not ok' "$out" | grep -v -e '# TODO' || true
+	echo "$name: $(tail -1 "$out")"
+	[[ $rc == 0 ]] || { echo "$name: exit $rc"; cat "$P9TMP/$name.err"; exit 1; }
+	grep -q '^# [0-9]* passed, 0 failed' "$out" || { echo "$name: failures"; exit 1; }
+}
+
+run qemu-local --json "$P9TMP/local.json"
+python3 - "$P9TMP/local.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = j["summary"]
+assert s["fail"] == 0 and s["pass"] >= 130, s
+xf = sorted(c["code"] for c in j["cases"] if c["status"] == "xfail")
+assert "MAL1" in xf and "ATT3" in xf, xf
+PY
+run qemu-mapped setattr symlink mknod getattr create xattr
+
+if [[ $(id -u) != 0 ]]; then
+	echo "skip: multidevs and qemu-synth need root (tmpfs mounts, FUSE in a private namespace)"
+	exit 0
+fi
+run qemu-remap multidevs
+grep -q '^# 4 passed, 0 failed' "$P9TMP/qemu-remap.tap"
+run qemu-forbid multidevs
+grep -q '4 xfail' "$P9TMP/qemu-forbid.tap"
+run qemu-warn multidevs
+grep -q '3 xfail' "$P9TMP/qemu-warn.tap"
+if [[ ! -w /dev/fuse ]]; then
+	echo "skip: qemu-synth needs /dev/fuse"
+	exit 0
+fi
+run qemu-synth 'FLUSH*' 'WALK*' 'RDIR1*' RDIR2 RDIR3 RDIR4 RDIR7 RDIR8 RDIR9
+grep -q 'FLUSH1' "$P9TMP/qemu-synth.tap"
+! grep -q '^ok.*FLUSH.*# SKIP' "$P9TMP/qemu-synth.tap" || { echo "flush cases skipped on qemu-synth"; exit 1; }
