@@ -207,14 +207,24 @@ void tr_conn_reset(struct tr_conn *c)
 	c->nfids = c->capfids = 0;
 }
 
-void tr_conn_free(struct tr_conn *c)
+/* Drop what a finished connection holds (tags, fids, buffers). */
+void tr_conn_release(struct tr_conn *c)
 {
-	tr_conn_reset(c);
+	if (c->tags)
+		tr_conn_reset(c);
 	free(c->tags);
+	c->tags = NULL;
 	for (int i = 0; i < 2; i++) {
 		free(c->dir[i].buf);
+		c->dir[i].buf = NULL;
+		c->dir[i].len = c->dir[i].cap = 0;
 		tr_tcp_free(&c->dir[i].tcp);
 	}
+}
+
+void tr_conn_free(struct tr_conn *c)
+{
+	tr_conn_release(c);
 	free(c);
 }
 

@@ -277,6 +277,8 @@ static void unhash(struct tr *t, struct tr_conn *c, const struct tr_pkt *p)
 		*pp = c->hnext;
 }
 
+static void conn_flush(struct tr_conn *c);
+
 void tr_packet(struct tr *t, uint64_t ts, const struct tr_pkt *p)
 {
 	int client = 0;
@@ -317,18 +319,34 @@ void tr_packet(struct tr *t, uint64_t ts, const struct tr_pkt *p)
 	if (p->wirelen > p->len) /* truncated capture: the rest is a hole */
 		tr_tcp_missing(&d->tcp, p->seq + ((p->flags & TR_SYN) != 0) + n,
 			       p->wirelen - n, &s);
+	if (p->flags & TR_FIN)
+		d->fin = 1;
+	if ((p->flags & TR_RST) || (c->dir[0].fin && c->dir[1].fin)) {
+		/* the connection is over: free its state, keep its number */
+		conn_flush(c);
+		unhash(t, c, p);
+		tr_conn_release(c);
+		c->closed = 1;
+	}
+}
+
+/* Deliver what waits behind holes; report a cut-off last message. */
+static void conn_flush(struct tr_conn *c)
+{
+	for (int i = 0; i < 2; i++) {
+		struct tr_tcp_sink s = sink(&c->dir[i]);
+		tr_tcp_flush(&c->dir[i].tcp, &s);
+		if (c->dir[i].len && c->dir[i].sync)
+			tr_emit_note(c, "%s %zu bytes of an incomplete message at the end",
+				     arrow(c->dir[i].client), c->dir[i].len);
+	}
 }
 
 void tr_finish(struct tr *t)
 {
 	for (struct tr_conn *c = t->conns; c; c = c->next)
-		for (int i = 0; i < 2; i++) {
-			struct tr_tcp_sink s = sink(&c->dir[i]);
-			tr_tcp_flush(&c->dir[i].tcp, &s);
-			if (c->dir[i].len && c->dir[i].sync)
-				tr_emit_note(c, "%s %zu bytes of an incomplete message at the end",
-					     arrow(c->dir[i].client), c->dir[i].len);
-		}
+		if (!c->closed)
+			conn_flush(c);
 }
 
 void tr_init(struct tr *t, const struct tr_opts *o, FILE *out)

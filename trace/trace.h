@@ -117,6 +117,7 @@ struct tr_dir {
 	uint8_t *buf;
 	size_t len, cap;
 	int sync;               /* 1: buf[0] starts a message */
+	int fin;                /* saw FIN */
 	uint64_t off;           /* stream offset of buf[0] */
 	uint64_t skipped;       /* bytes skipped while resynchronising */
 };
@@ -131,6 +132,7 @@ struct tr_conn {
 	int dialect;            /* 0 until Tversion */
 	uint32_t msize;
 	int from_start;         /* saw Tversion: fid/tag checks are meaningful */
+	int closed;             /* FIN both ways or RST: state released */
 	struct tr_req *tags;    /* 65536, calloc'd */
 	struct tr_fid *fids;    /* open addressing */
 	size_t nfids, capfids;
@@ -186,6 +188,7 @@ void tr_message_decoded(struct tr_conn *c, int client, const uint8_t *buf,
 			size_t len, const struct p9_msg *m);
 void tr_conn_reset(struct tr_conn *c);
 void tr_conn_free(struct tr_conn *c);
+void tr_conn_release(struct tr_conn *c);
 const char *tr_fid_path(struct tr_conn *c, uint32_t fid);
 int tr_fid_isdir(struct tr_conn *c, uint32_t fid);
 

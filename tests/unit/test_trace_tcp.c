@@ -290,6 +290,34 @@ START_TEST(detects_tversion_on_any_port)
 }
 END_TEST
 
+static void pktf(int client, uint32_t seq, uint8_t flags, const uint8_t *p, uint32_t n)
+{
+	struct tr_pkt k = { .family = 4, .src = { 127, 0, 0, 1 }, .dst = { 127, 0, 0, 1 },
+			    .sport = client ? 40000 : 564, .dport = client ? 564 : 40000,
+			    .seq = seq, .flags = flags, .data = p, .len = n, .wirelen = n };
+	tr_packet(&tr, 1000, &k);
+}
+
+START_TEST(closed_connection_released_and_port_reused)
+{
+	build(2);
+	tr_start();
+	pktf(1, 99, TR_SYN, NULL, 0);
+	pktf(1, 100, 0, wire, (uint32_t)nwire);
+	pktf(1, 100 + (uint32_t)nwire, TR_FIN, NULL, 0);
+	pktf(0, 5000, TR_FIN, NULL, 0);
+	ck_assert_int_eq(tr.conns->closed, 1);
+	ck_assert_ptr_null(tr.conns->tags);
+	/* the same 4-tuple again: a new connection */
+	pktf(1, 7000, TR_SYN, NULL, 0);
+	pktf(1, 7001, 0, wire, (uint32_t)nwire);
+	tr_stop();
+	ck_assert_int_eq(count(" c1 -> Tread tag "), 2);
+	ck_assert_int_eq(count(" c2 -> Tread tag "), 2);
+	free(out);
+}
+END_TEST
+
 START_TEST(parses_link_types)
 {
 	/* Linux cooked v1 + IPv4 + TCP with 4 bytes of payload */
@@ -334,6 +362,7 @@ int main(void)
 	tcase_add_test(tc, gap_then_resync);
 	tcase_add_test(tc, detects_tversion_on_any_port);
 	tcase_add_test(tc, parses_link_types);
+	tcase_add_test(tc, closed_connection_released_and_port_reused);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
