@@ -6,7 +6,8 @@
  * prints each failed check and exits 1 (2 for a connection failure).
  *
  * Scenarios: basic, rw, readdir, flush (server needs --delay write=USEC),
- * msize, multidev MODE (warn, remap, forbid), ctl, garbage.
+ * msize, multidev MODE (warn, remap, forbid), ctl, garbage, quota (server
+ * needs --rw-quota 65536).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -586,6 +587,53 @@ static void s_ctl(void)
 	CHECK(ctl("allfids") >= f0, "allfids");
 }
 
+/* Server started with --rw-quota 65536: writes stop with ENOSPC, removing
+ * the file gives the space back. */
+static void s_quota(void)
+{
+	static uint8_t chunk[16384];
+	uint32_t d = walk_ok("rw", NULL), f;
+	uint64_t written = 0;
+	int e = 0;
+	f = walk(d, "", &e, NULL);
+	if (D == P9_DL) {
+		struct p9_msg c = { .type = P9_TLCREATE, .fid = f, .name = p9_s("q"),
+				    .flags = 2, .lmode = 0644 };
+		CHECK(ok(&c), "lcreate");
+	} else {
+		struct p9_msg c = { .type = P9_TCREATE, .fid = f, .name = p9_s("q"),
+				    .perm = 0644, .mode = P9_ORDWR };
+		CHECK(ok(&c), "create");
+	}
+	for (int i = 0; i < 16; i++) {
+		struct p9_msg w = { .type = P9_TWRITE, .fid = f, .offset = written,
+				    .data = chunk, .count = sizeof chunk };
+		if ((e = expect_err(&w)) != 0)
+			break;
+		written += sizeof chunk;
+	}
+	CHECK(e == ENOSPC && written <= 65536 && written >= 32768,
+	      "quota: error %d after %llu bytes", e, (unsigned long long)written);
+	struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
+	CHECK(ok(&rm), "remove");
+	f = walk(d, "", &e, NULL);
+	if (D == P9_DL) {
+		struct p9_msg c = { .type = P9_TLCREATE, .fid = f, .name = p9_s("q2"),
+				    .flags = 2, .lmode = 0644 };
+		CHECK(ok(&c), "lcreate again");
+	} else {
+		struct p9_msg c = { .type = P9_TCREATE, .fid = f, .name = p9_s("q2"),
+				    .perm = 0644, .mode = P9_ORDWR };
+		CHECK(ok(&c), "create again");
+	}
+	struct p9_msg w = { .type = P9_TWRITE, .fid = f, .data = chunk,
+			    .count = sizeof chunk };
+	CHECK(ok(&w), "space returned after remove");
+	struct p9_msg rm2 = { .type = P9_TREMOVE, .fid = f };
+	CHECK(ok(&rm2), "remove q2");
+	clunk(d);
+}
+
 /* Random bodies for every message type: each gets exactly one reply with
  * its tag (never a crash, never a closed connection); then the session
  * still works.  Reads and writes are skipped (a random fid could name
@@ -635,7 +683,7 @@ int main(int argc, char **argv)
 	struct p9_qid q;
 	if (argc > 1 && strcmp(argv[1], "--help") == 0) {
 		puts("usage: synthfs-probe TARGET DIALECT SCENARIO [ARG]\n"
-		     "scenarios: basic rw readdir flush msize ctl garbage multidev MODE");
+		     "scenarios: basic rw readdir flush msize ctl garbage quota multidev MODE");
 		return 0;
 	}
 	if (argc < 4) {
@@ -672,6 +720,8 @@ int main(int argc, char **argv)
 		s_ctl();
 	else if (!strcmp(argv[3], "garbage"))
 		s_garbage();
+	else if (!strcmp(argv[3], "quota"))
+		s_quota();
 	else
 		die("unknown scenario");
 	p9_client_free(C);

@@ -68,6 +68,10 @@ for d in 9P2000.L 9P2000.u; do
 done
 "$P" "unix:$P9TMP/w.sock" 9P2000.L garbage
 
+# /rw quota: ENOSPC, space returned by remove
+start --listen "unix:$P9TMP/q.sock" --rw-quota 64K
+for d in 9P2000.L 9P2000.u 9P2000; do "$P" "unix:$P9TMP/q.sock" $d quota; done
+
 # colliding inode numbers in each multidevs mode
 for mode in warn remap forbid; do
 	start --listen "unix:$P9TMP/m-$mode.sock" --multidevs $mode
