@@ -20,11 +20,28 @@ static int is_error(uint8_t type)
 	return type == P9_RERROR || type == P9_RLERROR;
 }
 
-static int is_fid_field(const struct p9_field *f)
+static int fid_field_by_name(const struct p9_field *f)
 {
 	size_t n = strlen(f->name);
 	return f->kind == P9K_U32 && ((n >= 3 && !strcmp(f->name + n - 3, "fid")) ||
 				      !strcmp(f->name, "dirfd"));
+}
+
+/* Which fields of a row are fids, as a bit mask; computed once per type
+ * (the table is constant), since this runs for every message. */
+static uint32_t fid_mask(const struct p9_msgdef *d)
+{
+	static uint32_t mask[256];
+	static uint8_t known[256];
+	if (!known[d->type]) {
+		uint32_t m = 0;
+		for (unsigned i = 0; i < d->nfield && i < 32; i++)
+			if (fid_field_by_name(&d->field[i]))
+				m |= 1u << i;
+		mask[d->type] = m;
+		known[d->type] = 1;
+	}
+	return mask[d->type];
 }
 
 /* Decimal digits of v, zero-padded to width; returns their count. */
@@ -56,9 +73,10 @@ static int fids_match(struct tr_conn *c, const struct p9_msg *m,
 {
 	const struct tr_opts *o = &c->tr->o;
 	const struct p9_msgdef *d = p9_msgdef(m->type);
-	for (unsigned i = 0; d && i < d->nfield; i++) {
+	uint32_t fm = d ? fid_mask(d) : 0;
+	for (unsigned i = 0; fm && i < d->nfield; i++) {
 		const struct p9_field *f = &d->field[i];
-		if (!is_fid_field(f))
+		if (!(fm & (1u << i)))
 			continue;
 		uint32_t fid = (uint32_t)p9_field_uint(m, f);
 		if ((!o->has_fid || fid == o->fid) &&
@@ -184,9 +202,10 @@ static void l_fcall(struct line *l, struct tr_conn *c, const struct p9_msg *m)
 	if (!d || !c->nfids)
 		return;
 	size_t from = start;
-	for (unsigned i = 0; i < d->nfield; i++) {
+	uint32_t fm = fid_mask(d);
+	for (unsigned i = 0; fm && i < d->nfield; i++) {
 		const struct p9_field *f = &d->field[i];
-		if (!is_fid_field(f) || !(f->dialects & (c->dialect ? c->dialect : P9_DL)))
+		if (!(fm & (1u << i)) || !(f->dialects & (c->dialect ? c->dialect : P9_DL)))
 			continue;
 		uint32_t fid = (uint32_t)p9_field_uint(m, f);
 		const char *path = tr_fid_path(c, fid);
@@ -314,9 +333,10 @@ static void json_line(struct line *l, struct tr *t, struct tr_conn *c, int clien
 			 (unsigned long long)((t->now - rq->ts) / 1000));
 	const struct p9_msgdef *d = p9_msgdef(m->type);
 	int any = 0;
-	for (unsigned i = 0; d && i < d->nfield; i++) {
+	uint32_t fm = d ? fid_mask(d) : 0;
+	for (unsigned i = 0; fm && i < d->nfield; i++) {
 		const struct p9_field *f = &d->field[i];
-		if (!is_fid_field(f))
+		if (!(fm & (1u << i)))
 			continue;
 		const char *path = tr_fid_path(c, (uint32_t)p9_field_uint(m, f));
 		if (!path)

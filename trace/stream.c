@@ -233,24 +233,33 @@ static int is_tversion(const uint8_t *p, uint32_t n)
 	       p[14] == 'P';
 }
 
+static int same(const struct tr_conn *c, const struct tr_pkt *p, size_t alen,
+		int *client)
+{
+	if (c->family != p->family)
+		return 0;
+	if (c->cport == p->sport && c->sport == p->dport &&
+	    !memcmp(c->caddr, p->src, alen) && !memcmp(c->saddr, p->dst, alen)) {
+		*client = 1;
+		return 1;
+	}
+	if (c->sport == p->sport && c->cport == p->dport &&
+	    !memcmp(c->saddr, p->src, alen) && !memcmp(c->caddr, p->dst, alen)) {
+		*client = 0;
+		return 1;
+	}
+	return 0;
+}
+
 static struct tr_conn *lookup(struct tr *t, const struct tr_pkt *p, int *client)
 {
-	size_t h = tuple_hash(p, t->nhash);
 	size_t alen = p->family == 6 ? 16 : 4;
-	for (struct tr_conn *c = t->hash[h]; c; c = c->hnext) {
-		if (c->family != p->family)
-			continue;
-		if (c->cport == p->sport && c->sport == p->dport &&
-		    !memcmp(c->caddr, p->src, alen) && !memcmp(c->saddr, p->dst, alen)) {
-			*client = 1;
-			return c;
-		}
-		if (c->sport == p->sport && c->cport == p->dport &&
-		    !memcmp(c->saddr, p->src, alen) && !memcmp(c->caddr, p->dst, alen)) {
-			*client = 0;
-			return c;
-		}
-	}
+	if (t->last && same(t->last, p, alen, client)) /* most packets: the same flow */
+		return t->last;
+	size_t h = tuple_hash(p, t->nhash);
+	for (struct tr_conn *c = t->hash[h]; c; c = c->hnext)
+		if (same(c, p, alen, client))
+			return t->last = c;
 	return NULL;
 }
 
@@ -275,6 +284,8 @@ static void unhash(struct tr *t, struct tr_conn *c, const struct tr_pkt *p)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = c->hnext;
+	if (t->last == c)
+		t->last = NULL;
 }
 
 static void conn_flush(struct tr_conn *c);

@@ -157,6 +157,7 @@ struct tr {
 	uint64_t now;           /* timestamp of the current packet (ns) */
 	struct tr_conn *conns;
 	struct tr_conn **hash;  /* by 4-tuple */
+	struct tr_conn *last;   /* the connection of the previous packet */
 	size_t nhash;
 	unsigned nconn;
 	uint64_t nmsgs, nwarn, ngaps, ndecode_err;
