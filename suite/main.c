@@ -183,6 +183,13 @@ static int load_target(const char *name, struct tfile *tf, char *err, size_t cap
 
 static pid_t synthfs_pid;
 
+/* Interrupted or killed: leave through exit() so the built-in synthfs is
+ * stopped and the temporary directory removed (9psuite is single-threaded). */
+static void on_signal(int sig)
+{
+	exit(128 + sig);
+}
+
 static void stop_synthfs(void)
 {
 	if (synthfs_pid > 0) {
@@ -299,6 +306,10 @@ int main(int argc, char **argv)
 	} else {
 		snprintf(exedir, sizeof exedir, ".");
 	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	signal(SIGPIPE, on_signal);
 	r.o.msize = 65536;
 	r.o.uname = "root";
 	r.o.aname = "";
