@@ -82,8 +82,6 @@ int tr_capture(struct tr *t, const struct tr_capture_opts *co,
 			return 2;
 		}
 	}
-	if (!co->file)
-		fprintf(stderr, "9ptrace: capturing on %s\n", co->iface);
 	l.nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
 	l.dlt = pcap_datalink(pc);
 	const char *filter = co->filter ? co->filter : "tcp";
@@ -95,6 +93,8 @@ int tr_capture(struct tr *t, const struct tr_capture_opts *co,
 		return 2;
 	}
 	pcap_freecode(&prog);
+	if (!co->file) /* ready: the filter is in place */
+		fprintf(stderr, "9ptrace: capturing on %s\n", co->iface);
 	int rc = 0, fd = -1;
 	if (!co->file && pcap_setnonblock(pc, 1, err) == 0)
 		fd = pcap_get_selectable_fd(pc);
