@@ -67,10 +67,8 @@ observed; they report as xfail (`MAL6` is not run: it makes diod abort). The dio
 
 ## Known deviations of QEMU
 
-`targets/qemu.expect` does the same for QEMU's virtio-9p server through the
-`qemu:scratch` target (9P2000.L; `tests/integration/53-suite-qemu.sh`). Five malformed
-cases are not run there: the `qemu:` transport refuses to queue a message whose size
-field disagrees with its length.
+`targets/qemu-*.expect` do the same for QEMU's virtio-9p server in several
+configurations (docs/virtio.md, `tests/integration/55-suite-qemu.sh`).
 
 ## Cases
 """)

@@ -79,7 +79,13 @@ void in_log_reply(struct interp *in, const struct p9_reply *r)
 	if (r->decode_rc) {
 		char why[256];
 		p9_decode_err_str(&r->derr, why, sizeof why);
-		in_log(in, "<- (%zu bytes, malformed: %s)", r->len, why);
+		char hex[2 * 96 + 4];
+		size_t k;
+		for (k = 0; k < r->len && k < 96; k++)
+			snprintf(hex + 2 * k, 3, "%02x", r->buf[k]);
+		hex[2 * k] = 0;
+		in_log(in, "<- (%zu bytes, malformed: %s) %s%s", r->len, why, hex,
+		       r->len > 96 ? "..." : "");
 	} else {
 		in_log_msg(in, "<-", &r->m);
 	}
