@@ -20,6 +20,7 @@ void sfs_fidtab_init(struct sfs_fidtab *t, size_t *total)
 	t->mask = 0;
 	t->n = 0;
 	t->total = total;
+	t->max = t->maxtotal = 0;
 }
 
 struct sfs_fid *sfs_fid_get(struct sfs_fidtab *t, uint32_t fid)
@@ -64,6 +65,14 @@ struct sfs_fid *sfs_fid_new(struct sfs_fidtab *t, uint32_t fid, int *err)
 	}
 	if (sfs_fid_get(t, fid)) {
 		*err = -EEXIST;
+		return NULL;
+	}
+	if (t->max && t->n >= t->max) {
+		*err = -EMFILE;
+		return NULL;
+	}
+	if (t->maxtotal && t->total && *t->total >= t->maxtotal) {
+		*err = -ENFILE;
 		return NULL;
 	}
 	if ((!t->b || t->n >= t->mask) && grow(t) < 0 && !t->b) {

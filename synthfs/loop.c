@@ -464,6 +464,8 @@ static struct sfs_conn *conn_new(struct sfs_server *s, int rfd, int wfd)
 	c->wev.kind = EV_CONNW;
 	c->wev.c = c;
 	sfs_fidtab_init(&c->fids, &s->allfids);
+	c->fids.max = s->max_fids;
+	c->fids.maxtotal = s->max_allfids;
 	fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
 	fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK);
 	ev.data.ptr = &c->rev;

@@ -19,7 +19,8 @@ static const char usage[] =
 "               [--dispatch inline|worker] [--hops N] [--workers N]\n"
 "               [--delay OP=USEC]... [--multidevs warn|remap|forbid]\n"
 "               [--bug NAME]... [--list-bugs] [--block-timeout SEC]\n"
-"               [--rw-quota BYTES] [--tree FILE] [--fuse MOUNTPOINT] [-v]\n"
+"               [--rw-quota BYTES] [--max-fids N]\n"
+"               [--max-allfids N] [--tree FILE] [--fuse MOUNTPOINT] [-v]\n"
 "\n"
 "synthfs serves a synthetic 9P2000/9P2000.u/9P2000.L test tree (see\n"
 "docs/synthfs.md).  With neither --listen nor --stdio it listens on\n"
@@ -38,6 +39,10 @@ static const char usage[] =
 "  --bug NAME         switch on a documented misbehaviour (--list-bugs)\n"
 "  --block-timeout S  /flush/block gives up with EINTR after S s (30)\n"
 "  --rw-quota BYTES   data limit of /rw (256M; K, M, G suffixes)\n"
+"  --max-fids N       fids one connection may hold (65536; 0: no limit),\n"
+"                     then attach/walk/xattrwalk fail with EMFILE\n"
+"  --max-allfids N    fids all connections may hold (262144; 0: no limit),\n"
+"                     then ENFILE\n"
 "  --tree FILE        load extra nodes (docs/synthfs.md)\n"
 "  --fuse MOUNTPOINT  serve the tree through FUSE on MOUNTPOINT instead of\n"
 "                     9P (for QEMU's -fsdev local; see docs/virtio.md)\n"
@@ -91,6 +96,7 @@ int main(int argc, char **argv)
 		{ "delay", 1, 0, 'D' }, { "multidevs", 1, 0, 'M' },
 		{ "bug", 1, 0, 'b' }, { "list-bugs", 0, 0, 'L' },
 		{ "block-timeout", 1, 0, 'B' }, { "rw-quota", 1, 0, 'q' },
+		{ "max-fids", 1, 0, 'x' }, { "max-allfids", 1, 0, 'X' },
 		{ "tree", 1, 0, 't' }, { "fuse", 1, 0, 'F' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	static struct sfs_server s;
 	struct sfs_opts o = { 0 };
@@ -101,6 +107,8 @@ int main(int argc, char **argv)
 	s.msize = 1 << 20;
 	s.block_timeout = 30;
 	s.nworkers = 2;
+	s.max_fids = 65536;
+	s.max_allfids = 262144;
 	o.quota = 256ull << 20;
 	while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (ch) {
@@ -166,6 +174,8 @@ int main(int argc, char **argv)
 			return 0;
 		case 'B': s.block_timeout = (int)parse_size(optarg); break;
 		case 'q': o.quota = parse_size(optarg); break;
+		case 'x': s.max_fids = parse_size(optarg); break;
+		case 'X': s.max_allfids = parse_size(optarg); break;
 		case 't': treefile = optarg; break;
 		case 'F': fusemnt = optarg; break;
 		case 'v': s.verbose = 1; break;

@@ -50,11 +50,14 @@ struct sfs_fidtab {
 	struct sfs_fid **b;
 	size_t mask, n;
 	size_t *total;         /* server-wide count, kept in step */
+	size_t max;            /* fids per table (0: no limit): then EMFILE */
+	size_t maxtotal;       /* fids in all tables (0: no limit): ENFILE */
 };
 
 void sfs_fidtab_init(struct sfs_fidtab *t, size_t *total);
 struct sfs_fid *sfs_fid_get(struct sfs_fidtab *t, uint32_t fid);
-/* NULL with *err = -EEXIST if in use, -ENOMEM. */
+/* NULL with *err = -EEXIST if in use, -EMFILE / -ENFILE past the
+ * table's / server's limit, -ENOMEM. */
 struct sfs_fid *sfs_fid_new(struct sfs_fidtab *t, uint32_t fid, int *err);
 /* Unlink from the table and return it (caller releases), or NULL. */
 struct sfs_fid *sfs_fid_take(struct sfs_fidtab *t, uint32_t fid);
@@ -128,6 +131,8 @@ struct sfs_server {
 	int block_timeout;             /* seconds */
 	uint32_t delay_us[256];        /* --delay by T-message type */
 	size_t nconns, allfids;
+	size_t max_fids;               /* --max-fids: per connection (0: none) */
+	size_t max_allfids;            /* --max-allfids: server-wide (0: none) */
 	int nextconn;
 	struct sfs_conn *conns;
 	struct sfs_req *parked;        /* requests waiting for a deadline */

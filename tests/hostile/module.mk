@@ -1,0 +1,5 @@
+# tests/hostile/module.mk - test-only programs for hostile and failing peers
+# (tests/integration/7x-*.sh): bin/9phostile attacks a synthfs.
+PROGS += 9phostile
+9phostile_SRCS := tests/hostile/hostile-client.c
+9phostile_LDLIBS :=
