@@ -1,0 +1,259 @@
+/*
+ * badserver.c - bin/9pbadserver: a 9P server that misbehaves on purpose, for
+ * tests/integration/71-suite-badserver.sh.  It answers Tversion correctly
+ * and Tattach (so a client gets past the handshake) and then, depending on the mode,
+ * never answers, answers with the wrong tag, answers twice, closes in the
+ * middle of a reply, sends garbage, exits after N messages, or sends part of
+ * a reply and stalls.  One thread, poll() over every connection.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lib/p9.h"
+
+enum mode { M_NONE, M_NEVER, M_WRONGTAG, M_TWICE, M_CLOSEMID, M_GARBAGE,
+	    M_STALL };
+
+static const char usage[] =
+"usage: 9pbadserver --listen unix:PATH MODE\n"
+"MODE is one of:\n"
+"  --never-answer       read requests, never reply (Tversion, Tattach excepted)\n"
+"  --wrong-tag          reply Rlerror with the request's tag + 1\n"
+"  --answer-twice       reply Rlerror(EOPNOTSUPP) twice per request\n"
+"  --close-mid-message  send 5 bytes of a reply, then close\n"
+"  --garbage            reply with 64 random bytes\n"
+"  --die-after N        answer Rlerror(EOPNOTSUPP) to N messages, then exit\n"
+"  --stall-partial      send 5 bytes of a reply, then nothing, never closing\n"
+"Prints 'badserver: listening on unix:PATH' and serves until SIGTERM.\n";
+
+enum { MAXC = 512 };
+static const char *sock_path;
+struct conn {
+	int fd;
+	uint8_t buf[65536];
+	size_t len;
+	int dialect;
+};
+static struct conn *conns[MAXC];
+static int mode, die_after = -1;
+static long served;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("9pbadserver: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void put(struct conn *c, const uint8_t *b, size_t n)
+{
+	while (n) {
+		ssize_t k = send(c->fd, b, n, MSG_NOSIGNAL);
+		if (k <= 0)
+			return;
+		b += k;
+		n -= (size_t)k;
+	}
+}
+
+static size_t lerror(uint16_t tag, uint32_t err, uint8_t *b)
+{
+	p9_put32(b, 11);
+	b[4] = P9_RLERROR;
+	p9_put16(b + 5, tag);
+	p9_put32(b + 7, err);
+	return 11;
+}
+
+static void drop(int i)
+{
+	close(conns[i]->fd);
+	free(conns[i]);
+	conns[i] = NULL;
+}
+
+/* One request: the answer the mode calls for; 1 if the connection ends. */
+static int answer(struct conn *c, const uint8_t *p, uint32_t size)
+{
+	uint8_t b[256];
+	uint16_t tag = p9_get16(p + 5);
+	size_t n;
+	if (p[4] == P9_TVERSION) {
+		struct p9_msg m;
+		struct p9_decode_err e;
+		if (p9_decode(p, size, P9_D2000, &m, &e) < 0)
+			return 1;
+		m.type = P9_RVERSION;
+		if (m.msize > 65536)
+			m.msize = 65536;
+		long k = p9_encode(&m, P9_D2000, b, sizeof b);
+		if (k > 0)
+			put(c, b, (size_t)k);
+		return 0;
+	}
+	if (p[4] == P9_TATTACH) { /* a directory qid: the client gets going */
+		p9_put32(b, 20);
+		b[4] = P9_RATTACH;
+		p9_put16(b + 5, tag);
+		memset(b + 7, 0, 13);
+		b[7] = 0x80;
+		put(c, b, 20);
+		return 0;
+	}
+	served++;
+	n = lerror(tag, EOPNOTSUPP, b);
+	switch (mode) {
+	case M_NEVER:
+		return 0;
+	case M_WRONGTAG:
+		p9_put16(b + 5, (uint16_t)(tag + 1));
+		put(c, b, n);
+		return 0;
+	case M_TWICE:
+		put(c, b, n);
+		put(c, b, n);
+		return 0;
+	case M_CLOSEMID:
+		put(c, b, 5);
+		return 1;
+	case M_GARBAGE:
+		for (int i = 0; i < 64; i++)
+			b[i] = (uint8_t)rand();
+		put(c, b, 64);
+		return 0;
+	case M_STALL:
+		put(c, b, 5);
+		return 0;
+	default: /* --die-after */
+		if (served > die_after) {
+			fprintf(stderr, "9pbadserver: dying after %d messages\n",
+				die_after);
+			unlink(sock_path);
+			_exit(0);
+		}
+		put(c, b, n);
+		return 0;
+	}
+}
+
+static int serve(struct conn *c)
+{
+	ssize_t k = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+	size_t off = 0;
+	if (k <= 0)
+		return 1;
+	c->len += (size_t)k;
+	while (c->len - off >= 4) {
+		uint32_t size = p9_get32(c->buf + off);
+		if (size < 7 || size > sizeof c->buf)
+			return 1;
+		if (c->len - off < size)
+			break;
+		if (answer(c, c->buf + off, size))
+			return 1;
+		off += size;
+	}
+	memmove(c->buf, c->buf + off, c->len - off);
+	c->len -= off;
+	return 0;
+}
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || strlen(path) >= sizeof a.sun_path)
+		die("cannot listen on unix:%s: path too long", path);
+	strcpy(a.sun_path, path);
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 64) < 0)
+		die("cannot listen on unix:%s: %s", path, strerror(errno));
+	return fd;
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	if (sock_path)
+		unlink(sock_path);
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "listen", 1, 0, 'l' }, { "never-answer", 0, 0, 'n' },
+		{ "wrong-tag", 0, 0, 'w' }, { "answer-twice", 0, 0, 't' },
+		{ "close-mid-message", 0, 0, 'c' }, { "garbage", 0, 0, 'g' },
+		{ "die-after", 1, 0, 'd' }, { "stall-partial", 0, 0, 's' },
+		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+	const char *addr = NULL;
+	int ch, lfd;
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'l': addr = optarg; break;
+		case 'n': mode = M_NEVER; break;
+		case 'w': mode = M_WRONGTAG; break;
+		case 't': mode = M_TWICE; break;
+		case 'c': mode = M_CLOSEMID; break;
+		case 'g': mode = M_GARBAGE; break;
+		case 's': mode = M_STALL; break;
+		case 'd': mode = M_NONE; die_after = atoi(optarg); break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: die("bad arguments (see --help)");
+		}
+	}
+	if (optind < argc)
+		die("unexpected argument %s", argv[optind]);
+	if (!addr || strncmp(addr, "unix:", 5) != 0)
+		die("--listen unix:PATH is required");
+	if (mode == M_NONE && die_after < 0)
+		die("a mode is required (see --help)");
+	sock_path = addr + 5;
+	lfd = listen_unix(sock_path);
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	signal(SIGPIPE, SIG_IGN);
+	printf("badserver: listening on %s\n", addr);
+	fflush(stdout);
+	for (;;) {
+		struct pollfd p[MAXC + 1];
+		int idx[MAXC + 1], n = 0;
+		p[n].fd = lfd;
+		p[n++].events = POLLIN;
+		for (int i = 0; i < MAXC; i++)
+			if (conns[i]) {
+				idx[n] = i;
+				p[n].fd = conns[i]->fd;
+				p[n++].events = POLLIN;
+			}
+		if (poll(p, (nfds_t)n, -1) < 0)
+			continue;
+		if (p[0].revents & POLLIN) {
+			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			int i;
+			for (i = 0; fd >= 0 && i < MAXC && conns[i]; i++)
+				;
+			if (fd >= 0 && i < MAXC && (conns[i] = calloc(1, sizeof *conns[i])))
+				conns[i]->fd = fd;
+			else if (fd >= 0)
+				close(fd);
+		}
+		for (int k = 1; k < n; k++)
+			if (p[k].revents && conns[idx[k]] && serve(conns[idx[k]]))
+				drop(idx[k]);
+	}
+}

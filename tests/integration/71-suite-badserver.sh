@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# 71-suite-badserver.sh - 9psuite against bin/9pbadserver in each of its
+# modes (never answers, wrong tag, answers twice, closes mid-message,
+# garbage, dies after 3 messages, stalls after a partial reply): the run
+# must finish (a per-case timeout of 1 s), exit 1, and name the fault in the
+# first failed case.  An unreachable target gives one stderr line and exit 2.
+# Then QEMU (qemu: target) is killed with SIGKILL in the middle of a run:
+# the run must finish with a result for every case and leave no QEMU
+# process and no new /dev/shm file behind.
+# timeout: 150
+set -euo pipefail
+pid= spid=
+cleanup() {
+	[[ -n $pid ]] && kill "$pid" 2>/dev/null
+	[[ -n $spid ]] && kill "$spid" 2>/dev/null
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
+s=$P9BIN/9psuite
+cd "$P9ROOT"
+
+check_mode() { # MODE... EXPECTED-REGEX(last argument)
+	local want=${*: -1} args=("${@:1:$#-1}") rc=0 t0 secs
+	"$P9BIN/9pbadserver" --listen "unix:$P9TMP/b.sock" "${args[@]}" \
+		>"$P9TMP/b.out" 2>"$P9TMP/b.err" &
+	pid=$!
+	for _ in $(seq 100); do grep -q listening "$P9TMP/b.out" && break; sleep 0.05; done
+	t0=$(date +%s)
+	timeout 60 "$s" --target "unix:$P9TMP/b.sock" --dialect L --timeout 1 clunk \
+		>"$P9TMP/b.tap" 2>"$P9TMP/b.stderr" || rc=$?
+	secs=$(( $(date +%s) - t0 ))
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	pid=
+	local first
+	first=$(grep -m1 "^  message:" "$P9TMP/b.tap" || true)
+	echo "${args[*]}: exit $rc in ${secs}s; first failure:${first#  message:}"
+	[[ $rc == 1 ]] || { echo "expected exit 1"; cat "$P9TMP/b.stderr"; exit 1; }
+	grep -qE '^# [0-9]+ passed, [1-9][0-9]* failed' "$P9TMP/b.tap" || { tail -1 "$P9TMP/b.tap"; exit 1; }
+	[[ $first =~ $want ]] || { echo "expected a reason matching /$want/"; exit 1; }
+}
+
+check_mode --never-answer 'Twalk: no reply \(timeout\)'
+check_mode --wrong-tag 'Twalk: no reply \(timeout\)'
+check_mode --answer-twice 'Twalk: expected Rwalk, got Rlerror tag 2 ecode EOPNOTSUPP'
+check_mode --close-mid-message 'Twalk: connection closed by the server'
+check_mode --garbage 'Twalk: '
+check_mode --die-after 3 'Twalk: connection closed by the server'
+grep -q "cannot connect: unix:$P9TMP/b.sock: " "$P9TMP/b.tap"
+check_mode --stall-partial 'Twalk: no reply \(timeout\)'
+
+# unreachable at start: exit 2, one line
+rc=0
+"$s" --target "unix:$P9TMP/none.sock" --dialect L clunk >/dev/null 2>"$P9TMP/u.err" || rc=$?
+echo "unreachable: exit $rc: $(cat "$P9TMP/u.err")"
+[[ $rc == 2 && $(wc -l <"$P9TMP/u.err") == 1 ]]
+
+# ---- QEMU killed mid-run ----
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	echo "qemu-system-x86_64 not installed: QEMU part skipped"
+	exit 0
+fi
+mkdir "$P9TMP/exp"
+ls /dev/shm >"$P9TMP/shm.before"
+"$s" --target "qemu:$P9TMP/exp" --dialect L --timeout 3 walk read \
+	>"$P9TMP/q.tap" 2>"$P9TMP/q.err" &
+spid=$!
+q=
+for _ in $(seq 300); do
+	q=$(pgrep -f "qemu-system.*$P9TMP/exp" | head -1 || true)
+	[[ -n $q ]] && grep -q '^ok' "$P9TMP/q.tap" && break
+	sleep 0.1
+done
+[[ -n $q ]] || { echo "QEMU did not start"; cat "$P9TMP/q.err"; exit 1; }
+kill -9 "$q"
+qrc=0
+wait "$spid" || qrc=$?
+spid=
+plan=$(sed -n 's/^1\.\.//p' "$P9TMP/q.tap")
+results=$(grep -cE '^(not )?ok ' "$P9TMP/q.tap")
+echo "QEMU pid $q killed: 9psuite exit $qrc, $results results of $plan; $(tail -1 "$P9TMP/q.tap")"
+grep -v '^ok' "$P9TMP/q.tap" | grep -E 'message:' | head -5 || true
+[[ $qrc == 0 || $qrc == 1 || $qrc == 2 ]]
+[[ $qrc == 2 || $results == "$plan" ]]
+sleep 0.5
+if pgrep -af "qemu-system.*$P9TMP/exp"; then echo "QEMU left running"; exit 1; fi
+ls /dev/shm >"$P9TMP/shm.after"
+if ! diff "$P9TMP/shm.before" "$P9TMP/shm.after" | grep '^>'; then
+	echo "no QEMU process and no /dev/shm file left"
+else
+	echo "new /dev/shm files left behind"; exit 1
+fi
