@@ -4,9 +4,13 @@
  * Owns: the private temp directory (qtest socket, QEMU's stderr), the guest
  * RAM (a memfd QEMU maps through /proc/self/fd, so no /dev/shm file can be
  * left behind), the QEMU command line, waiting for the qtest connection,
- * and making sure QEMU dies with us (PR_SET_PDEATHSIG) or on stop.  By the
- * time p9_qemu_start returns, the temp directory is already gone.
+ * and making sure QEMU dies with us (PR_SET_PDEATHSIG) or on stop.  The
+ * directory's name carries our pid, so a later start removes what a killed
+ * process left.  By the time p9_qemu_start returns, the temp directory is
+ * already gone (qemu:scratch and qemu:synthfs keep it, with the export
+ * mount point, until stop).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -257,6 +261,36 @@ static int start_fail(struct p9_qemu *qm, struct launch *l, int rc, const char *
 	return rc;
 }
 
+/* Private directories of processes that died without closing (SIGKILL, a
+ * crash) hold at most an empty export mount point, a socket and a stderr
+ * file: remove those whose process is gone (never anything else). */
+static void sweep_stale(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char p[4096];
+		int pid;
+		if (sscanf(e->d_name, "9pkit-qemu.%d.", &pid) != 1 || pid <= 0 ||
+		    pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		static const char *const parts[] = { "export", "qtest.sock", "stderr" };
+		for (int i = 0; i < 3; i++) {
+			if (snprintf(p, sizeof p, "%s/%s/%s", tmp, e->d_name, parts[i]) >= (int)sizeof p)
+				continue;
+			if (i == 0)
+				rmdir(p);
+			else
+				unlink(p);
+		}
+		if (snprintf(p, sizeof p, "%s/%s", tmp, e->d_name) < (int)sizeof p)
+			rmdir(p);
+	}
+	closedir(d);
+}
+
 int p9_qemu_start(struct p9_qemu *qm, const struct p9_qemu_opts *o,
 		  const char *dir, size_t ramsz, int timeout_ms, char *err,
 		  size_t cap)
@@ -268,7 +302,8 @@ int p9_qemu_start(struct p9_qemu *qm, const struct p9_qemu_opts *o,
 	/* the socket path must fit in sun_path: long TMPDIRs fall back */
 	if (!tmp || !*tmp || strlen(tmp) > 60)
 		tmp = "/tmp";
-	snprintf(l.dir, sizeof l.dir, "%s/9pkit-qemu.XXXXXX", tmp);
+	sweep_stale(tmp);
+	snprintf(l.dir, sizeof l.dir, "%s/9pkit-qemu.%d.XXXXXX", tmp, (int)getpid());
 	memset(qm, 0, sizeof *qm);
 	qm->pid = -1;
 	qm->errfd = -1;

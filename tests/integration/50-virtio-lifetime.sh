@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 50-virtio-lifetime.sh - the qemu: transport leaves nothing behind: after a
 # normal close, after its client is killed with SIGKILL, and when QEMU fails
-# to start (with QEMU's own words in the error).
+# to start (with QEMU's own words in the error); a killed process's leftover
+# directory is swept by the next start.
 # timeout: 60
 # quick
 set -euo pipefail
@@ -57,4 +58,13 @@ set -e
 echo "$err"
 [[ $rc == 2 && $err == *"QEMU exited during start-up"*"simulated start-up failure"* ]] || { echo "rc=$rc"; exit 1; }
 [[ -z $(leftovers) ]] || { echo "left behind after failed start: $(leftovers)"; exit 1; }
+# 4. what a killed process left (an empty export mount point) is swept by
+# the next start; a live process's directory is not touched
+true & dead=$!
+wait "$dead"
+mkdir -p "$TMPDIR/9pkit-qemu.$dead.AAAAAA/export" "$TMPDIR/9pkit-qemu.$$.BBBBBB"
+"$P9BIN/9pvirtio" info "qemu:$P9TMP/export" >/dev/null
+[[ ! -e $TMPDIR/9pkit-qemu.$dead.AAAAAA ]] || { echo "stale directory not swept"; exit 1; }
+[[ -d $TMPDIR/9pkit-qemu.$$.BBBBBB ]] || { echo "a live process's directory was removed"; exit 1; }
+rmdir "$TMPDIR/9pkit-qemu.$$.BBBBBB"
 echo "ok: no QEMU, socket, temp dir or guest RAM file left in any case"
