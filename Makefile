@@ -42,6 +42,8 @@ LIB_SRCS :=
 PROGS :=
 MODLIBS :=
 EXTRA_LDLIBS := -lpthread -lm
+# `all` is the default goal whatever rules the fragments define.
+.DEFAULT_GOAL := all
 include $(sort $(wildcard */module.mk */*/module.mk))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

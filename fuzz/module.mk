@@ -9,9 +9,6 @@
 #   make fuzz [FUZZ_SECONDS=60] [FUZZ=name ...]   run each target
 #   make fuzz-build                              build them only
 # make check runs them briefly via tests/integration/90-fuzz-smoke.sh.
-# This file is included before the top Makefile's first rule: keep `all`
-# the default goal.
-.DEFAULT_GOAL := all
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
