@@ -16,6 +16,7 @@ trap cleanup EXIT
 # start ARGS...: start synthfs, set ADDR to the first address it prints
 start() {
 	local out=$P9TMP/out.$RANDOM
+	: >"$out" # exists before the poll below reads it (the child creates it late)
 	"$S" "$@" >"$out" 2>"$out.err" &
 	pids+=($!)
 	for _ in $(seq 100); do
