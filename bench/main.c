@@ -111,6 +111,7 @@ static int parse(int argc, char **argv, struct args *a)
 	int c;
 	double v = 0;
 	optind = 1;
+	opterr = 0; /* one line of our own, below */
 	while ((c = getopt_long(argc, argv, "ht:o:q", longopts, NULL)) != -1) {
 		if (c == O_DEPTH || c == O_COUNT || c == O_DURATION || c == O_WARMUP ||
 		    c == O_REPS || c == O_MSIZE || c == O_TIMEOUT || c == O_THRESHOLD) {
@@ -150,7 +151,9 @@ static int parse(int argc, char **argv, struct args *a)
 		case O_ANAME: bench_set_aname(optarg); break;
 		case O_LABEL: a->o.label = optarg; break;
 		case O_TITLE: a->rep.title = optarg; break;
-		default: return 2;
+		default:
+			return die("bad option or missing value: %s (see --help)",
+				   argv[optind - 1]);
 		}
 	}
 	if (a->o.depth < 1 || a->o.depth > 128)
@@ -286,8 +289,12 @@ int main(int argc, char **argv)
 	a.c.conf = 0.95;
 	a.c.resamples = 1000;
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+		if (argc < 2) {
+			fputs("9pbench: a subcommand is needed (see --help)\n", stderr);
+			return 2;
+		}
+		fputs(usage, stdout);
+		return 0;
 	}
 	cmd = argv[1];
 	if ((rc = parse(argc - 1, argv + 1, &a)))

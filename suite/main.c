@@ -314,6 +314,7 @@ int main(int argc, char **argv)
 	r.o.uname = "root";
 	r.o.aname = "";
 	r.o.case_ms = 5000;
+	opterr = 0; /* one line of our own, below */
 	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (c) {
 		case 't': target = optarg; break;
@@ -331,7 +332,10 @@ int main(int argc, char **argv)
 		case 'c': cases = optarg; break;
 		case 'v': r.o.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default:
+			fprintf(stderr, "9psuite: bad option or missing value: %s "
+				"(see --help)\n", argv[optind - 1]);
+			return 2;
 		}
 	}
 	r.filter = argv + optind;
@@ -358,6 +362,14 @@ int main(int argc, char **argv)
 		list_cases(&r);
 		run_free(&r);
 		return 0;
+	}
+	int nsel = 0;
+	for (int i = 0; i < r.cat.n; i++)
+		nsel += case_selected(&r, &r.cat.c[i]) != 0;
+	if (!nsel) {
+		run_free(&r);
+		return die("no case matches the codes and families given (see --list)",
+			   NULL);
 	}
 
 	/* the target */

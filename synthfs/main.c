@@ -110,6 +110,7 @@ int main(int argc, char **argv)
 	s.max_fids = 65536;
 	s.max_allfids = 262144;
 	o.quota = 256ull << 20;
+	opterr = 0; /* one line of our own, below */
 	while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
@@ -180,7 +181,10 @@ int main(int argc, char **argv)
 		case 'F': fusemnt = optarg; break;
 		case 'v': s.verbose = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return 2;
+		default:
+			fprintf(stderr, "synthfs: bad option or missing value: %s "
+				"(see --help)\n", argv[optind - 1]);
+			return 2;
 		}
 	}
 	if (optind < argc)

@@ -107,7 +107,8 @@ int main(int argc, char **argv)
 		argc -= 2;
 	}
 	if (argc != 3 || (strcmp(cmd, "info") && strcmp(cmd, "ping")) || n < 1 || n > 10000000) {
-		usage(stderr);
+		fputs("9pvirtio: usage: 9pvirtio info|ping [-n N] qemu:DIR (see --help)\n",
+		      stderr);
 		return 2;
 	}
 	if (strncmp(argv[2], "qemu:", 5))

@@ -83,6 +83,7 @@ int main(int argc, char **argv)
 	const char *proxy = NULL, *qlog = NULL;
 	int c, userports = 0;
 	o.ports[o.nports++] = 564;
+	opterr = 0; /* one line of our own, below */
 	while ((c = getopt_long(argc, argv, "hi:r:f:p:c:w:x", lo, NULL)) != -1) {
 		char *end;
 		switch (c) {
@@ -125,7 +126,10 @@ int main(int argc, char **argv)
 		case O_QEMU: qlog = optarg; break;
 		case O_ONCE: po.once = 1; break;
 		case O_NODETECT: o.autodetect = 0; break;
-		default: usage(stderr); return 2;
+		default:
+			fprintf(stderr, "9ptrace: bad option or missing value: %s "
+				"(see --help)\n", argv[optind - 1]);
+			return 2;
 		}
 	}
 	if (optind < argc) {
@@ -151,6 +155,7 @@ int main(int argc, char **argv)
 		char *eq = strchr(proxy, '=');
 		if (!eq) {
 			fprintf(stderr, "9ptrace: --proxy wants LISTEN=TARGET\n");
+			tr_fini(&t);
 			return 2;
 		}
 		static char lbuf[512];

@@ -183,6 +183,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 	*o = (struct opts){ .version = "9p2000.L", .cache = "none",
 			    .timeout_s = 300, .memory_mb = 256 };
+	opterr = 0; /* one line of our own, below */
 	while ((c = getopt_long(argc, argv, "t:w:s:V:m:c:a:o:T:C:M:k:i:q:e:vh", lo,
 				NULL)) != -1) {
 		switch (c) {
@@ -208,7 +209,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'e': add_env(o, optarg); break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); exit(2);
+		default:
+			fprintf(stderr, "9pguest: bad option or missing value: %s "
+				"(see --help)\n", argv[optind - 1]);
+			exit(2);
 		}
 	}
 	if (optind < argc)
