@@ -180,6 +180,20 @@ int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msi
 	return 0;
 }
 
+/* A received reply whose tag no pending request has (a wrong tag), or NULL. */
+static const struct p9_reply *stray_reply(const struct interp *in)
+{
+	for (size_t i = 0; in->cl && i < in->cl->nstash; i++) {
+		const struct p9_reply *r = in->cl->stash[i];
+		int known = 0;
+		for (int k = 0; k < in->npend; k++)
+			known |= in->pend[k].tag == r->m.tag;
+		if (!known)
+			return r;
+	}
+	return NULL;
+}
+
 int in_rpc(struct interp *in, const struct stmt *s, struct p9_msg *m,
 	   struct p9_reply **r)
 {
@@ -194,6 +208,11 @@ int in_rpc(struct interp *in, const struct stmt *s, struct p9_msg *m,
 	rc = p9_client_send(in->cl, m);
 	if (!rc)
 		rc = p9_client_wait(in->cl, m->tag, in_call_ms(in), r);
+	if (rc == -ETIMEDOUT && stray_reply(in))
+		return in_fail(in, s, "%s: no reply (timeout); a reply with tag %u, which "
+			       "no request in flight has, came instead (%s)",
+			       p9_typename(m->type), stray_reply(in)->m.tag,
+			       p9_typename(stray_reply(in)->m.type));
 	if (rc)
 		return in_fail(in, s, "%s: %s", p9_typename(m->type), in_rc_str(rc));
 	in_log_reply(in, *r);

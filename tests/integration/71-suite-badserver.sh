@@ -41,7 +41,7 @@ check_mode() { # MODE... EXPECTED-REGEX(last argument)
 }
 
 check_mode --never-answer 'Twalk: no reply \(timeout\)'
-check_mode --wrong-tag 'Twalk: no reply \(timeout\)'
+check_mode --wrong-tag 'Twalk: no reply \(timeout\); a reply with tag 3, which no request in flight has, came instead \(Rlerror\)'
 check_mode --answer-twice 'Twalk: expected Rwalk, got Rlerror tag 2 ecode EOPNOTSUPP'
 check_mode --close-mid-message 'Twalk: connection closed by the server'
 check_mode --garbage 'Twalk: '
