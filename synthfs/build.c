@@ -96,7 +96,7 @@ static int build(struct sfs_tree *t)
 	static const struct { const char *name; uint64_t size; } data[] = {
 		{ "1M", 1 << 20 }, { "64M", 64 << 20 }, { "1G", 1ull << 30 } };
 	static const char *const ctl[] = { "fids", "tags", "msgs", "conns",
-					   "allfids" };
+					   "allfids", "hops" };
 
 	if (!add_text(t, r, "README", 0444, readme))
 		return -ENOMEM;
@@ -153,7 +153,7 @@ static int build(struct sfs_tree *t)
 
 	if (!(d = add(t, r, "ctl", S_IFDIR | 0555)))
 		return -ENOMEM;
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		if (!(n = add_text(t, d, ctl[i], 0444, NULL)))
 			return -ENOMEM;
 		n->kind = SFS_K_CTL;

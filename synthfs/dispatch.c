@@ -460,6 +460,7 @@ static size_t ctl_text(struct ctx *x, struct sfs_node *n, char txt[32])
 	case SFS_CTL_MSGS: v = x->c->nmsgs; break;
 	case SFS_CTL_CONNS: v = x->s->nconns; break;
 	case SFS_CTL_ALLFIDS: v = x->s->allfids; break;
+	case SFS_CTL_HOPS: v = x->s->nhops; break;
 	}
 	return (size_t)snprintf(txt, 32, "%llu\n", (unsigned long long)v);
 }
@@ -561,6 +562,7 @@ static int statdir_cb(void *arg, const struct sfs_dirent *e)
 	}
 	sd->len += (size_t)n;
 	sd->cookie = e->next;
+	sd->x->c->dirents++;
 	return 0;
 }
 
@@ -899,6 +901,7 @@ static int readdir_cb(void *arg, const struct sfs_dirent *e)
 	rd->len += (size_t)n;
 	rd->any = 1;
 	rd->cookie = e->next;
+	rd->x->c->dirents++;
 	return 0;
 }
 
@@ -1285,6 +1288,7 @@ size_t sfs_handle(struct sfs_conn *c, const uint8_t *tbuf, size_t tlen,
 	long n;
 
 	*park = 0;
+	c->dirents = 0;
 	d = p9_msgdef(type);
 	if (type != P9_TVERSION && !c->dialect)
 		return sfs_error_reply(c, tag, EPROTO, out, cap);

@@ -222,6 +222,8 @@ static void *worker(void *arg)
 					r->rlen = sfs_handle(r->c, r->tmsg, r->tlen,
 							     r->reply, cap, &park);
 				r->parked_block = (uint8_t)park;
+				if (s->rdhops_entry)
+					r->hops += (int)r->c->dirents;
 			}
 			pthread_mutex_unlock(&s->lock);
 			r->executed = 1;
@@ -280,6 +282,7 @@ static void drain_done(struct sfs_server *s)
 	for (; r; r = nx) {
 		struct sfs_conn *c = r->c;
 		nx = r->qnext;
+		s->nhops++;
 		if (c->dead) {
 			sfs_req_unlink(r);
 			sfs_req_free(r);

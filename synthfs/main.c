@@ -17,6 +17,7 @@
 static const char usage[] =
 "usage: synthfs [--listen unix:PATH|tcp:HOST:PORT]... [--stdio] [--msize N]\n"
 "               [--dispatch inline|worker] [--hops N] [--workers N]\n"
+"               [--readdir-hops per-request|per-entry]\n"
 "               [--delay OP=USEC]... [--multidevs warn|remap|forbid]\n"
 "               [--bug NAME]... [--list-bugs] [--block-timeout SEC]\n"
 "               [--rw-quota BYTES] [--max-fids N]\n"
@@ -34,6 +35,10 @@ static const char usage[] =
 "                     worker: each runs on a worker thread\n"
 "  --hops N           each request goes main->worker->main N times\n"
 "  --workers N        worker threads (default 2)\n"
+"  --readdir-hops M   per-request (default) or per-entry: each directory\n"
+"                     entry in an Rreaddir (or a 9P2000 directory Rread)\n"
+"                     costs one more main->worker->main round trip, as in\n"
+"                     QEMU before its 2020 readdir rework (implies worker)\n"
 "  --delay OP=USEC    hold replies to OP (read, Tgetattr, ...) USEC us\n"
 "  --multidevs MODE   warn (default), remap or forbid, as QEMU's\n"
 "  --bug NAME         switch on a documented misbehaviour (--list-bugs)\n"
@@ -93,6 +98,7 @@ int main(int argc, char **argv)
 		{ "listen", 1, 0, 'l' }, { "stdio", 0, 0, 's' },
 		{ "msize", 1, 0, 'm' }, { "dispatch", 1, 0, 'd' },
 		{ "hops", 1, 0, 'H' }, { "workers", 1, 0, 'w' },
+		{ "readdir-hops", 1, 0, 'R' },
 		{ "delay", 1, 0, 'D' }, { "multidevs", 1, 0, 'M' },
 		{ "bug", 1, 0, 'b' }, { "list-bugs", 0, 0, 'L' },
 		{ "block-timeout", 1, 0, 'B' }, { "rw-quota", 1, 0, 'q' },
@@ -135,6 +141,15 @@ int main(int argc, char **argv)
 				die("--dispatch %s: expected inline or worker", optarg);
 			break;
 		case 'H': hops = (int)parse_size(optarg); break;
+		case 'R':
+			if (strcmp(optarg, "per-request") == 0)
+				s.rdhops_entry = 0;
+			else if (strcmp(optarg, "per-entry") == 0)
+				s.rdhops_entry = 1;
+			else
+				die("--readdir-hops %s: expected per-request or per-entry",
+				    optarg);
+			break;
 		case 'w':
 			s.nworkers = (int)parse_size(optarg);
 			if (s.nworkers < 1 || s.nworkers > 64)
@@ -190,6 +205,8 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		die("unexpected argument %s", argv[optind]);
 	s.trips = hops > 0 ? hops : worker;
+	if (s.rdhops_entry && !s.trips)
+		s.trips = 1; /* per-entry hops need the workers */
 	o.version_static = SFS_BUG(&s, BUG_QID_VERSION_STATIC);
 	o.path_collision = SFS_BUG(&s, BUG_QID_PATH_COLLISION);
 	if (!(s.tree = sfs_tree_new(&o)))

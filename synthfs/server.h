@@ -104,6 +104,8 @@ struct sfs_conn {
 	uint32_t msize;
 	struct sfs_fidtab fids;
 	uint64_t nmsgs;                /* requests received */
+	uint32_t dirents;              /* directory entries the last
+					  sfs_handle placed in its reply */
 	uint32_t ntags;                /* requests not yet answered */
 	struct sfs_req *inflight;      /* requests answered later */
 	int nasync;                    /* of those, held by workers */
@@ -127,6 +129,9 @@ struct sfs_server {
 	uint32_t bugs;                 /* 1 << BUG_* */
 	int verbose;
 	int trips;                     /* worker round trips per request */
+	int rdhops_entry;              /* --readdir-hops per-entry: one more
+					  round trip per directory entry */
+	uint64_t nhops;                /* round trips made (/ctl/hops) */
 	int nworkers;
 	int block_timeout;             /* seconds */
 	uint32_t delay_us[256];        /* --delay by T-message type */

@@ -43,7 +43,7 @@ enum sfs_kind {
 	SFS_K_CTL,       /* /ctl/...: the server formats the content */
 };
 enum sfs_ctl { SFS_CTL_FIDS, SFS_CTL_TAGS, SFS_CTL_MSGS, SFS_CTL_CONNS,
-	       SFS_CTL_ALLFIDS };
+	       SFS_CTL_ALLFIDS, SFS_CTL_HOPS };
 
 struct sfs_xattr {
 	struct sfs_xattr *next;

@@ -1,7 +1,8 @@
 /*
  * test_synthfs_proto.c - synthfs served in-process (event loop on a
  * thread, a socketpair to lib/client.c): Tflush per flush(5), the blocking
- * file's timeout, worker dispatch, and every --bug switch, each shown to
+ * file's timeout, worker dispatch, --readdir-hops per-entry (hops counted
+ * through /ctl/hops), and every --bug switch, each shown to
  * change a reply (the same probe run without the bug sees correct
  * behaviour).
  */
@@ -28,6 +29,8 @@ static void *run(void *arg)
 	return NULL;
 }
 
+static int g_rdhops_entry; /* --readdir-hops per-entry for the next up2 */
+
 static struct srv *up2(uint32_t bugs, enum sfs_multidevs md, int trips,
 		       int dialect, uint32_t msize)
 {
@@ -41,6 +44,7 @@ static struct srv *up2(uint32_t bugs, enum sfs_multidevs md, int trips,
 	v->s.block_timeout = 30;
 	v->s.nworkers = 2;
 	v->s.trips = trips;
+	v->s.rdhops_entry = g_rdhops_entry;
 	v->s.bugs = bugs;
 	o.version_static = (bugs >> BUG_QID_VERSION_STATIC) & 1;
 	o.path_collision = (bugs >> BUG_QID_PATH_COLLISION) & 1;
@@ -226,6 +230,108 @@ START_TEST(worker_dispatch)
 	ck_assert_int_eq(r->m.count, 34);
 	p9_reply_free(r);
 	down(v);
+}
+END_TEST
+
+/* ---- --readdir-hops: round trips counted by /ctl/hops ---- */
+
+static void open_any(struct srv *v, int dialect, uint32_t fid)
+{
+	struct p9_msg m = { .type = P9_TOPEN, .fid = fid, .mode = 0 };
+	if (dialect == P9_DL) {
+		lopen(v, fid, 0);
+		return;
+	}
+	ck_assert_int_eq(rpc_err(v, &m), 0);
+}
+
+static uint64_t ctl_hops(struct srv *v)
+{
+	struct p9_msg m = { .type = P9_TREAD, .fid = 9, .count = 32 };
+	struct p9_reply *r = rpc(v, &m);
+	char txt[33];
+	ck_assert_int_eq(r->m.type, P9_RREAD);
+	ck_assert_uint_lt(r->m.count, sizeof txt);
+	memcpy(txt, r->m.data, r->m.count);
+	txt[r->m.count] = 0;
+	p9_reply_free(r);
+	return strtoull(txt, NULL, 10);
+}
+
+/* One directory read of readdir/d100 (Treaddir, or Tread for 9P2000) with
+ * count bytes; *entries gets the entries in the reply, *hops the round
+ * trips it cost; returns the payload (caller frees) of *len bytes. */
+static uint8_t *one_dirread(int entry_hops, int dialect, uint32_t count,
+			    unsigned *entries, uint64_t *hops, size_t *len)
+{
+	struct srv *v;
+	struct p9_reply *r;
+	struct p9_msg m = { .fid = 1, .count = count };
+	uint64_t h0, h1;
+	uint8_t *copy;
+	size_t pos = 0;
+	g_rdhops_entry = entry_hops;
+	v = up2(0, SFS_MD_WARN, 1, dialect, 1 << 20);
+	g_rdhops_entry = 0;
+	walk_ok(v, 1, "readdir", "d100");
+	open_any(v, dialect, 1);
+	walk_ok(v, 9, "ctl", "hops");
+	open_any(v, dialect, 9);
+	m.type = dialect == P9_DL ? P9_TREADDIR : P9_TREAD;
+	h0 = ctl_hops(v);
+	r = rpc(v, &m);
+	h1 = ctl_hops(v);
+	ck_assert_int_eq(r->m.type, dialect == P9_DL ? P9_RREADDIR : P9_RREAD);
+	*entries = 0;
+	if (dialect == P9_DL) {
+		struct p9_dirent e;
+		while (p9_dirent_next(r->m.data, r->m.count, &pos, &e) == 1)
+			(*entries)++;
+	} else {
+		struct p9_stat st;
+		while (p9_stat_next(r->m.data, r->m.count, dialect, &pos, &st) == 1)
+			(*entries)++;
+	}
+	ck_assert_uint_eq(pos, r->m.count); /* whole entries only */
+	/* h1 - h0: the first ctl read's own trip, then the directory read's */
+	*hops = h1 - h0 - 1;
+	*len = r->m.count;
+	copy = malloc(*len + 1);
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, r->m.data, *len);
+	p9_reply_free(r);
+	down(v);
+	return copy;
+}
+
+START_TEST(readdir_hops)
+{
+	static const int dialects[] = { P9_DL, P9_D2000 };
+	static const uint32_t counts[] = { 1 << 16, 600 };
+	for (int d = 0; d < 2; d++) {
+		for (int k = 0; k < 2; k++) {
+			unsigned ereq, eent;
+			uint64_t hreq, hent;
+			size_t lreq, lent;
+			uint8_t *preq = one_dirread(0, dialects[d], counts[k],
+						    &ereq, &hreq, &lreq);
+			uint8_t *pent = one_dirread(1, dialects[d], counts[k],
+						    &eent, &hent, &lent);
+			/* the same reply either way */
+			ck_assert_uint_eq(ereq, eent);
+			ck_assert_uint_eq(lreq, lent);
+			ck_assert_int_eq(memcmp(preq, pent, lreq), 0);
+			if (counts[k] == 1 << 16) /* the whole directory */
+				ck_assert_uint_eq(ereq, dialects[d] == P9_DL ? 102 : 100);
+			else
+				ck_assert(ereq > 0 && ereq < 100);
+			/* per request: one round trip; per entry: one more per entry */
+			ck_assert_uint_eq(hreq, 1);
+			ck_assert_uint_eq(hent, 1 + (uint64_t)eent);
+			free(preq);
+			free(pent);
+		}
+	}
 }
 END_TEST
 
@@ -471,6 +577,7 @@ int main(void)
 	tcase_add_test(tc, flush_unknown_and_timeout);
 	tcase_add_test(tc, worker_dispatch);
 	tcase_add_test(tc, version_aborts);
+	tcase_add_test(tc, readdir_hops);
 	tcase_add_loop_test(tc, each_bug, 0, BUG_COUNT);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
