@@ -36,6 +36,25 @@ assert e["entries"] in (1000, 1002), e
 assert e["treaddirs"] > 2, e
 PY
 
+# readdir with a hop pair per entry (--readdir-hops per-entry) against one
+# pass per Treaddir: the same entries, many times slower; the report shows
+# the factor
+"$B" readdir -t "$SYN --dispatch worker" -q --label synthfs --series worker-per-request --list 1000 \
+	--reps 3 -o rdreq.json
+"$B" readdir -t "$SYN --readdir-hops per-entry" -q --label synthfs --series worker-per-entry --list 1000 \
+	--reps 3 -o rdent.json
+python3 - rdreq.json rdent.json <<'PY'
+import json, sys
+req, ent = (json.load(open(f))["metrics"][0] for f in sys.argv[1:3])
+assert req["extra"]["entries"] == ent["extra"]["entries"] == 1002, (req, ent)
+assert req["extra"]["treaddirs"] == ent["extra"]["treaddirs"], (req, ent)
+# 1002 hop pairs against 2: even on a loaded machine far more than 3x
+assert ent["value"] > 3 * req["value"], (req["value"], ent["value"])
+PY
+"$B" report -q --gp "$P9ROOT/reports" -o outrd rdreq.json rdent.json
+grep -q 'Per-entry hop factor' outrd/index.html
+grep -Eq '<td>worker-per-entry</td><td>1000</td>.*<td>[0-9.]+x</td></tr>' outrd/index.html
+
 run() { "$B" latency -t "$1" -q --count 600 --warmup 100 --reps 5 --op getattr,read4k -o "$2"; }
 # side by side, so both runs see the same load on this shared machine
 ok=0
