@@ -30,7 +30,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: 9psuite [options] [CODES|FLAGS...]\n"
 "Run the 9P conformance cases against a target; TAP 14 on stdout.\n"
-"  --target T     unix:PATH, tcp:HOST:PORT, exec:CMD ARGS, fd:R,W, or NAME for\n"
+"  --target T     unix:PATH, tcp:HOST:PORT, exec:CMD ARGS, fd:R,W, qemu:DIR[,...], or NAME for\n"
 "                 targets/NAME.target (default: the built-in synthfs)\n"
 "  --dialect D    9P2000.L, 9P2000.u, 9P2000 (L, u, 2000), a comma list, or all\n"
 "                 (default: all for synthfs, else the target file's or 9P2000.L)\n"
