@@ -103,7 +103,7 @@ static void drop(struct sfs_req *r)
 	finish_flushes(r);
 }
 
-int sfs_expire(struct sfs_server *s)
+int64_t sfs_expire(struct sfs_server *s)
 {
 	int64_t now = sfs_mono_ns(), next = -1;
 	struct sfs_req *r = s->parked, *nx;
@@ -117,7 +117,7 @@ int sfs_expire(struct sfs_server *s)
 	}
 	if (next < 0)
 		return -1;
-	return (int)((next - now + 999999) / 1000000);
+	return next - now;
 }
 
 /* Is oldtag a Tflush waiting on another request?  Then forget it. */

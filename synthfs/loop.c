@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -703,6 +704,28 @@ int sfs_server_init(struct sfs_server *s)
 	return 0;
 }
 
+/* epoll with a nanosecond timeout (-1: none), so a --delay of 200 us is
+ * not rounded up to epoll_wait's whole milliseconds; epoll_wait where the
+ * kernel (or valgrind) lacks epoll_pwait2. */
+static int wait_events(struct sfs_server *s, struct epoll_event *evs, int max,
+		       int64_t timeout_ns)
+{
+	if (!s->no_pwait2) {
+		struct timespec ts = { (time_t)(timeout_ns / 1000000000),
+				       (long)(timeout_ns % 1000000000) };
+		int n = epoll_pwait2(s->epfd, evs, max, timeout_ns < 0 ? NULL : &ts,
+				     NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		s->no_pwait2 = 1;
+	}
+	if (timeout_ns < 0)
+		return epoll_wait(s->epfd, evs, max, -1);
+	if (timeout_ns > (int64_t)INT_MAX * 1000000)
+		timeout_ns = (int64_t)INT_MAX * 1000000;
+	return epoll_wait(s->epfd, evs, max, (int)((timeout_ns + 999999) / 1000000));
+}
+
 int sfs_run(struct sfs_server *s)
 {
 	struct epoll_event evs[64];
@@ -713,7 +736,8 @@ int sfs_run(struct sfs_server *s)
 		if (pthread_create(&s->workers[i], NULL, worker, s) == 0)
 			s->nworkers_started++;
 	while (!s->stop) {
-		int timeout, n;
+		int64_t timeout;
+		int n;
 		pthread_mutex_lock(&s->lock);
 		free_zombies(s);
 		timeout = sfs_expire(s);
@@ -723,7 +747,7 @@ int sfs_run(struct sfs_server *s)
 				conn_flush(c);
 		}
 		pthread_mutex_unlock(&s->lock);
-		n = epoll_wait(s->epfd, evs, 64, timeout);
+		n = wait_events(s, evs, 64, timeout);
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		for (int i = 0; i < n && !s->stop; i++) {

@@ -147,6 +147,7 @@ struct sfs_server {
 	struct sfs_conn *stdio_conn, *zombies;
 	int nworkers_started;
 	int epfd, evfd, sigfd;
+	int no_pwait2;                 /* epoll_pwait2 missing: epoll_wait */
 	int stop;
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
@@ -173,8 +174,8 @@ size_t sfs_reply_cap(struct sfs_conn *c);
 /* flush.c: Tflush, the parked list and deadlines. */
 void sfs_flush(struct sfs_conn *c, uint16_t tag, uint16_t oldtag);
 void sfs_park(struct sfs_server *s, struct sfs_req *r, int64_t deadline);
-/* Send replies whose deadline passed; returns ms until the next one or -1. */
-int sfs_expire(struct sfs_server *s);
+/* Send replies whose deadline passed; returns ns until the next one or -1. */
+int64_t sfs_expire(struct sfs_server *s);
 /* A request finished (reply in r->reply): send it and waiting Rflushes. */
 void sfs_req_finish(struct sfs_req *r);
 void sfs_req_free(struct sfs_req *r);
