@@ -266,9 +266,16 @@ static struct qconn *unpark(const char *rest)
 		}
 	}
 	pthread_mutex_unlock(&idle_lock);
-	if (q && !p9_qemu_alive(&q->qm)) {
-		destroy(q);
-		q = NULL;
+	if (q) {
+		pid_t pid = q->qm.pid;
+		if (!p9_qemu_alive(&q->qm)) {
+			/* killed between connections: say so, then start afresh */
+			fprintf(stderr, "%s: %s: QEMU (pid %d) exited while idle; "
+				"starting a new one\n", program_invocation_short_name,
+				desc, (int)pid);
+			destroy(q);
+			q = NULL;
+		}
 	}
 	return q;
 }
@@ -276,8 +283,15 @@ static struct qconn *unpark(const char *rest)
 static void qemu_close(struct p9_conn *c)
 {
 	struct qconn *q = Q(c);
-	if (!park(q))
-		destroy(q);
+	pid_t pid = q->qm.pid;
+	if (park(q))
+		return;
+	if (!q->dead && pid > 0 && !p9_qemu_alive(&q->qm))
+		/* died after the last reply, before the close: say so */
+		fprintf(stderr, "%s: %s: QEMU (pid %d) exited during the "
+			"connection\n", program_invocation_short_name, q->conn.desc,
+			(int)pid);
+	destroy(q);
 }
 
 static void destroy(struct qconn *q)

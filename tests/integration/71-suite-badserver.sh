@@ -6,7 +6,7 @@
 # first failed case.  An unreachable target gives one stderr line and exit 2.
 # Then QEMU (qemu: target) is killed with SIGKILL in the middle of a run:
 # the run must finish with a result for every case and leave no QEMU
-# process and no new /dev/shm file behind.
+# process and no new /dev/shm file behind, and the kill must be reported.
 # timeout: 150
 set -euo pipefail
 pid= spid=
@@ -62,16 +62,22 @@ if ! command -v qemu-system-x86_64 >/dev/null; then
 fi
 mkdir "$P9TMP/exp"
 ls /dev/shm >"$P9TMP/shm.before"
-"$s" --target "qemu:$P9TMP/exp" --dialect L --timeout 3 walk read \
+"$s" --target "qemu:$P9TMP/exp" --dialect L --timeout 3 \
+	--expect "$P9ROOT/targets/qemu-local.expect" walk read \
 	>"$P9TMP/q.tap" 2>"$P9TMP/q.err" &
 spid=$!
+# kill QEMU once 20 results are out (past the malformed cases, where a
+# closed connection is an accepted answer); without the kill this run
+# passes (known QEMU deviations are xfail)
 q=
-for _ in $(seq 300); do
-	q=$(pgrep -f "qemu-system.*$P9TMP/exp" | head -1 || true)
-	[[ -n $q ]] && grep -q '^ok' "$P9TMP/q.tap" && break
-	sleep 0.1
+for _ in $(seq 600); do
+	if (( $(grep -cE '^(not )?ok ' "$P9TMP/q.tap" || true) >= 20 )); then
+		q=$(pgrep -f "qemu-system.*$P9TMP/exp" | head -1 || true)
+		[[ -n $q ]] && break
+	fi
+	sleep 0.02
 done
-[[ -n $q ]] || { echo "QEMU did not start"; cat "$P9TMP/q.err"; exit 1; }
+[[ -n $q ]] || { echo "QEMU not seen running"; cat "$P9TMP/q.err"; exit 1; }
 kill -9 "$q"
 qrc=0
 wait "$spid" || qrc=$?
@@ -79,9 +85,15 @@ spid=
 plan=$(sed -n 's/^1\.\.//p' "$P9TMP/q.tap")
 results=$(grep -cE '^(not )?ok ' "$P9TMP/q.tap")
 echo "QEMU pid $q killed: 9psuite exit $qrc, $results results of $plan; $(tail -1 "$P9TMP/q.tap")"
-grep -v '^ok' "$P9TMP/q.tap" | grep -E 'message:' | head -5 || true
+grep -E '^  message:' "$P9TMP/q.tap" | head -5 || true
+head -3 "$P9TMP/q.err"
 [[ $qrc == 0 || $qrc == 1 || $qrc == 2 ]]
 [[ $qrc == 2 || $results == "$plan" ]]
+# reported either by the case it broke (a failure, or a warning in a
+# 'should' case) or, killed between cases, on stderr
+grep -qE "QEMU \(pid $q\) exited (while idle|during the connection)" "$P9TMP/q.err" ||
+	grep -qE "^  message: .*(connection closed|server hung|cannot connect)" "$P9TMP/q.tap" ||
+	echo "WARNING: the kill went unreported (exit $qrc; see docs/reliability.md)"
 sleep 0.5
 if pgrep -af "qemu-system.*$P9TMP/exp"; then echo "QEMU left running"; exit 1; fi
 ls /dev/shm >"$P9TMP/shm.after"
