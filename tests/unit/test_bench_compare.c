@@ -2,8 +2,8 @@
  * test_bench_compare.c - `9pbench compare` on real measurements: synthfs
  * served in-process (two servers, one with every Tgetattr held 300 us as
  * synthfs --delay does), the workload engine measuring getattr on both in
- * interleaved rounds.  Two plain servers are not called slower; the
- * delayed one is.
+ * interleaved rounds.  Two runs against the same server are not called
+ * slower; the delayed server is.
  */
 #include <check.h>
 #include <pthread.h>
@@ -109,12 +109,20 @@ static int measure_and_compare(struct srv *a, struct srv *b, int n)
 	return slower;
 }
 
+/* Two runs of the same build: one server measured as both sides, so both
+ * see the same thread placement (two in-process servers can differ by a
+ * cross-CPU wake-up, tens of us on an idle VM, which is real and not what
+ * this test is about).  A 95% interval may still exclude zero by chance,
+ * so the verdict must hold in one of three attempts, as in
+ * tests/integration/61-bench-synthfs.sh. */
 START_TEST(same_server_is_not_slower)
 {
-	struct srv *a = up(0), *b = up(0);
-	ck_assert_int_eq(measure_and_compare(a, b, 200), 0);
+	struct srv *a = up(0);
+	int slower = 1;
+	for (int attempt = 0; attempt < 3 && slower; attempt++)
+		slower = measure_and_compare(a, a, 200);
+	ck_assert_int_eq(slower, 0);
 	down(a);
-	down(b);
 }
 END_TEST
 
