@@ -43,6 +43,9 @@ $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(if $(filter $(FUZZ_WERROR),$<),-Werror) -c -o $@ $<
 
+# keep the objects: a rebuild recompiles only what changed
+.PRECIOUS: $(FUZZ_DIR)/obj/%.o
+
 .SECONDEXPANSION:
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/fuzz/fuzz_%.o $$(call fuzz_objs,$$*)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LDLIBS)

@@ -105,6 +105,9 @@ int val_sub(struct interp *in, const struct expr *e, const struct value *v,
 
 /* ---- expressions ---- */
 
+/* The longest string a function makes (no message carries more). */
+#define EVAL_MAXSTR (1u << 24)
+
 static int eval_call(struct interp *in, const struct expr *e, struct value *out)
 {
 	struct value a[3] = { { 0 } };
@@ -115,8 +118,14 @@ static int eval_call(struct interp *in, const struct expr *e, struct value *out)
 		rc = eval(in, e->arg[i], &a[i]);
 	if (rc)
 		goto out;
-	if (strcmp(e->s, "str") == 0 && e->narg == 2 && a[0].kind == V_STR &&
-	    a[1].kind == V_INT && a[1].i <= (1u << 24)) {
+	if ((strcmp(e->s, "str") == 0 && e->narg == 2 && a[0].kind == V_STR &&
+	     a[1].kind == V_INT && a[1].i && a[0].len > EVAL_MAXSTR / a[1].i) ||
+	    (strcmp(e->s, "cat") == 0 && e->narg == 2 && a[0].kind == V_STR &&
+	     a[1].kind == V_STR && a[0].len + a[1].len > EVAL_MAXSTR)) {
+		rc = in_fail(in, NULL, "%s:%d: %s(): the string would exceed 16 MiB",
+			     e->pos.file, e->pos.line, e->s);
+	} else if (strcmp(e->s, "str") == 0 && e->narg == 2 && a[0].kind == V_STR &&
+	    a[1].kind == V_INT && a[1].i <= EVAL_MAXSTR) {
 		/* str("x", 100): the string repeated */
 		size_t n = a[0].len * a[1].i;
 		char *buf = malloc(n + 1);
@@ -127,7 +136,7 @@ static int eval_call(struct interp *in, const struct expr *e, struct value *out)
 		*out = val_str(buf, n);
 		free(buf);
 	} else if (strcmp(e->s, "bytes") == 0 && e->narg >= 1 && a[0].kind == V_INT &&
-		   a[0].i <= (1u << 24)) {
+		   a[0].i <= EVAL_MAXSTR) {
 		/* bytes(n[, off]): the synthfs /data pattern, byte o is o % 251 */
 		uint64_t off = e->narg > 1 && a[1].kind == V_INT ? a[1].i : 0;
 		char *buf = malloc(a[0].i + 1);

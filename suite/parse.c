@@ -932,17 +932,28 @@ static char *read_all(const char *file, char *err, size_t cap)
 
 int parse_file(const char *file, struct catalogue *cat, char *err, size_t cap)
 {
+	char *text = read_all(file, err, cap);
+	int rc;
+	if (!text) {
+		cat->files = grow(cat->files, cat->nfiles, sizeof *cat->files);
+		cat->files[cat->nfiles++] = xstrdup(file);
+		return -1;
+	}
+	rc = parse_text(file, text, cat, err, cap);
+	free(text);
+	return rc;
+}
+
+int parse_text(const char *file, char *text, struct catalogue *cat, char *err,
+	       size_t cap)
+{
 	cat->files = grow(cat->files, cat->nfiles, sizeof *cat->files);
 	file = cat->files[cat->nfiles++] = xstrdup(file);
 	struct parser p = { .file = file, .err = err, .cap = cap };
-	char *text = read_all(file, err, cap), *q;
+	char *q;
 	int rc = 0, nl = 0;
-	if (!text)
+	if (lex_file(file, text, &p.tl, err, cap))
 		return -1;
-	if (lex_file(file, text, &p.tl, err, cap)) {
-		free(text);
-		return -1;
-	}
 	p.src = calloc((size_t)p.tl.nline + 1, sizeof *p.src);
 	if (!p.src)
 		abort();
@@ -969,7 +980,6 @@ int parse_file(const char *file, struct catalogue *cat, char *err, size_t cap)
 	}
 	toklines_free(&p.tl);
 	free(p.src);
-	free(text);
 	return rc;
 }
 

@@ -183,6 +183,10 @@ struct catalogue {
 /* Parse one .case file and append its cases.  Returns 0 or -1 with
  * "file:line:col: message" in err. */
 int parse_file(const char *file, struct catalogue *cat, char *err, size_t cap);
+/* The same for text already in memory (NUL-terminated; split into lines
+ * in place); file names it in messages. */
+int parse_text(const char *file, char *text, struct catalogue *cat, char *err,
+	       size_t cap);
 /* Every *.case file of a directory, in name order. */
 int parse_dir(const char *dir, struct catalogue *cat, char *err, size_t cap);
 void catalogue_free(struct catalogue *cat);

@@ -14,7 +14,7 @@
 static char dir[64];
 
 /* Write text to DIR/NAME.case and parse it. */
-static int parse_text(const char *text, struct catalogue *cat, char *err, size_t cap)
+static int parse_tmp(const char *text, struct catalogue *cat, char *err, size_t cap)
 {
 	char path[128];
 	FILE *f;
@@ -67,7 +67,7 @@ START_TEST(parse_case)
 {
 	struct catalogue cat;
 	char err[512];
-	ck_assert_int_eq(parse_text(
+	ck_assert_int_eq(parse_tmp(
 		"# comment\n"
 		"case WALK4 \"walk: second element missing\"\n"
 		"flags walk qid\n"
@@ -117,7 +117,7 @@ static void want_error(const char *text, const char *msg)
 {
 	struct catalogue cat;
 	char err[512];
-	ck_assert_int_eq(parse_text(text, &cat, err, sizeof err), -1);
+	ck_assert_int_eq(parse_tmp(text, &cat, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, msg) != NULL, "got '%s', want '%s'", err, msg);
 	catalogue_free(&cat);
 }
@@ -161,6 +161,43 @@ START_TEST(constants)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_caseparse: str() of a 32 MiB string 16 Mi times
+ * asked malloc for 2^49 bytes (an abort); cat() could double a string
+ * without bound.  Both now fail the case with a reason. */
+START_TEST(eval_string_limit)
+{
+	static const char text[] =
+		"case V1 \"v\"\nlevel should\n"
+		"set $a = str(str(\"ab\", 16777216), 16777216)\n"
+		"set $b = str(\"ab\", 3)\n"
+		"set $c = cat(str(\"x\", 16777216), \"y\")\n"
+		"end\n";
+	static const struct runopts o = { .case_ms = 1000 };
+	static const struct caps caps = { 0 };
+	struct catalogue cat = { 0 };
+	struct interp in;
+	struct value v;
+	char err[512], buf[sizeof text];
+	memcpy(buf, text, sizeof text);
+	ck_assert_int_eq(parse_text("v.case", buf, &cat, err, sizeof err), 0);
+	ck_assert_int_eq(cat.n, 1);
+	ck_assert_int_eq(cat.c[0].nbody, 3);
+	interp_init(&in, &o, &caps, &cat.c[0], P9_DL);
+	ck_assert_int_eq(eval(&in, cat.c[0].body[0].arg[0], &v), -1);
+	ck_assert_msg(strstr(in.failmsg, "v.case:3: str(): the string would exceed 16 MiB"),
+		      "%s", in.failmsg);
+	in.failmsg[0] = 0;
+	ck_assert_int_eq(eval(&in, cat.c[0].body[1].arg[0], &v), 0);
+	ck_assert_int_eq(v.len, 6);
+	ck_assert_mem_eq(v.s, "ababab", 6);
+	val_free(&v);
+	ck_assert_int_eq(eval(&in, cat.c[0].body[2].arg[0], &v), -1);
+	ck_assert_ptr_nonnull(strstr(in.failmsg, "cat(): the string would exceed"));
+	interp_done(&in);
+	catalogue_free(&cat);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("suite language");
@@ -169,6 +206,7 @@ int main(void)
 	tcase_add_test(tc, parse_case);
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, constants);
+	tcase_add_test(tc, eval_string_limit);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
