@@ -3,7 +3,10 @@
  * requests in flight, replies matched to tags (out-of-order replies are kept
  * until asked for), per-call timeouts, and version/attach helpers.
  *
- * Owns: the reply objects (struct p9_reply) that tools and the suite read.
+ * Owns: the reply objects (struct p9_reply) that tools and the suite read,
+ * and the per-tag bookkeeping that tells a reply to a request in flight
+ * from an unsolicited one (a duplicate, or a tag never sent): those are
+ * never handed out as an answer, only counted and described.
  * A reply that fails to decode is still returned, with decode_rc set, so a
  * caller can report exactly what the server sent.
  */
@@ -40,6 +43,8 @@ void p9_client_free(struct p9_client *c)
 	for (size_t i = 0; i < c->nstash; i++)
 		p9_reply_free(c->stash[i]);
 	free(c->stash);
+	free(c->tags);
+	p9_reply_free(c->unsolicited);
 	free(c->tbuf);
 	free(c->rxbuf);
 	free(c);
@@ -55,16 +60,34 @@ static int in_stash(const struct p9_client *c, uint16_t tag)
 
 uint16_t p9_client_tag(struct p9_client *c)
 {
-	for (;;) {
+	for (unsigned n = 0; n < 65536; n++) {
 		uint16_t t = c->nexttag++;
-		if (t != P9_NOTAG && t != 0 && !in_stash(c, t))
+		if (t != P9_NOTAG && t != 0 && !(c->tags && c->tags[t].inflight) &&
+		    !in_stash(c, t))
 			return t;
 	}
+	return c->nexttag == P9_NOTAG || c->nexttag == 0 ? 1 : c->nexttag++;
+}
+
+/* Record a request sent with tag (bookkeeping is dropped if out of memory). */
+static void note_sent(struct p9_client *c, uint16_t tag, uint8_t type)
+{
+	if (!c->tags && !(c->tags = calloc(65536, sizeof *c->tags)))
+		return;
+	if (c->tags[tag].inflight < UINT8_MAX)
+		c->tags[tag].inflight++;
+	c->tags[tag].type = type;
+}
+
+int p9_client_tag_answered(const struct p9_client *c, uint16_t tag)
+{
+	return c->tags && c->tags[tag].answered && !c->tags[tag].inflight;
 }
 
 int p9_client_send(struct p9_client *c, const struct p9_msg *m)
 {
 	long n = p9_encoded_size(m, c->dialect);
+	int rc;
 	if (n < 0)
 		return (int)n;
 	if ((size_t)n > c->tcap) {
@@ -75,7 +98,64 @@ int p9_client_send(struct p9_client *c, const struct p9_msg *m)
 		c->tcap = (size_t)n;
 	}
 	n = p9_encode(m, c->dialect, c->tbuf, c->tcap);
-	return n < 0 ? (int)n : p9_conn_send(c->conn, c->tbuf, (size_t)n);
+	if (n < 0)
+		return (int)n;
+	rc = p9_conn_send(c->conn, c->tbuf, (size_t)n);
+	if (!rc)
+		note_sent(c, m->tag, m->type);
+	return rc;
+}
+
+int p9_client_send_raw(struct p9_client *c, const uint8_t *buf, size_t len)
+{
+	int rc = p9_conn_send(c->conn, buf, len);
+	if (!rc && len >= P9_HDRSZ)
+		note_sent(c, p9_get16(buf + 5), buf[4]);
+	return rc;
+}
+
+/* Match a received reply against the requests in flight. */
+static void classify(struct p9_client *c, struct p9_reply *r)
+{
+	struct p9_tagstate *t;
+	if (!c->tags || r->len < P9_HDRSZ)
+		return;
+	t = &c->tags[r->m.tag];
+	r->reqtype = t->type;
+	if (t->inflight) {
+		t->inflight--;
+		t->answered = 1;
+	} else {
+		r->unsolicited = t->answered ? P9_REPLY_DUPLICATE : P9_REPLY_STRAY;
+	}
+}
+
+/* Count an unsolicited reply, keeping the first; takes r. */
+static void note_unsolicited(struct p9_client *c, struct p9_reply *r)
+{
+	c->nunsolicited++;
+	if (!c->unsolicited)
+		c->unsolicited = r;
+	else
+		p9_reply_free(r);
+}
+
+unsigned long p9_client_unsolicited(const struct p9_client *c, char *why, size_t cap)
+{
+	const struct p9_reply *r = c->unsolicited;
+	char more[48] = "";
+	if (!r)
+		return 0;
+	if (c->nunsolicited > 1)
+		snprintf(more, sizeof more, " (and %lu more)", c->nunsolicited - 1);
+	if (r->unsolicited == P9_REPLY_DUPLICATE)
+		snprintf(why, cap, "%s: duplicate reply for tag %u (%s), the request "
+			 "was already answered%s", p9_typename(r->reqtype), r->m.tag,
+			 p9_typename(r->m.type), more);
+	else
+		snprintf(why, cap, "a reply with tag %u (%s), which no request in "
+			 "flight has%s", r->m.tag, p9_typename(r->m.type), more);
+	return c->nunsolicited;
 }
 
 /* Receive one message from the wire into a new reply. */
@@ -105,6 +185,7 @@ static int recv_one(struct p9_client *c, int timeout_ms, struct p9_reply **out)
 			r->m.tag = p9_get16(r->buf + 5);
 		}
 	}
+	classify(c, r);
 	*out = r;
 	return 0;
 }
@@ -152,7 +233,9 @@ static int wait_common(struct p9_client *c, int any, uint16_t tag,
 		rc = recv_one(c, left, &r);
 		if (rc)
 			return rc;
-		if (any || r->m.tag == tag)
+		if (r->unsolicited)
+			note_unsolicited(c, r);
+		else if (any || r->m.tag == tag)
 			*out = r;
 		else if ((rc = stash_push(c, r))) {
 			p9_reply_free(r);
@@ -160,6 +243,27 @@ static int wait_common(struct p9_client *c, int any, uint16_t tag,
 		}
 	}
 	return 0;
+}
+
+int p9_client_drain(struct p9_client *c)
+{
+	int n;
+	/* bounded: a peer that never stops sending must not hold us here */
+	for (n = 0; n < 4096; n++) {
+		struct p9_reply *r;
+		int rc = recv_one(c, 0, &r);
+		if (rc == -ETIMEDOUT)
+			break;
+		if (rc)
+			return n ? n : rc;
+		if (r->unsolicited)
+			note_unsolicited(c, r);
+		else if ((rc = stash_push(c, r))) {
+			p9_reply_free(r);
+			return rc;
+		}
+	}
+	return n;
 }
 
 int p9_client_wait(struct p9_client *c, uint16_t tag, int timeout_ms,

@@ -362,6 +362,13 @@ extern const struct p9_conn_ops p9_stream_ops;
 
 /* ---- client -------------------------------------------------------------- */
 
+/* How a received reply relates to the requests in flight. */
+enum {
+	P9_REPLY_EXPECTED = 0,       /* answers a request in flight */
+	P9_REPLY_DUPLICATE,          /* its tag's request was already answered */
+	P9_REPLY_STRAY,              /* no request was ever sent with its tag */
+};
+
 /* A received reply: owns its bytes; msg points into them. */
 struct p9_reply {
 	uint8_t *buf;
@@ -369,6 +376,15 @@ struct p9_reply {
 	struct p9_msg m;
 	int decode_rc;               /* 0, or the decode error code */
 	struct p9_decode_err derr;
+	int unsolicited;             /* P9_REPLY_* */
+	uint8_t reqtype;             /* type of the last request sent with its tag, 0 none */
+};
+
+/* What a client knows about one tag of its connection. */
+struct p9_tagstate {
+	uint8_t inflight;            /* requests sent with it, not yet answered (saturates) */
+	uint8_t answered;            /* a reply with this tag was received */
+	uint8_t type;                /* type of the last request sent with it */
 };
 
 struct p9_client {
@@ -382,19 +398,44 @@ struct p9_client {
 	/* replies received while waiting for another tag */
 	struct p9_reply **stash;
 	size_t nstash, capstash;
+	/* per-tag bookkeeping, 65536 entries allocated on the first send (NULL:
+	 * none, every reply is taken as expected) */
+	struct p9_tagstate *tags;
+	/* replies for a tag with no request in flight: never handed out as an
+	 * answer, counted, the first kept for reports */
+	unsigned long nunsolicited;
+	struct p9_reply *unsolicited;
 };
 
 struct p9_client *p9_client_new(struct p9_conn *conn, uint32_t msize, int dialect);
 void p9_client_free(struct p9_client *c); /* does not close conn */
-/* A tag not in flight, never NOTAG. */
+/* A tag not in flight and with no reply waiting, never NOTAG or 0: the
+ * next in round-robin order over the 16-bit space, so an answered tag is
+ * reused only after every other tag has been handed out. */
 uint16_t p9_client_tag(struct p9_client *c);
-/* Encode and send m (m->tag as given). */
+/* Encode and send m (m->tag as given); the tag is then in flight. */
 int p9_client_send(struct p9_client *c, const struct p9_msg *m);
-/* Wait for the reply to tag; *r must be freed with p9_reply_free. */
+/* Send bytes as given (malformed on purpose, say); the tag in their header
+ * (if len >= 7) is then in flight like any request's. */
+int p9_client_send_raw(struct p9_client *c, const uint8_t *buf, size_t len);
+/* Wait for the reply to tag; *r must be freed with p9_reply_free.  A reply
+ * for a tag with nothing in flight (a duplicate, or a tag never sent) is
+ * not returned by the waits: it is counted (p9_client_unsolicited). */
 int p9_client_wait(struct p9_client *c, uint16_t tag, int timeout_ms,
 		   struct p9_reply **r);
 /* Wait for any reply (stashed first). */
 int p9_client_wait_any(struct p9_client *c, int timeout_ms, struct p9_reply **r);
+/* 1 if a reply with tag was received and no request with it is in flight:
+ * sending it again reuses it (drain first to catch a late duplicate). */
+int p9_client_tag_answered(const struct p9_client *c, uint16_t tag);
+/* Take in, without waiting, every reply already received by the transport
+ * (expected ones are kept for the waits); the count, or -errno. */
+int p9_client_drain(struct p9_client *c);
+/* How many unsolicited replies came; if any, the first one described in why:
+ * "Twalk: duplicate reply for tag 2 (Rwalk), the request was already
+ * answered" or "a reply with tag 3 (Rlerror), which no request in flight
+ * has". */
+unsigned long p9_client_unsolicited(const struct p9_client *c, char *why, size_t cap);
 /* send + wait; assigns a tag if m->tag == 0 and type != Tversion. */
 int p9_client_rpc(struct p9_client *c, struct p9_msg *m, int timeout_ms,
 		  struct p9_reply **r);

@@ -313,12 +313,24 @@ static int in_stash(const struct interp *in, uint16_t tag)
 static int match_reply(struct interp *in, const struct stmt *s, struct p9_reply *r,
 		       int ms, int ptype);
 
+/* After a wait (result rc, reply r): a reply that came for a tag with no
+ * request in flight fails the case before anything else (frees r). */
+static int unsolicited_after(struct interp *in, const struct stmt *s, int rc,
+			     struct p9_reply *r)
+{
+	if (!in->cl->nunsolicited)
+		return 0;
+	if (!rc)
+		p9_reply_free(r);
+	return in_unsolicited(in, s, rc);
+}
+
 /* The request was flushed: no reply at all, or one that arrived before the
  * Rflush the case already consumed (so it is in the stash now). */
 static int expect_flushed(struct interp *in, const struct stmt *s, int idx, int ms)
 {
 	struct pending *pd = &in->pend[idx];
-	struct p9_reply *r;
+	struct p9_reply *r = NULL;
 	int rc;
 	if (in_stash(in, pd->tag)) {
 		p9_client_wait(in->cl, pd->tag, 0, &r);
@@ -331,6 +343,8 @@ static int expect_flushed(struct interp *in, const struct stmt *s, int idx, int 
 	if (!s->within_ms)
 		ms = 200;
 	rc = p9_client_wait(in->cl, pd->tag, ms, &r);
+	if (unsolicited_after(in, s, rc, r))
+		return -1;
 	if (rc == -ETIMEDOUT) {
 		pd->used = 2;
 		return 0;
@@ -351,12 +365,14 @@ static int expect_all(struct interp *in, const struct stmt *s)
 	int n = 0;
 	for (int i = 0; i < in->npend; i++) {
 		struct pending *pd = &in->pend[i];
-		struct p9_reply *r;
+		struct p9_reply *r = NULL;
 		int rc, ms = in_call_ms(in);
 		if (pd->used != 1)
 			continue;
 		rc = p9_client_wait(in->cl, pd->tag, ms, &r);
 		pd->used = 2;
+		if (unsolicited_after(in, s, rc, r))
+			return -1;
 		if (rc)
 			return in_fail(in, s, "reply to %s tag %u: %s", p9_typename(pd->type), pd->tag,
 				       in_rc_str(rc));
@@ -383,6 +399,8 @@ int stmt_expect(struct interp *in, const struct stmt *s)
 		if (ms > left && left < in->o->call_ms)
 			return in_fail(in, s, "case timed out");
 		rc = p9_client_wait_any(in->cl, ms, &r);
+		if (unsolicited_after(in, s, rc, r))
+			return -1;
 		if (rc == -ETIMEDOUT)
 			return 0;
 		if (rc)
@@ -411,6 +429,8 @@ int stmt_expect(struct interp *in, const struct stmt *s)
 	}
 	struct pending *pd = &in->pend[idx];
 	rc = p9_client_wait(in->cl, pd->tag, ms, &r);
+	if (unsolicited_after(in, s, rc, r))
+		return -1;
 	if (rc == -ETIMEDOUT) {
 		if (s->xkind == X_NONE)
 			return 0;

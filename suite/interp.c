@@ -121,6 +121,7 @@ void in_disconnect(struct interp *in)
 	in->conn = NULL;
 	in->npend = 0;
 	in->last = -1;
+	in->unsol_logged = 0;
 }
 
 const char *in_rc_str(int rc)
@@ -180,18 +181,34 @@ int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msi
 	return 0;
 }
 
-/* A received reply whose tag no pending request has (a wrong tag), or NULL. */
-static const struct p9_reply *stray_reply(const struct interp *in)
+/* Before sending tag: if it was answered already (an explicit tag, or the
+ * round-robin wrapped), take in what has arrived, so that a late duplicate
+ * of the earlier reply is not taken for the new request's answer. */
+void in_before_send(struct interp *in, uint16_t tag)
 {
-	for (size_t i = 0; in->cl && i < in->cl->nstash; i++) {
-		const struct p9_reply *r = in->cl->stash[i];
-		int known = 0;
-		for (int k = 0; k < in->npend; k++)
-			known |= in->pend[k].tag == r->m.tag;
-		if (!known)
-			return r;
-	}
-	return NULL;
+	if (in->cl && p9_client_tag_answered(in->cl, tag))
+		p9_client_drain(in->cl);
+}
+
+/* A reply came for a tag with no request in flight (a duplicate, a wrong
+ * tag): fail the case naming it, before the reply just awaited is judged.
+ * 0 if there was none. */
+static void log_unsolicited(struct interp *in, const char *why)
+{
+	if (in->unsol_logged)
+		return;
+	in_log_reply(in, in->cl->unsolicited);
+	in_log(in, "   (unsolicited: %s)", why);
+	in->unsol_logged = 1;
+}
+
+int in_unsolicited(struct interp *in, const struct stmt *s, int rc)
+{
+	char why[300];
+	if (!in->cl || !p9_client_unsolicited(in->cl, why, sizeof why))
+		return 0;
+	log_unsolicited(in, why);
+	return in_fail(in, s, "%s%s", rc == -ETIMEDOUT ? "no reply (timeout); " : "", why);
 }
 
 int in_rpc(struct interp *in, const struct stmt *s, struct p9_msg *m,
@@ -204,15 +221,26 @@ int in_rpc(struct interp *in, const struct stmt *s, struct p9_msg *m,
 		m->tag = P9_NOTAG;
 	else
 		m->tag = p9_client_tag(in->cl);
+	in_before_send(in, m->tag);
 	in_log_msg(in, "->", m);
 	rc = p9_client_send(in->cl, m);
 	if (!rc)
 		rc = p9_client_wait(in->cl, m->tag, in_call_ms(in), r);
-	if (rc == -ETIMEDOUT && stray_reply(in))
+	const struct p9_reply *u = in->cl->unsolicited;
+	if (rc == -ETIMEDOUT && u && u->unsolicited == P9_REPLY_STRAY) {
+		char why[300];
+		p9_client_unsolicited(in->cl, why, sizeof why);
+		log_unsolicited(in, why);
 		return in_fail(in, s, "%s: no reply (timeout); a reply with tag %u, which "
 			       "no request in flight has, came instead (%s)",
-			       p9_typename(m->type), stray_reply(in)->m.tag,
-			       p9_typename(stray_reply(in)->m.type));
+			       p9_typename(m->type), u->m.tag, p9_typename(u->m.type));
+	}
+	if (in->cl->nunsolicited) {
+		if (!rc)
+			p9_reply_free(*r);
+		*r = NULL;
+		return in_unsolicited(in, s, rc);
+	}
 	if (rc)
 		return in_fail(in, s, "%s: %s", p9_typename(m->type), in_rc_str(rc));
 	in_log_reply(in, *r);
@@ -294,9 +322,13 @@ static int do_helper(struct interp *in, const struct stmt *s)
 		uint64_t ms = in->o->msize;
 		if (check_opts(in, s, " msize ") || opt_u64(in, s, "msize", &ms))
 			return -1;
+		if (in->cl && (p9_client_drain(in->cl), in_unsolicited(in, s, 0)))
+			return -1;
 		return in_connect(in, s, 1, (uint32_t)ms);
 	}
 	case S_DISCONNECT:
+		if (in->cl && (p9_client_drain(in->cl), in_unsolicited(in, s, 0)))
+			return -1;
 		in_disconnect(in);
 		return 0;
 	case S_WALK: /* walk NEWFID PATH [FROMFID] */
@@ -560,6 +592,25 @@ static void remove_scratch(struct interp *in)
 	in_disconnect(in);
 }
 
+/* At the end of the case, replies that have already arrived are taken in:
+ * an unsolicited one fails a passing case, or is added to a failure's
+ * reason (it may explain it). */
+static void end_check(struct interp *in)
+{
+	char why[300];
+	if (!in->cl || (p9_client_drain(in->cl), !p9_client_unsolicited(in->cl, why, sizeof why)))
+		return;
+	if (!in->failmsg[0]) {
+		in_unsolicited(in, NULL, 0);
+		return;
+	}
+	if (in->unsol_logged)
+		return;
+	log_unsolicited(in, why);
+	size_t n = strlen(in->failmsg);
+	snprintf(in->failmsg + n, sizeof in->failmsg - n, "; then %s", why);
+}
+
 int interp_run(struct interp *in)
 {
 	const struct scase *sc = in->sc;
@@ -572,6 +623,7 @@ int interp_run(struct interp *in)
 		rc = run_block(in, sc->body, sc->nbody);
 	if (rc && !in->failmsg[0])
 		in_fail(in, NULL, "failed");
+	end_check(in);
 	in_disconnect(in);
 	if (in->scratchfid)
 		remove_scratch(in);

@@ -245,6 +245,7 @@ int stmt_send(struct interp *in, const struct stmt *s)
 		do
 			m.tag = p9_client_tag(in->cl);
 		while (tag_in_flight(in, m.tag));
+	in_before_send(in, m.tag);
 	in_log_msg(in, "->", &m);
 	if (have_size || have_type) {
 		long n = p9_encoded_size(&m, in->dialect);
@@ -262,7 +263,7 @@ int stmt_send(struct interp *in, const struct stmt *s)
 		if (have_type)
 			buf[4] = (uint8_t)type;
 		in_log(in, "   (sent with size %u type %u)", p9_get32(buf), buf[4]);
-		rc = p9_conn_send(in->conn, buf, (size_t)n);
+		rc = p9_client_send_raw(in->cl, buf, (size_t)n);
 		free(buf);
 	} else {
 		rc = p9_client_send(in->cl, &m);
@@ -284,7 +285,7 @@ int stmt_sendraw(struct interp *in, const struct stmt *s)
 	uint8_t *buf = NULL;
 	size_t n = 0;
 	int rc;
-	if (!in->conn)
+	if (!in->cl)
 		return in_fail(in, s, "not connected");
 	for (int i = 0; i < s->narg; i++) {
 		struct value v;
@@ -312,9 +313,11 @@ int stmt_sendraw(struct interp *in, const struct stmt *s)
 		hex[2 * k] = 0;
 		in_log(in, "-> raw %zu bytes %s%s", n, hex, n > 64 ? "..." : "");
 	}
-	rc = p9_conn_send(in->conn, buf, n);
 	uint16_t tag = n >= 7 ? p9_get16(buf + 5) : P9_NOTAG;
 	uint8_t type = n >= 5 ? buf[4] : 0;
+	if (n >= 7)
+		in_before_send(in, tag);
+	rc = p9_client_send_raw(in->cl, buf, n);
 	free(buf);
 	if (rc)
 		return in_fail(in, s, "sendraw: %s", in_rc_str(rc));

@@ -252,6 +252,7 @@ struct interp {
 	int early;           /* the reply being checked answers Tversion or
 				comes before any Rversion */
 	char infra[600];     /* a connection could not be set up */
+	int unsol_logged;    /* the first unsolicited reply is in the transcript */
 };
 
 enum { R_PASS, R_FAIL, R_SKIP };
@@ -276,6 +277,11 @@ int in_rpc(struct interp *in, const struct stmt *s, struct p9_msg *m,
 /* rpc that must answer want (else fails the case). */
 int in_rpc_ok(struct interp *in, const struct stmt *s, struct p9_msg *m,
 	      int want, struct p9_reply **r);
+/* Before sending tag: drain if it is being reused after its answer. */
+void in_before_send(struct interp *in, uint16_t tag);
+/* Fail the case if a reply came for a tag with nothing in flight; 0 if
+ * none did.  rc: the result of the wait during which it came. */
+int in_unsolicited(struct interp *in, const struct stmt *s, int rc);
 void in_log_msg(struct interp *in, const char *dir, const struct p9_msg *m);
 void in_log_reply(struct interp *in, const struct p9_reply *r);
 const char *in_rc_str(int rc);

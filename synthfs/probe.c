@@ -656,7 +656,7 @@ static void s_garbage(void)
 			p9_put32(buf, len);
 			buf[4] = (uint8_t)type;
 			p9_put16(buf + 5, tag);
-			if (p9_conn_send(C->conn, buf, len) < 0)
+			if (p9_client_send_raw(C, buf, len) < 0)
 				die("send");
 			if (p9_client_wait(C, tag, 5000, &r) < 0) {
 				CHECK(0, "no reply to type %u len %u", type, len);

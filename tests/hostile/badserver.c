@@ -28,7 +28,9 @@ static const char usage[] =
 "MODE is one of:\n"
 "  --never-answer       read requests, never reply (Tversion, Tattach excepted)\n"
 "  --wrong-tag          reply Rlerror with the request's tag + 1\n"
-"  --answer-twice       reply Rlerror(EOPNOTSUPP) twice per request\n"
+"  --answer-twice       reply twice per request: Rwalk (a directory qid per\n"
+"                       name) to Twalk, Rclunk to Tclunk, Rlerror(EOPNOTSUPP)\n"
+"                       to the rest\n"
 "  --close-mid-message  send 5 bytes of a reply, then close\n"
 "  --garbage            reply with 64 random bytes\n"
 "  --die-after N        answer Rlerror(EOPNOTSUPP) to N messages, then exit\n"
@@ -85,6 +87,37 @@ static void drop(int i)
 	conns[i] = NULL;
 }
 
+/* A plausible reply to Twalk (a directory qid per name) or Tclunk, in b;
+ * anything else keeps the n-byte Rlerror already in b.  Its length. */
+static size_t typed_reply(const uint8_t *p, uint32_t size, uint8_t *b, size_t cap,
+			  size_t n)
+{
+	uint16_t tag = p9_get16(p + 5);
+	if (p[4] == P9_TCLUNK) {
+		p9_put32(b, 7);
+		b[4] = P9_RCLUNK;
+		p9_put16(b + 5, tag);
+		return 7;
+	}
+	if (p[4] == P9_TWALK && size >= 17) {
+		uint16_t nw = p9_get16(p + 15);
+		size_t len = 9 + 13 * (size_t)nw;
+		if (nw > P9_MAXWELEM || len > cap)
+			return n;
+		memset(b, 0, len);
+		p9_put32(b, (uint32_t)len);
+		b[4] = P9_RWALK;
+		p9_put16(b + 5, tag);
+		p9_put16(b + 7, nw);
+		for (unsigned i = 0; i < nw; i++) {
+			b[9 + 13 * i] = 0x80;
+			b[9 + 13 * i + 5] = (uint8_t)(i + 1); /* qid.path */
+		}
+		return len;
+	}
+	return n;
+}
+
 /* One request: the answer the mode calls for; 1 if the connection ends. */
 static int answer(struct conn *c, const uint8_t *p, uint32_t size)
 {
@@ -123,6 +156,7 @@ static int answer(struct conn *c, const uint8_t *p, uint32_t size)
 		put(c, b, n);
 		return 0;
 	case M_TWICE:
+		n = typed_reply(p, size, b, sizeof b, n);
 		put(c, b, n);
 		put(c, b, n);
 		return 0;

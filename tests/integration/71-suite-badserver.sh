@@ -34,7 +34,10 @@ check_mode() { # MODE... EXPECTED-REGEX(last argument)
 	pid=
 	local first
 	first=$(grep -m1 "^  message:" "$P9TMP/b.tap" || true)
-	echo "${args[*]}: exit $rc in ${secs}s; first failure:${first#  message:}"
+	first=${first#  message: }
+	first=${first#\'}
+	first=${first%\'}
+	echo "${args[*]}: exit $rc in ${secs}s; first failure: $first"
 	[[ $rc == 1 ]] || { echo "expected exit 1"; cat "$P9TMP/b.stderr"; exit 1; }
 	grep -qE '^# [0-9]+ passed, [1-9][0-9]* failed' "$P9TMP/b.tap" || { tail -1 "$P9TMP/b.tap"; exit 1; }
 	[[ $first =~ $want ]] || { echo "expected a reason matching /$want/"; exit 1; }
@@ -42,7 +45,10 @@ check_mode() { # MODE... EXPECTED-REGEX(last argument)
 
 check_mode --never-answer 'Twalk: no reply \(timeout\)'
 check_mode --wrong-tag 'Twalk: no reply \(timeout\); a reply with tag 3, which no request in flight has, came instead \(Rlerror\)'
-check_mode --answer-twice 'Twalk: expected Rwalk, got Rlerror tag 2 ecode EOPNOTSUPP'
+# answers Twalk with Rwalk and Tclunk with Rclunk, each twice: CLUNK1's
+# Twalk (tag 2) is answered, its duplicate comes before the Tclunk's reply
+check_mode --answer-twice 'clunk.case:7: Twalk: duplicate reply for tag 2 \(Rwalk\), the request was already answered$'
+grep -q "^  message: .*duplicate reply for tag" "$P9TMP/b.tap"
 check_mode --close-mid-message 'Twalk: connection closed by the server'
 check_mode --garbage 'Twalk: '
 check_mode --die-after 3 'Twalk: connection closed by the server'
