@@ -445,7 +445,10 @@ int main(int argc, char **argv)
 		printf(", %d xpass", count[ST_XPASS]);
 	if (count[ST_WARN])
 		printf(", %d should-warnings", count[ST_WARN]);
+	if (r.nexits)
+		printf(", %d unexpected QEMU exits between cases", r.nexits);
 	printf(" (%.1fs, %s)\n", r.secs, r.o.target);
+	failed += r.nexits;
 	fflush(stdout);
 	if (r.junit && write_junit(&r, r.junit)) {
 		fprintf(stderr, "9psuite: %s: %s\n", r.junit, strerror(errno));

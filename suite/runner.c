@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "suite.h"
+#include "targets/qemu.h"
 
 static const int order[] = { P9_DL, P9_DU, P9_D2000 };
 
@@ -346,9 +347,45 @@ static void run_one(struct run *r, const struct scase *c, int d, struct result *
 	interp_done(&in);
 }
 
+/* A QEMU (qemu: transport) that exited without being asked to, seen before
+ * a case starts: it died during or after the previous case (already
+ * reported), so the run fails on its own account. */
+static void qemu_exit_between(struct run *r, const char *prev, int last)
+{
+	char why[600];
+	if (!p9_qemu_exits_take(last, why, sizeof why))
+		return;
+	r->nexits++;
+	printf("# %s%s: %s\n", prev ? "after " : "before the first case",
+	       prev ? prev : "", why);
+	fflush(stdout);
+	fprintf(stderr, "9psuite: %s%s: %s\n", prev ? "after case " : "before the first case",
+		prev ? prev : "", why);
+}
+
+/* One seen when a case is over: it died during the case or right after its
+ * last reply; the case fails with that reason whatever its own result. */
+static void qemu_exit_during(struct result *res, const char *label)
+{
+	char why[600], m[2000];
+	if (!p9_qemu_exits_take(0, why, sizeof why))
+		return;
+	fprintf(stderr, "9psuite: during or right after case %s: %s\n", label, why);
+	if (res->msg && res->status != ST_PASS)
+		snprintf(m, sizeof m, "%s, during or right after this case (its own "
+			 "result: %s: %s)", why, status_name(res->status), res->msg);
+	else
+		snprintf(m, sizeof m, "%s, during or right after this case", why);
+	free(res->msg);
+	res->msg = xstrdup(m);
+	res->status = ST_FAIL;
+	res->is_fail = 1;
+}
+
 void run_cases(struct run *r)
 {
 	int total = 0, done = 0, n = 0;
+	char prev[64] = "";
 	uint64_t t0 = p9_now_ns();
 	for (int i = 0; i < r->cat.n; i++)
 		if (case_selected(r, &r->cat.c[i]))
@@ -389,13 +426,20 @@ void run_cases(struct run *r)
 				res->status = ST_SKIP;
 				res->msg = xstrdup(why);
 			} else {
+				char label[64];
+				snprintf(label, sizeof label, "%s [%s]", c->code, p9_dialect_name(d));
+				qemu_exit_between(r, prev[0] ? prev : NULL, 0);
 				run_one(r, c, d, res);
+				qemu_exit_during(res, label);
+				snprintf(prev, sizeof prev, "%s", label);
 			}
 			progress(r, done, total, NULL);
 			tap_result(r, ++n, res);
 		}
 	}
 	progress(r, done, total, NULL);
+	/* the parked QEMU is stopped now: a death under way is still seen */
+	qemu_exit_between(r, prev[0] ? prev : NULL, 1);
 	printf("1..%d\n", n);
 	r->secs = (double)(p9_now_ns() - t0) / 1e9;
 }

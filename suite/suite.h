@@ -352,6 +352,7 @@ struct run {
 	struct result *res;
 	int nres;
 	double secs;
+	int nexits;          /* QEMUs that exited unasked between cases */
 };
 
 int run_load_expect(struct run *r, const char *file, char *err, size_t cap);

@@ -16,7 +16,11 @@
  * a new connection to the server; the export's contents persist, as with
  * any long-running server.  P9_QEMU_REUSE=0 turns it off.  This idle list
  * is the only process-wide state of the transport (mutex-protected, owned
- * by the process that made it: a forked child never touches its parent's).
+ * by the process that made it: a forked child never touches its parent's),
+ * with the record of QEMUs that exited without being asked to (killed or
+ * crashed, seen during a connection or while parked): a caller takes them
+ * with p9_qemu_exits_take (9psuite fails the run on one); any not taken are
+ * printed on stderr at exit.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -50,6 +54,7 @@ struct qconn {
 	struct p9_virtq vq;
 	struct pending *head, **tail;
 	int dead;             /* QEMU gone or qtest broken */
+	int idle;             /* parked for reuse */
 };
 
 static struct qconn *Q(struct p9_conn *c) { return c->priv; }
@@ -194,14 +199,32 @@ static int qemu_recv(struct p9_conn *c, uint8_t *buf, size_t cap, int timeout_ms
 	}
 }
 
-enum { MAXIDLE = 2 };
+enum { MAXIDLE = 2, MAXEXITS = 8 };
 static struct qconn *idle[MAXIDLE];
 static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
+static char exits[MAXEXITS][512];
+static int nexits;
+static pid_t exits_owner;
+static pthread_mutex_t exits_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void destroy(struct qconn *q);
 
+/* Take the recorded exits: their count, the first in why. */
+static int take_exits(char *why, size_t cap)
+{
+	int n;
+	pthread_mutex_lock(&exits_lock);
+	n = nexits;
+	if (n && why && cap)
+		snprintf(why, cap, "%s%s", exits[0], n > 1 ? " (and more)" : "");
+	nexits = 0;
+	pthread_mutex_unlock(&exits_lock);
+	return n;
+}
+
 static void stop_idle_at_exit(void)
 {
+	char why[sizeof exits[0] + 16];
 	pthread_mutex_lock(&idle_lock);
 	for (int i = 0; i < MAXIDLE; i++) {
 		if (idle[i] && idle[i]->owner == getpid())
@@ -209,6 +232,40 @@ static void stop_idle_at_exit(void)
 		idle[i] = NULL;
 	}
 	pthread_mutex_unlock(&idle_lock);
+	if (exits_owner == getpid() && take_exits(why, sizeof why))
+		fprintf(stderr, "%s: %s\n", program_invocation_short_name, why);
+}
+
+static void at_exit_once(void)
+{
+	static int registered;
+	pthread_mutex_lock(&exits_lock);
+	if (!registered)
+		registered = atexit(stop_idle_at_exit) == 0;
+	exits_owner = getpid();
+	pthread_mutex_unlock(&exits_lock);
+}
+
+int p9_qemu_exits_take(int stop_idle, char *why, size_t cap)
+{
+	struct qconn *gone[MAXIDLE];
+	int ngone = 0;
+	pthread_mutex_lock(&idle_lock);
+	for (int i = 0; i < MAXIDLE; i++) {
+		struct qconn *q = idle[i];
+		if (q && q->owner == getpid() && (stop_idle || !p9_qemu_alive(&q->qm))) {
+			gone[ngone++] = q;
+			memmove(&idle[i], &idle[i + 1], (size_t)(MAXIDLE - 1 - i) * sizeof idle[0]);
+			idle[MAXIDLE - 1] = NULL;
+			i--;
+		}
+	}
+	pthread_mutex_unlock(&idle_lock);
+	for (int i = 0; i < ngone; i++)
+		destroy(gone[i]);
+	if (exits_owner != getpid())
+		return 0;
+	return take_exits(why, cap);
 }
 
 static int reuse_enabled(void)
@@ -228,20 +285,22 @@ static int busy(const struct qconn *q)
 /* Park q for reuse; returns 0 if it must be destroyed instead. */
 static int park(struct qconn *q)
 {
-	static int registered;
 	struct qconn *old = NULL;
-	if (q->dead || busy(q) || !reuse_enabled() || q->owner != getpid() ||
-	    p9_qtest_drain(&q->qm.qt, 1))
+	if (q->dead || busy(q) || !reuse_enabled() || q->owner != getpid())
 		return 0;
+	if (p9_qtest_drain(&q->qm.qt, 1) || !p9_qemu_alive(&q->qm)) {
+		q->dead = 1; /* QEMU gone after the last reply, most likely */
+		return 0;
+	}
 	while (q->head) {
 		struct pending *p = q->head;
 		q->head = p->next;
 		free(p);
 	}
 	q->tail = &q->head;
+	at_exit_once();
+	q->idle = 1;
 	pthread_mutex_lock(&idle_lock);
-	if (!registered)
-		registered = atexit(stop_idle_at_exit) == 0;
 	old = idle[MAXIDLE - 1];
 	memmove(&idle[1], &idle[0], (MAXIDLE - 1) * sizeof idle[0]);
 	idle[0] = q;
@@ -266,37 +325,48 @@ static struct qconn *unpark(const char *rest)
 		}
 	}
 	pthread_mutex_unlock(&idle_lock);
-	if (q) {
-		pid_t pid = q->qm.pid;
-		if (!p9_qemu_alive(&q->qm)) {
-			/* killed between connections: say so, then start afresh */
-			fprintf(stderr, "%s: %s: QEMU (pid %d) exited while idle; "
-				"starting a new one\n", program_invocation_short_name,
-				desc, (int)pid);
-			destroy(q);
-			q = NULL;
-		}
+	if (q && !p9_qemu_alive(&q->qm)) {
+		/* killed between connections: recorded, then start afresh */
+		destroy(q);
+		q = NULL;
 	}
+	if (q)
+		q->idle = 0;
 	return q;
 }
 
 static void qemu_close(struct p9_conn *c)
 {
 	struct qconn *q = Q(c);
-	pid_t pid = q->qm.pid;
 	if (park(q))
 		return;
-	if (!q->dead && pid > 0 && !p9_qemu_alive(&q->qm))
-		/* died after the last reply, before the close: say so */
-		fprintf(stderr, "%s: %s: QEMU (pid %d) exited during the "
-			"connection\n", program_invocation_short_name, q->conn.desc,
-			(int)pid);
 	destroy(q);
+}
+
+/* Record an exit of q's QEMU that nobody asked for. */
+static void note_exit(struct qconn *q)
+{
+	char st[96];
+	p9_qemu_exit_str(q->qm.exit_status, st, sizeof st);
+	at_exit_once();
+	pthread_mutex_lock(&exits_lock);
+	if (nexits < MAXEXITS)
+		snprintf(exits[nexits], sizeof exits[0], "%.300s: QEMU (pid %d) %.96s %s",
+			 q->conn.desc, (int)q->qm.exit_pid, st,
+			 q->idle ? "while idle between connections" : "during a connection");
+	nexits++;
+	pthread_mutex_unlock(&exits_lock);
 }
 
 static void destroy(struct qconn *q)
 {
+	/* a broken connection usually means QEMU is dying: let it finish (up to
+	 * 0.5 s) so that its exit is seen as its own, not as our stop */
+	for (int i = 0; q->dead && i < 100 && p9_qemu_alive(&q->qm); i++)
+		usleep(5000);
 	p9_qemu_stop(&q->qm);
+	if (q->qm.exited_unasked && q->owner == getpid())
+		note_exit(q);
 	p9_virtq_free(&q->vq);
 	while (q->head) {
 		struct pending *p = q->head;

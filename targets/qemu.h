@@ -90,6 +90,10 @@ struct p9_qemu {
 	int scratch_on_disk;          /* scratch built without a namespace */
 	int scratch_mounts;           /* devA/devB are separate tmpfs mounts */
 	int synthfs;                  /* the export is synthfs --fuse */
+	int stopping;                 /* p9_qemu_stop sent SIGTERM (1), SIGKILL (2) */
+	pid_t exit_pid;               /* reaped: its pid, wait status and */
+	int exit_status;              /* whether it exited unasked */
+	int exited_unasked;
 };
 /* Start QEMU exporting dir with the given options; on failure nothing is
  * left behind and err holds one line (with QEMU's last stderr line). */
@@ -100,6 +104,8 @@ int p9_qemu_start(struct p9_qemu *qm, const struct p9_qemu_opts *o,
 void p9_qemu_stop(struct p9_qemu *qm);
 /* 1 if QEMU is still running. */
 int p9_qemu_alive(struct p9_qemu *qm);
+/* "killed by signal 9 (Killed)" or "exited with status 1", from a wait status. */
+void p9_qemu_exit_str(int status, char *out, size_t cap);
 /* The last non-empty line QEMU wrote to stderr, or "". */
 void p9_qemu_stderr_tail(struct p9_qemu *qm, char *out, size_t cap);
 
@@ -152,6 +158,13 @@ int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
 		 char *err, size_t errcap);
 /* One no-op qtest command (a guest memory read) on a qemu: connection. */
 int p9_qemu_conn_noop(struct p9_conn *c);
+/* QEMUs of this process that exited without being asked to (killed, crashed),
+ * since the last call; parked ones are checked first (stop_idle: stopped,
+ * which also catches one whose death is still under way).  Returns how many;
+ * the first is described in why: "qemu:DIR: QEMU (pid N) killed by signal 9
+ * (Killed) during a connection" (or "while idle between connections").
+ * Exits nobody took are printed on stderr at exit. */
+int p9_qemu_exits_take(int stop_idle, char *why, size_t cap);
 /* "key value" lines: mount tag, features, queue size, slots, msize... */
 int p9_qemu_conn_info(struct p9_conn *c, char *out, size_t cap);
 

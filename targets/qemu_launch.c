@@ -159,10 +159,26 @@ int p9_qemu_alive(struct p9_qemu *qm)
 	if (qm->pid <= 0)
 		return 0;
 	if (waitpid(qm->pid, &st, WNOHANG) == qm->pid) {
+		qm->exit_pid = qm->pid;
+		qm->exit_status = st;
+		/* asked: after SIGTERM, an exit or SIGTERM; after SIGKILL anything */
+		qm->exited_unasked = !qm->stopping ||
+			(qm->stopping == 1 && WIFSIGNALED(st) && WTERMSIG(st) != SIGTERM);
 		qm->pid = -1;
 		return 0;
 	}
 	return 1;
+}
+
+void p9_qemu_exit_str(int status, char *out, size_t cap)
+{
+	if (WIFSIGNALED(status))
+		snprintf(out, cap, "killed by signal %d (%s)", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status))
+		snprintf(out, cap, "exited with status %d", WEXITSTATUS(status));
+	else
+		snprintf(out, cap, "ended (wait status 0x%x)", (unsigned)status);
 }
 
 /* Wait for QEMU to connect to the listening qtest socket. */
@@ -377,11 +393,14 @@ void p9_qemu_stop(struct p9_qemu *qm)
 	if (qm->qt.fd >= 0)
 		close(qm->qt.fd);
 	qm->qt.fd = -1;
-	if (qm->pid > 0) {
+	/* already gone (a zombie): reaped here as an exit nobody asked for */
+	if (qm->pid > 0 && p9_qemu_alive(qm)) {
+		qm->stopping = 1;
 		kill(qm->pid, SIGTERM);
 		for (int i = 0; i < 200 && p9_qemu_alive(qm); i++)
 			usleep(5000);
 		if (qm->pid > 0) {
+			qm->stopping = 2;
 			kill(qm->pid, SIGKILL);
 			waitpid(qm->pid, NULL, 0);
 		}
