@@ -56,7 +56,10 @@ static int build_readdir(struct sfs_tree *t, struct sfs_node *rd)
 		sprintf(name, "d%u", counts[k]);
 		if (!(d = add(t, rd, name, S_IFDIR | 0555)))
 			return -ENOMEM;
-		for (unsigned i = 0; i < counts[k]; i++) {
+		unsigned n = counts[k];
+		if (t->o.readdir_max && n > t->o.readdir_max)
+			n = t->o.readdir_max;
+		for (unsigned i = 0; i < n; i++) {
 			readdir_name(name, i);
 			if (!add_text(t, d, name, 0444, NULL))
 				return -ENOMEM;

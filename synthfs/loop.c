@@ -114,6 +114,8 @@ static void set_events(struct sfs_conn *c)
 {
 	struct epoll_event ev = { 0 };
 	int in = !c->paused && !c->dead, out = c->want_out;
+	if (c->rfd < 0)
+		return; /* in memory: nothing to poll */
 	if (c->rfd == c->wfd) {
 		ev.events = (in ? EPOLLIN : 0) | (out ? EPOLLOUT : 0);
 		ev.data.ptr = &c->rev;
@@ -135,6 +137,8 @@ static void process(struct sfs_conn *c);
 static int conn_flush(struct sfs_conn *c)
 {
 	int was = c->want_out;
+	if (c->wfd < 0)
+		return 0; /* in memory: the owner takes the output */
 	while (c->woff < c->wlen) {
 		ssize_t n = write(c->wfd, c->wbuf + c->woff, c->wlen - c->woff);
 		if (n > 0) {
@@ -470,6 +474,8 @@ static struct sfs_conn *conn_new(struct sfs_server *s, int rfd, int wfd)
 	sfs_fidtab_init(&c->fids, &s->allfids);
 	c->fids.max = s->max_fids;
 	c->fids.maxtotal = s->max_allfids;
+	if (rfd < 0)
+		goto linked; /* in memory (sfs_add_mem) */
 	fcntl(rfd, F_SETFL, fcntl(rfd, F_GETFL) | O_NONBLOCK);
 	fcntl(wfd, F_SETFL, fcntl(wfd, F_GETFL) | O_NONBLOCK);
 	ev.data.ptr = &c->rev;
@@ -486,6 +492,7 @@ static struct sfs_conn *conn_new(struct sfs_server *s, int rfd, int wfd)
 			return NULL;
 		}
 	}
+linked:
 	c->next = s->conns;
 	if (s->conns)
 		s->conns->prev = c;
@@ -500,12 +507,14 @@ static void conn_close(struct sfs_conn *c)
 	if (c->dead)
 		return;
 	c->dead = 1;
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->rfd, NULL);
-	if (c->wfd != c->rfd)
-		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->wfd, NULL);
-	close(c->rfd);
-	if (c->wfd != c->rfd)
-		close(c->wfd);
+	if (c->rfd >= 0) {
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->rfd, NULL);
+		if (c->wfd != c->rfd)
+			epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->wfd, NULL);
+		close(c->rfd);
+		if (c->wfd != c->rfd)
+			close(c->wfd);
+	}
 	sfs_unpark_conn(c);
 	sfs_conn_reset(c);
 	if (c->prev)
@@ -528,6 +537,51 @@ int sfs_add_fds(struct sfs_server *s, int rfd, int wfd)
 	c = conn_new(s, rfd, wfd);
 	pthread_mutex_unlock(&s->lock);
 	return c ? 0 : -EINVAL;
+}
+
+/* ---- connections in memory (fuzzing, tests) ---- */
+
+struct sfs_conn *sfs_add_mem(struct sfs_server *s)
+{
+	return conn_new(s, -1, -1);
+}
+
+void sfs_mem_output(struct sfs_conn *c, sfs_out_fn out, void *arg)
+{
+	if (c->wlen > c->woff)
+		out(arg, c->wbuf + c->woff, c->wlen - c->woff);
+	c->woff = c->wlen = 0;
+}
+
+int sfs_mem_input(struct sfs_conn *c, const uint8_t *p, size_t n,
+		  sfs_out_fn out, void *arg)
+{
+	if (c->dead)
+		return -1;
+	if (c->rcap - c->rlen < n) {
+		uint8_t *b = realloc(c->rbuf, c->rlen + n);
+		if (!b) {
+			conn_close(c);
+			return -1;
+		}
+		c->rbuf = b;
+		c->rcap = c->rlen + n;
+	}
+	memcpy(c->rbuf + c->rlen, p, n);
+	c->rlen += n;
+	for (;;) {
+		process(c);
+		sfs_mem_output(c, out, arg);
+		if (c->dead || !c->paused)
+			break;
+		c->paused = 0; /* the output was taken: read on */
+	}
+	return c->dead ? -1 : 0;
+}
+
+void sfs_mem_close(struct sfs_conn *c)
+{
+	conn_close(c);
 }
 
 void sfs_stop(struct sfs_server *s)
@@ -704,6 +758,15 @@ int sfs_server_init(struct sfs_server *s)
 	return 0;
 }
 
+int sfs_server_init_mem(struct sfs_server *s)
+{
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->qlock, NULL);
+	pthread_cond_init(&s->qcond, NULL);
+	s->epfd = s->evfd = s->sigfd = -1;
+	return 0;
+}
+
 /* epoll with a nanosecond timeout (-1: none), so a --delay of 200 us is
  * not rounded up to epoll_wait's whole milliseconds; epoll_wait where the
  * kernel (or valgrind) lacks epoll_pwait2. */
@@ -817,7 +880,10 @@ void sfs_server_fini(struct sfs_server *s)
 	}
 	s->listeners = NULL;
 	free_zombies(s);
-	close(s->epfd);
-	close(s->evfd);
-	close(s->sigfd);
+	if (s->epfd >= 0) /* sfs_server_init_mem: no descriptors */
+		close(s->epfd);
+	if (s->evfd >= 0)
+		close(s->evfd);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
 }

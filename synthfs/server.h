@@ -197,6 +197,21 @@ void sfs_tag_done(struct sfs_conn *c);
 int sfs_add_stdio(struct sfs_server *s);
 /* Serve a connection on descriptors the caller made (tests: a socketpair). */
 int sfs_add_fds(struct sfs_server *s, int rfd, int wfd);
+/* Without the event loop (fuzzing, tests): a server with no descriptors
+ * or threads (inline dispatch only; sfs_run is not used), and connections
+ * in memory.  sfs_mem_input appends request bytes, handles every whole
+ * request and passes the replies queued so far to out (in order); it
+ * returns -1 once the connection closed itself (a bad size field).
+ * sfs_mem_output passes what is queued (e.g. after sfs_expire).
+ * sfs_mem_close drops the connection (its fids, parked requests); the
+ * memory goes at sfs_server_fini. */
+int sfs_server_init_mem(struct sfs_server *s);
+typedef void (*sfs_out_fn)(void *arg, const uint8_t *p, size_t n);
+struct sfs_conn *sfs_add_mem(struct sfs_server *s);
+int sfs_mem_input(struct sfs_conn *c, const uint8_t *p, size_t n,
+		  sfs_out_fn out, void *arg);
+void sfs_mem_output(struct sfs_conn *c, sfs_out_fn out, void *arg);
+void sfs_mem_close(struct sfs_conn *c);
 /* Ask a running sfs_run to return (any thread). */
 void sfs_stop(struct sfs_server *s);
 int sfs_run(struct sfs_server *s);

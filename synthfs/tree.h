@@ -120,6 +120,8 @@ struct sfs_opts {
 	uint64_t quota;        /* bytes of /rw data */
 	int version_static;    /* bug qid-version-static */
 	int path_collision;    /* bug qid-path-collision */
+	unsigned readdir_max;  /* files per /readdir/dN at most (0: N); the
+				  fuzzer's tree is small, to build fast */
 };
 
 struct sfs_tree {

@@ -1,0 +1,180 @@
+/*
+ * test_synthfs_mem.c - synthfs without its event loop (sfs_server_init_mem,
+ * sfs_add_mem, sfs_mem_input), as fuzz/fuzz_synthfs.c drives it: requests
+ * in, replies out in order, a read of /flush/block answered by sfs_expire
+ * (EINTR) or by its Tflush, a bad size field closing the connection, and
+ * no fid left once the connection is dropped.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "synthfs/server.h"
+
+struct got {
+	uint8_t buf[65536];
+	size_t len;
+};
+
+static void collect(void *arg, const uint8_t *p, size_t n)
+{
+	struct got *g = arg;
+	ck_assert_uint_le(g->len + n, sizeof g->buf);
+	memcpy(g->buf + g->len, p, n);
+	g->len += n;
+}
+
+static size_t enc(struct p9_msg *m, uint8_t *out, size_t cap)
+{
+	long n = p9_encode(m, P9_DL, out, cap);
+	ck_assert_int_gt(n, 0);
+	return (size_t)n;
+}
+
+/* The i-th reply in g (decoded in 9P2000.L). */
+static struct p9_msg reply(struct got *g, int i)
+{
+	struct p9_msg m;
+	size_t off = 0;
+	for (;;) {
+		ck_assert_uint_ge(g->len - off, 7);
+		uint32_t n = p9_get32(g->buf + off);
+		if (i-- == 0) {
+			ck_assert_int_eq(p9_decode(g->buf + off, n, P9_DL, &m, NULL), 0);
+			return m;
+		}
+		off += n;
+	}
+}
+
+static struct sfs_server s;
+
+static struct sfs_conn *setup(void)
+{
+	struct sfs_opts o = { 0 };
+	memset(&s, 0, sizeof s);
+	s.msize = 65536;
+	s.block_timeout = 0;
+	ck_assert_ptr_nonnull(s.tree = sfs_tree_new(&o));
+	ck_assert_int_eq(sfs_server_init_mem(&s), 0);
+	struct sfs_conn *c = sfs_add_mem(&s);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+static void teardown(struct sfs_conn *c)
+{
+	sfs_mem_close(c);
+	ck_assert_uint_eq(s.allfids, 0);
+	ck_assert_uint_eq(s.nconns, 0);
+	sfs_server_fini(&s);
+	sfs_tree_free(s.tree);
+}
+
+/* Tversion, Tattach fid 0, Twalk 0 -> 1 to /flush/block, Tlopen 1. */
+static void start(struct sfs_conn *c, struct got *g)
+{
+	uint8_t b[512];
+	size_t n = 0;
+	struct p9_msg m = { .type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192,
+			    .version = p9_s("9P2000.L") };
+	n += enc(&m, b + n, sizeof b - n);
+	m = (struct p9_msg){ .type = P9_TATTACH, .tag = 1, .fid = 0, .afid = P9_NOFID,
+			     .uname = p9_s("u"), .aname = p9_s("") };
+	n += enc(&m, b + n, sizeof b - n);
+	m = (struct p9_msg){ .type = P9_TWALK, .tag = 2, .fid = 0, .newfid = 1,
+			     .nwname = 2 };
+	m.wname[0] = p9_s("flush");
+	m.wname[1] = p9_s("block");
+	n += enc(&m, b + n, sizeof b - n);
+	m = (struct p9_msg){ .type = P9_TLOPEN, .tag = 3, .fid = 1, .flags = 0 };
+	n += enc(&m, b + n, sizeof b - n);
+	/* all four in one piece: framed and answered in order */
+	ck_assert_int_eq(sfs_mem_input(c, b, n, collect, g), 0);
+	ck_assert_int_eq(reply(g, 0).type, P9_RVERSION);
+	ck_assert_uint_eq(reply(g, 0).msize, 8192);
+	ck_assert_int_eq(reply(g, 1).type, P9_RATTACH);
+	ck_assert_int_eq(reply(g, 2).type, P9_RWALK);
+	ck_assert_int_eq(reply(g, 3).type, P9_RLOPEN);
+	ck_assert_uint_eq(s.allfids, 2);
+	g->len = 0;
+}
+
+static void read_block(struct sfs_conn *c, struct got *g, uint16_t tag)
+{
+	uint8_t b[64];
+	struct p9_msg m = { .type = P9_TREAD, .tag = tag, .fid = 1, .count = 10 };
+	size_t n = enc(&m, b, sizeof b);
+	/* split in two: the first part alone is not handled */
+	ck_assert_int_eq(sfs_mem_input(c, b, 5, collect, g), 0);
+	ck_assert_int_eq(sfs_mem_input(c, b + 5, n - 5, collect, g), 0);
+	ck_assert_uint_eq(g->len, 0); /* parked */
+}
+
+START_TEST(block_expires)
+{
+	struct got g = { .len = 0 };
+	struct sfs_conn *c = setup();
+	start(c, &g);
+	read_block(c, &g, 7);
+	sfs_expire(&s);
+	sfs_mem_output(c, collect, &g);
+	struct p9_msg r = reply(&g, 0);
+	ck_assert_int_eq(r.type, P9_RLERROR);
+	ck_assert_uint_eq(r.tag, 7);
+	ck_assert_uint_eq(r.errnum, EINTR);
+	teardown(c);
+}
+END_TEST
+
+START_TEST(block_flushed)
+{
+	struct got g = { .len = 0 };
+	uint8_t b[64];
+	struct sfs_conn *c = setup();
+	start(c, &g);
+	read_block(c, &g, 7);
+	struct p9_msg m = { .type = P9_TFLUSH, .tag = 8, .oldtag = 7 };
+	ck_assert_int_eq(sfs_mem_input(c, b, enc(&m, b, sizeof b), collect, &g), 0);
+	struct p9_msg r = reply(&g, 0);
+	ck_assert_int_eq(r.type, P9_RFLUSH); /* and no reply to tag 7 */
+	ck_assert_uint_eq(r.tag, 8);
+	ck_assert_uint_eq(g.len, 7);
+	sfs_expire(&s);
+	sfs_mem_output(c, collect, &g);
+	ck_assert_uint_eq(g.len, 7);
+	teardown(c);
+}
+END_TEST
+
+START_TEST(bad_size_closes)
+{
+	struct got g = { .len = 0 };
+	static const uint8_t bad[7] = { 3, 0, 0, 0, P9_TCLUNK, 1, 0 };
+	struct sfs_conn *c = setup();
+	start(c, &g);
+	read_block(c, &g, 7); /* parked, then dropped with the connection */
+	ck_assert_int_eq(sfs_mem_input(c, bad, sizeof bad, collect, &g), -1);
+	ck_assert_int_eq(sfs_mem_input(c, bad, sizeof bad, collect, &g), -1);
+	ck_assert_uint_eq(g.len, 0);
+	ck_assert_uint_eq(s.allfids, 0);
+	teardown(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *su = suite_create("synthfs in memory");
+	TCase *tc = tcase_create("mem");
+	tcase_add_test(tc, block_expires);
+	tcase_add_test(tc, block_flushed);
+	tcase_add_test(tc, bad_size_closes);
+	suite_add_tcase(su, tc);
+	SRunner *sr = srunner_create(su);
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	int nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf ? 1 : 0;
+}
