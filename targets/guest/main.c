@@ -360,6 +360,25 @@ static void make_initrd(const struct opts *o, struct run *r, const char *base)
 
 /* ---- target --------------------------------------------------------------- */
 
+enum { REACH_MS = 3000 };
+
+/* A unix: or tcp: target must answer a dial before a guest is booted for
+ * it (exec: and fd: are the relay's to start): one try, then closed. */
+static void check_reachable(const char *t)
+{
+	struct p9_conn *c = NULL;
+	char err[512], line[700];
+	if (strncmp(t, "unix:", 5) && strncmp(t, "tcp:", 4))
+		return;
+	if (p9_dial(t, REACH_MS, &c, err, sizeof err)) {
+		size_t n = strlen(t);
+		const char *why = !strncmp(err, t, n) && !strncmp(err + n, ": ", 2) ? err + n + 2 : err;
+		snprintf(line, sizeof line, "cannot reach target %s: %s", t, why);
+		die2("%s", line);
+	}
+	p9_conn_close(c);
+}
+
 static void setup_target(const struct opts *o, struct run *r)
 {
 	char err[512];
@@ -381,6 +400,7 @@ static void setup_target(const struct opts *o, struct run *r)
 	}
 	if (p9_target_check(t, err, sizeof err))
 		die2("%s", err);
+	check_reachable(t);
 	if (!strncmp(t, "tcp:127.0.0.1:", 14) || !strncmp(t, "tcp:localhost:", 14)) {
 		r->port = number(t + 14, 1, 65535, "--target port");
 		return;
@@ -642,11 +662,11 @@ int main(int argc, char **argv)
 	snprintf(base, sizeof base, "%s", o.initrd ? o.initrd : "");
 	if (!o.initrd)
 		snprintf(base, sizeof base, "%s/initramfs.cpio.gz", gdir);
+	setup_target(&o, &r);
 	if (access(kernel, R_OK))
 		die2("%s: no kernel (run make, or pass --kernel)", kernel);
 	if (!o.initrd)
 		check_workloads(&o, gdir);
-	setup_target(&o, &r);
 
 	snprintf(r.tmpdir, sizeof r.tmpdir, "%s/9pguest.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(r.tmpdir))

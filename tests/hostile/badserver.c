@@ -3,8 +3,8 @@
  * tests/integration/71-suite-badserver.sh.  It answers Tversion correctly
  * and Tattach (so a client gets past the handshake) and then, depending on the mode,
  * never answers, answers with the wrong tag, answers twice, closes in the
- * middle of a reply, sends garbage, exits after N messages, or sends part of
- * a reply and stalls.  One thread, poll() over every connection.
+ * middle of a reply, sends garbage, exits after N messages, sends part of
+ * a reply and stalls, or refuses every Tattach.  One thread, poll() over every connection.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,7 +21,7 @@
 #include "lib/p9.h"
 
 enum mode { M_NONE, M_NEVER, M_WRONGTAG, M_TWICE, M_CLOSEMID, M_GARBAGE,
-	    M_STALL };
+	    M_STALL, M_REFUSEATTACH };
 
 static const char usage[] =
 "usage: 9pbadserver --listen unix:PATH MODE\n"
@@ -35,6 +35,8 @@ static const char usage[] =
 "  --garbage            reply with 64 random bytes\n"
 "  --die-after N        answer Rlerror(EOPNOTSUPP) to N messages, then exit\n"
 "  --stall-partial      send 5 bytes of a reply, then nothing, never closing\n"
+"  --refuse-attach      answer Tattach with Rlerror(EACCES), the rest Rlerror\n"
+"                       (EOPNOTSUPP): a mount fails after a good Tversion\n"
 "Prints 'badserver: listening on unix:PATH' and serves until SIGTERM.\n";
 
 enum { MAXC = 512 };
@@ -137,6 +139,10 @@ static int answer(struct conn *c, const uint8_t *p, uint32_t size)
 			put(c, b, (size_t)k);
 		return 0;
 	}
+	if (p[4] == P9_TATTACH && mode == M_REFUSEATTACH) {
+		put(c, b, lerror(tag, EACCES, b));
+		return 0;
+	}
 	if (p[4] == P9_TATTACH) { /* a directory qid: the client gets going */
 		p9_put32(b, 20);
 		b[4] = P9_RATTACH;
@@ -170,6 +176,9 @@ static int answer(struct conn *c, const uint8_t *p, uint32_t size)
 		return 0;
 	case M_STALL:
 		put(c, b, 5);
+		return 0;
+	case M_REFUSEATTACH:
+		put(c, b, n);
 		return 0;
 	default: /* --die-after */
 		if (served > die_after) {
@@ -233,6 +242,7 @@ int main(int argc, char **argv)
 		{ "wrong-tag", 0, 0, 'w' }, { "answer-twice", 0, 0, 't' },
 		{ "close-mid-message", 0, 0, 'c' }, { "garbage", 0, 0, 'g' },
 		{ "die-after", 1, 0, 'd' }, { "stall-partial", 0, 0, 's' },
+		{ "refuse-attach", 0, 0, 'r' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	const char *addr = NULL;
 	int ch, lfd;
@@ -245,6 +255,7 @@ int main(int argc, char **argv)
 		case 'c': mode = M_CLOSEMID; break;
 		case 'g': mode = M_GARBAGE; break;
 		case 's': mode = M_STALL; break;
+		case 'r': mode = M_REFUSEATTACH; break;
 		case 'd': mode = M_NONE; die_after = atoi(optarg); break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: die("bad arguments (see --help)");

@@ -46,9 +46,23 @@ grep -q "^FAIL flush/tags-in-flight: want '1' got '[2-9]" "$P9TMP/out"
 grep -q '^ok   flush/read-now' "$P9TMP/out"
 grep -q '^# FAIL: .* steps, [1-9][0-9]* failed' "$P9TMP/out"
 
+# a server that answers Tversion and refuses every Tattach: the guest boots,
+# its mount fails (exit 1, the mount error and the console tail)
+kill "$pid"; wait "$pid" 2>/dev/null || true
+"$P9BIN/9pbadserver" --listen "unix:$P9TMP/refuse.sock" --refuse-attach \
+	>"$P9TMP/bad.out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q listening "$P9TMP/bad.out" && break; sleep 0.05; done
 rc=0
-"$g" --target tcp:127.0.0.1:1 --timeout 120 >"$P9TMP/out" 2>&1 || rc=$?
+"$g" --target "unix:$P9TMP/refuse.sock" --timeout 120 >"$P9TMP/out" 2>&1 || rc=$?
 cat "$P9TMP/out"
 [[ $rc == 1 ]]
-grep -q '^FAIL mount: .*refused' "$P9TMP/out"
+grep -q '^FAIL mount: .*Permission denied' "$P9TMP/out"
 grep -q '^console: ' "$P9TMP/out"
+
+# a target nobody serves: refused before any guest boots (exit 2, one line)
+rc=0
+"$g" --target tcp:127.0.0.1:1 --timeout 120 >"$P9TMP/out" 2>"$P9TMP/err" || rc=$?
+[[ $rc == 2 && $(wc -l <"$P9TMP/err") == 1 ]]
+grep -q '^9pguest: cannot reach target tcp:127.0.0.1:1: ' "$P9TMP/err"
+if grep -q '^# 9pguest' "$P9TMP/out"; then echo "a guest was booted"; exit 1; fi

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # 73-bad-args.sh - every program, given unusable arguments, a missing file or
 # an unreachable target, writes exactly one line "PROG: ..." on stderr and
-# exits 2, within 30 s.  (9pguest's unreachable unix:/tcp: targets are a
-# failed mount, exit 1, by design: tests/integration/30-guest-fail.sh.)
+# exits 2, within 30 s.
 # timeout: 120
 # quick
 set -euo pipefail
@@ -62,7 +61,14 @@ expect2 "$B/9pguest"
 expect2 "$B/9pguest" --bogus
 expect2 "$B/9pguest" --target bogus:x
 expect2 "$B/9pguest" --target "qemu:$P9TMP/nonexistent"
-expect2 "$B/9pguest" --target tcp:127.0.0.1:1 --script "$P9TMP/nonexistent.sh"
+expect2 "$B/9pguest" --target "qemu:$P9TMP" --script "$P9TMP/nonexistent.sh"
+# unreachable unix:/tcp: targets: refused before booting a guest
+expect2 "$B/9pguest" --target "unix:$P9TMP/nonexistent.sock"
+grep -q "^9pguest: cannot reach target unix:$P9TMP/nonexistent.sock: No such file" "$P9TMP/err" ||
+	{ echo "FAIL: 9pguest unix: not refused as unreachable"; bad=$((bad + 1)); }
+expect2 "$B/9pguest" --target tcp:127.0.0.1:1
+grep -q "^9pguest: cannot reach target tcp:127.0.0.1:1: .*refused" "$P9TMP/err" ||
+	{ echo "FAIL: 9pguest tcp: not refused as unreachable"; bad=$((bad + 1)); }
 
 expect2 "$B/9pvirtio"
 expect2 "$B/9pvirtio" --bogus
