@@ -33,7 +33,7 @@ static const char usage[] =
 "well-behaved client keeps getting correct answers, the server stays alive\n"
 "and its VmRSS stays under the limit (default 256 MB).\n"
 "  --conns N            connections opened and dropped (default 3000)\n"
-"  --fids N             Tattach/Twalk sent without clunk (default 200000)\n"
+"  --fids N             Tattach/Twalk sent without clunk (default 1000000)\n"
 "  --expect-max-fids N  the server's --max-fids (default 65536)\n";
 
 static const char *sockpath;
@@ -669,7 +669,7 @@ int main(int argc, char **argv)
 		{ "rss-limit", 1, 0, 'r' }, { "expect-max-fids", 1, 0, 'm' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	int ch, nconns = 3000;
-	unsigned nfids = 200000, maxfids = 65536;
+	unsigned nfids = 1000000, maxfids = 65536;
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 's': sockpath = optarg; break;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # 70-hostile-synthfs.sh - synthfs under bin/9phostile: 5000 connections
-# opened and dropped, random bytes, absurd sizes, msize abuse, 200000
+# opened and dropped, random bytes, absurd sizes, msize abuse, 1 million
 # Tattach/Twalk without clunk (the --max-fids limit must answer EMFILE),
 # a tag flood and Tflush storm, slow readers; a well-behaved client must
 # keep reading /README right and VmRSS must stay under 128 MB
@@ -36,11 +36,11 @@ pid=$!
 wait_listen "$P9TMP/h.out"
 rc=0
 "$P9BIN/9phostile" --socket "$P9TMP/h.sock" --pid "$pid" --conns 5000 \
-	--fids 200000 --expect-max-fids 65536 --rss-limit "$limit" >"$P9TMP/h.log" || rc=$?
+	--fids 1000000 --expect-max-fids 65536 --rss-limit "$limit" >"$P9TMP/h.log" || rc=$?
 cat "$P9TMP/h.log"
 [[ $rc == 0 ]] || { echo "9phostile: exit $rc"; exit 1; }
 grep -q '^total: .* 0 failures$' "$P9TMP/h.log"
-grep -q '^fids: 200000 requests: 65536 fids granted, 134464 EMFILE' "$P9TMP/h.log"
+grep -q '^fids: 1000000 requests: 65536 fids granted, 934464 EMFILE' "$P9TMP/h.log"
 kill -0 "$pid" || { echo "synthfs died"; exit 1; }
 kill "$pid"
 src=0
