@@ -218,7 +218,16 @@ int write_json(const struct run *r, const char *file)
 		r->secs);
 	for (int s = 0; s <= ST_WARN; s++)
 		fprintf(f, "%s\"%s\":%d", s ? "," : "", status_name(s), count[s]);
-	fprintf(f, "},\"cases\":[");
+	fprintf(f, "}");
+	if (r->nexits) { /* a QEMU that exited unasked between cases */
+		fprintf(f, ",\"target_exits\":[");
+		for (int i = 0; i < r->nexits; i++) {
+			fprintf(f, "%s", i ? "," : "");
+			js(f, r->exitmsg[i]);
+		}
+		fprintf(f, "]");
+	}
+	fprintf(f, ",\"cases\":[");
 	for (int i = 0; i < r->nres; i++) {
 		const struct result *res = &r->res[i];
 		fprintf(f, "%s\n{\"code\":", i ? "," : "");

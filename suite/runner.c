@@ -355,9 +355,14 @@ static void qemu_exit_between(struct run *r, const char *prev, int last)
 	char why[600];
 	if (!p9_qemu_exits_take(last, why, sizeof why))
 		return;
-	r->nexits++;
-	printf("# %s%s: %s\n", prev ? "after " : "before the first case",
-	       prev ? prev : "", why);
+	char m[700];
+	snprintf(m, sizeof m, "%s%s: %s", prev ? "after " : "before the first case",
+		 prev ? prev : "", why);
+	r->exitmsg = realloc(r->exitmsg, (size_t)(r->nexits + 1) * sizeof *r->exitmsg);
+	if (!r->exitmsg)
+		abort();
+	r->exitmsg[r->nexits++] = xstrdup(m);
+	printf("# %s\n", m);
 	fflush(stdout);
 	fprintf(stderr, "9psuite: %s%s: %s\n", prev ? "after case " : "before the first case",
 		prev ? prev : "", why);
@@ -457,5 +462,8 @@ void run_free(struct run *r)
 	}
 	free(r->xcode);
 	free(r->xwhy);
+	for (int i = 0; i < r->nexits; i++)
+		free(r->exitmsg[i]);
+	free(r->exitmsg);
 	catalogue_free(&r->cat);
 }

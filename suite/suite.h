@@ -353,6 +353,7 @@ struct run {
 	int nres;
 	double secs;
 	int nexits;          /* QEMUs that exited unasked between cases */
+	char **exitmsg;      /* their reports, "after CASE [DIALECT]: ..." */
 };
 
 int run_load_expect(struct run *r, const char *file, char *err, size_t cap);
