@@ -65,38 +65,44 @@ void tr_capture_drops(pcap_t *pc, FILE *f)
 int tr_capture(struct tr *t, const struct tr_capture_opts *co,
 	       volatile sig_atomic_t *stop, volatile sig_atomic_t *report)
 {
-	char err[PCAP_ERRBUF_SIZE] = "";
+	char err[PCAP_ERRBUF_SIZE + 256] = "";
 	pcap_t *pc;
-	struct loop l = { .t = t };
-	if (co->file) {
+	if (co->file)
 		pc = pcap_open_offline_with_tstamp_precision(co->file,
 							     PCAP_TSTAMP_PRECISION_NANO, err);
-		if (!pc) {
-			fprintf(stderr, "9ptrace: %s\n", err);
-			return 2;
-		}
-	} else {
+	else
 		pc = open_live(co->iface, err);
-		if (!pc) {
-			fprintf(stderr, "9ptrace: %s\n", err);
-			return 2;
-		}
+	if (!pc) {
+		fprintf(stderr, "9ptrace: %s\n", err);
+		return 2;
 	}
+	int rc = tr_capture_read(t, pc, co, stop, report, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "9ptrace: %s\n", err);
+	pcap_close(pc);
+	return rc;
+}
+
+int tr_capture_read(struct tr *t, pcap_t *pc, const struct tr_capture_opts *co,
+		    volatile sig_atomic_t *stop, volatile sig_atomic_t *report,
+		    char *err, size_t cap)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct loop l = { .t = t };
 	l.nano = pcap_get_tstamp_precision(pc) == PCAP_TSTAMP_PRECISION_NANO;
 	l.dlt = pcap_datalink(pc);
 	const char *filter = co->filter ? co->filter : "tcp";
 	struct bpf_program prog;
 	if (pcap_compile(pc, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
 	    pcap_setfilter(pc, &prog) < 0) {
-		fprintf(stderr, "9ptrace: filter '%s': %s\n", filter, pcap_geterr(pc));
-		pcap_close(pc);
+		snprintf(err, cap, "filter '%s': %s", filter, pcap_geterr(pc));
 		return 2;
 	}
 	pcap_freecode(&prog);
 	if (!co->file) /* ready: the filter is in place */
 		fprintf(stderr, "9ptrace: capturing on %s\n", co->iface);
 	int rc = 0, fd = -1;
-	if (!co->file && pcap_setnonblock(pc, 1, err) == 0)
+	if (!co->file && pcap_setnonblock(pc, 1, perr) == 0)
 		fd = pcap_get_selectable_fd(pc);
 	while (!*stop) {
 		if (fd >= 0) { /* wake up for signals even when no packets come */
@@ -106,7 +112,7 @@ int tr_capture(struct tr *t, const struct tr_capture_opts *co,
 		}
 		int n = pcap_dispatch(pc, 4096, on_frame, (u_char *)&l);
 		if (n == PCAP_ERROR) {
-			fprintf(stderr, "9ptrace: %s\n", pcap_geterr(pc));
+			snprintf(err, cap, "%s", pcap_geterr(pc));
 			rc = 2;
 			break;
 		}
@@ -122,6 +128,5 @@ int tr_capture(struct tr *t, const struct tr_capture_opts *co,
 	fflush(t->out);
 	if (!co->file)
 		tr_capture_drops(pc, stderr);
-	pcap_close(pc);
 	return rc;
 }

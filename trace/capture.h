@@ -20,6 +20,12 @@ struct tr_capture_opts {
  * drop report now (live).  Returns an exit status (0, 2). */
 int tr_capture(struct tr *t, const struct tr_capture_opts *co,
 	       volatile sig_atomic_t *stop, volatile sig_atomic_t *report);
+/* The same on a source already open (tests, fuzzing: a file in memory
+ * through pcap_fopen_offline); co->file says it is a file (any non-NULL).
+ * Returns 0, or 2 with the reason in err.  The caller closes pc. */
+int tr_capture_read(struct tr *t, pcap_t *pc, const struct tr_capture_opts *co,
+		    volatile sig_atomic_t *stop, volatile sig_atomic_t *report,
+		    char *err, size_t cap);
 void tr_capture_drops(pcap_t *pc, FILE *f);
 
 /* proxy.c */

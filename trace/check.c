@@ -91,10 +91,10 @@ void tr_check_request(struct tr_conn *c, const struct p9_msg *m, size_t len)
 	(void)len;
 	if (m->type == P9_TVERSION)
 		return;
-	if (c->tags[m->tag].live)
+	const struct tr_req *o = tr_tag_live(c, m->tag);
+	if (o)
 		tr_warn(c, "%s tag %u: tag reused while %s is in flight",
-			p9_typename(m->type), m->tag,
-			p9_typename(c->tags[m->tag].type));
+			p9_typename(m->type), m->tag, p9_typename(o->type));
 	if (c->from_start)
 		check_fids(c, m);
 }
@@ -126,7 +126,8 @@ void tr_check_reply(struct tr_conn *c, const struct p9_msg *m, size_t len,
 {
 	int err = m->type == P9_RERROR || m->type == P9_RLERROR;
 	if (!rq) {
-		if (c->tags[m->tag].flushed)
+		const struct tr_req *o = tr_tag_peek(c, m->tag);
+		if (o && o->flushed)
 			tr_warn(c, "%s tag %u: reply arrives after its Rflush",
 				p9_typename(m->type), m->tag);
 		else if (c->from_start && m->type != P9_RVERSION)

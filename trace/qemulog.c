@@ -143,7 +143,7 @@ static void settle(struct qlog *q, uint16_t tag)
 		return;
 	struct p9_msg r = { .type = (uint8_t)(q->implied[tag] + 1), .tag = tag };
 	q->implied[tag] = 0;
-	if (!q->c->tags[tag].live)
+	if (!tr_tag_live(q->c, tag))
 		return;
 	q->t->o.silent = 1;
 	tr_message_decoded(q->c, 0, NULL, 0, &r);
@@ -186,7 +186,9 @@ static void event(struct qlog *q, const char *name, char *args)
 	if (!strcmp(name, "v9fs_rcancel")) {
 		q->implied[m.tag] = 0;
 		tr_emit_note(q->c, "<- tag %u: request cancelled by a flush (no reply)", m.tag);
-		q->c->tags[m.tag].live = 0;
+		struct tr_req *o = tr_tag_peek(q->c, m.tag);
+		if (o)
+			o->live = 0;
 		return;
 	}
 	m.type = (uint8_t)(reply ? id + 1 : id);

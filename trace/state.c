@@ -187,19 +187,47 @@ static void rename_fids(struct tr_conn *c, const char *from, const char *to)
 
 /* ---- connection lifetime ---- */
 
+enum { TAGPAGE = 256 };
+
+struct tr_req *tr_tag_peek(const struct tr_conn *c, uint16_t tag)
+{
+	if (!c->tags || !c->tags[tag / TAGPAGE])
+		return NULL;
+	return &c->tags[tag / TAGPAGE][tag % TAGPAGE];
+}
+
+struct tr_req *tr_tag_live(const struct tr_conn *c, uint16_t tag)
+{
+	struct tr_req *rq = tr_tag_peek(c, tag);
+	return rq && rq->live ? rq : NULL;
+}
+
+struct tr_req *tr_tag(struct tr_conn *c, uint16_t tag)
+{
+	struct tr_req **page;
+	if (!c->tags && !(c->tags = calloc(65536 / TAGPAGE, sizeof *c->tags)))
+		abort();
+	page = &c->tags[tag / TAGPAGE];
+	if (!*page && !(*page = calloc(TAGPAGE, sizeof **page)))
+		abort();
+	return &(*page)[tag % TAGPAGE];
+}
+
+/* Forget every request (and free the tag pages: a connection holds memory
+ * for the tags it uses, not for all 65536). */
 void tr_conn_reset(struct tr_conn *c)
 {
 	if (c->tags)
-		for (size_t i = 0; i < 65536; i++)
-			if (c->tags[i].live || c->tags[i].path) {
-				free(c->tags[i].path);
-				memset(&c->tags[i], 0, sizeof c->tags[i]);
-			}
-	if (!c->tags) {
-		c->tags = calloc(65536, sizeof *c->tags);
-		if (!c->tags)
-			abort();
-	}
+		for (size_t p = 0; p < 65536 / TAGPAGE; p++) {
+			if (!c->tags[p])
+				continue;
+			for (size_t i = 0; i < TAGPAGE; i++)
+				free(c->tags[p][i].path);
+			free(c->tags[p]);
+			c->tags[p] = NULL;
+		}
+	if (!c->tags && !(c->tags = calloc(65536 / TAGPAGE, sizeof *c->tags)))
+		abort();
 	for (size_t i = 0; i < c->capfids; i++)
 		free(c->fids[i].path);
 	free(c->fids);
@@ -257,7 +285,7 @@ static char *request_path(struct tr_conn *c, const struct p9_msg *m)
 
 static void record_request(struct tr_conn *c, const struct p9_msg *m, size_t len)
 {
-	struct tr_req *rq = &c->tags[m->tag];
+	struct tr_req *rq = tr_tag(c, m->tag);
 	free(rq->path);
 	memset(rq, 0, sizeof *rq);
 	rq->live = 1;
@@ -371,15 +399,16 @@ static void apply_reply(struct tr_conn *c, const struct p9_msg *m, struct tr_req
 			*sep = 0x1f;
 		}
 		break;
-	case P9_RFLUSH:
-		if (c->tags[rq->oldtag].live && rq->oldtag != m->tag) {
-			struct tr_req *o = &c->tags[rq->oldtag];
+	case P9_RFLUSH: {
+		struct tr_req *o = tr_tag_live(c, rq->oldtag);
+		if (o && rq->oldtag != m->tag) {
 			free(o->path);
 			o->path = NULL;
 			o->live = 0;
 			o->flushed = 1;
 		}
 		break;
+	}
 	}
 }
 
@@ -419,8 +448,9 @@ void tr_message(struct tr_conn *c, int client, const uint8_t *buf, size_t len)
 		tr_emit_note(c, "%s undecodable %s tag %u (%zu bytes): %s",
 			     client ? "->" : "<-", p9_typename(buf[4]),
 			     p9_get16(buf + 5), len, s);
-		if (!client && c->tags[p9_get16(buf + 5)].live)
-			c->tags[p9_get16(buf + 5)].live = 0;
+		struct tr_req *rq = client ? NULL : tr_tag_live(c, p9_get16(buf + 5));
+		if (rq)
+			rq->live = 0;
 		if (client) { /* its tag is in flight all the same: pair the reply */
 			struct p9_msg h;
 			memset(&h, 0, sizeof h);
@@ -450,11 +480,11 @@ void tr_message_decoded(struct tr_conn *c, int client, const uint8_t *buf, size_
 		if (t->o.check)
 			tr_check_request(c, &m, len);
 		record_request(c, &m, len);
-		tr_emit(c, 1, buf, len, &m, &c->tags[m.tag]);
+		tr_emit(c, 1, buf, len, &m, tr_tag(c, m.tag));
 		tr_stats_add(t, &m, len, NULL);
 		return;
 	}
-	struct tr_req *rq = c->tags[m.tag].live ? &c->tags[m.tag] : NULL;
+	struct tr_req *rq = tr_tag_live(c, m.tag);
 	if (t->o.check)
 		tr_check_reply(c, &m, len, rq);
 	tr_emit(c, 0, buf, len, &m, rq);

@@ -46,7 +46,7 @@ int tr_plausible(const struct tr_conn *c, int client, const uint8_t *p, size_t n
 	if (tag == P9_NOTAG && type != P9_TVERSION && type != P9_RVERSION &&
 	    type != P9_RERROR && type != P9_RLERROR)
 		return 0;
-	if (!client && c->from_start && c->tags && !c->tags[tag].live &&
+	if (!client && c->from_start && c->tags && !tr_tag_live(c, tag) &&
 	    type != P9_RVERSION)
 		return 0;
 	if (size > n)

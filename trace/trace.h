@@ -133,7 +133,9 @@ struct tr_conn {
 	uint32_t msize;
 	int from_start;         /* saw Tversion: fid/tag checks are meaningful */
 	int closed;             /* FIN both ways or RST: state released */
-	struct tr_req *tags;    /* 65536, calloc'd */
+	struct tr_req **tags;   /* 256 pages of 256 tags, a page allocated when
+				   a tag in it is first used (tr_tag); NULL
+				   once the connection is released */
 	struct tr_fid *fids;    /* open addressing */
 	size_t nfids, capfids;
 	struct tr_conn *next, *hnext;
@@ -191,6 +193,12 @@ void tr_conn_reset(struct tr_conn *c);
 void tr_conn_free(struct tr_conn *c);
 void tr_conn_release(struct tr_conn *c);
 const char *tr_fid_path(struct tr_conn *c, uint32_t fid);
+/* The request slot of tag: tr_tag makes it (on first use of its page);
+ * tr_tag_peek gives it if its page exists, else NULL; tr_tag_live gives it
+ * only if a request is in flight on it. */
+struct tr_req *tr_tag(struct tr_conn *c, uint16_t tag);
+struct tr_req *tr_tag_peek(const struct tr_conn *c, uint16_t tag);
+struct tr_req *tr_tag_live(const struct tr_conn *c, uint16_t tag);
 int tr_fid_isdir(struct tr_conn *c, uint32_t fid);
 
 /* check.c */

@@ -291,6 +291,42 @@ START_TEST(dir_read_9p2000)
 }
 END_TEST
 
+/* A connection holds memory for the tags it uses: 256-tag pages made on
+ * first use (a capture of 20000 connections used to calloc 3 MB each: 25 s
+ * and 89 MB for a 1.4 MB file of SYNs, now 0.07 s). */
+static int pages(void)
+{
+	int n = 0;
+	for (int p = 0; p < 256; p++)
+		n += c->tags[p] != NULL;
+	return n;
+}
+
+START_TEST(tags_paged)
+{
+	start();
+	ck_assert_int_eq(pages(), 0);
+	T(.type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.L"));
+	R(.type = P9_RVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.L"));
+	ck_assert_int_eq(pages(), 1); /* NOTAG's page */
+	T(.type = P9_TCLUNK, .tag = 3, .fid = 0);
+	T(.type = P9_TCLUNK, .tag = 300, .fid = 1);
+	ck_assert_int_eq(pages(), 3);
+	ck_assert_ptr_nonnull(tr_tag_live(c, 300));
+	ck_assert_ptr_null(tr_tag_live(c, 301));
+	ck_assert_ptr_null(tr_tag_peek(c, 40000));
+	R(.type = P9_RCLUNK, .tag = 300);
+	ck_assert_ptr_null(tr_tag_live(c, 300));
+	ck_assert_ptr_nonnull(tr_tag_live(c, 3));
+	/* a new session forgets the requests and gives the pages back */
+	T(.type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.L"));
+	ck_assert_int_eq(pages(), 1);
+	ck_assert_ptr_null(tr_tag_live(c, 3));
+	stop();
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("trace_check");
@@ -307,6 +343,7 @@ int main(void)
 	tcase_add_test(tc, error_answering_tflush);
 	tcase_add_test(tc, rename_moves_paths);
 	tcase_add_test(tc, dir_read_9p2000);
+	tcase_add_test(tc, tags_paged);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
