@@ -95,10 +95,11 @@ void tr_tcp_segment(struct tr_tcp *t, uint32_t seq, int syn, const uint8_t *p,
 	}
 	int32_t d = sdiff(seq, t->next);
 	if (d < 0) { /* retransmitted or overlapping: keep only what is new */
-		if ((uint32_t)-d >= n)
+		uint32_t old = t->next - seq; /* unsigned: d may be INT32_MIN */
+		if (old >= n)
 			return;
-		p += -d;
-		n -= (uint32_t)-d;
+		p += old;
+		n -= old;
 		seq = t->next;
 		d = 0;
 	}

@@ -152,6 +152,26 @@ static size_t nwire;
 static size_t msgend[64];
 static int nmsg;
 
+/* Found by fuzz/fuzz_tracepcap in its smoke run: a segment exactly 2^31
+ * before the next expected byte made sdiff() INT32_MIN, and negating it was
+ * undefined (UBSan).  It is an old segment: dropped. */
+START_TEST(segment_half_the_space_behind)
+{
+	struct tr_tcp t;
+	reset(&t);
+	tr_tcp_segment(&t, 999, 1, NULL, 0, &sink);
+	seg(&t, 0, 100);
+	tr_tcp_segment(&t, 1100u - 0x80000000u, 0, src, 50, &sink);
+	tr_tcp_segment(&t, 1100u - 0x7fffffffu, 0, src, 50, &sink);
+	ck_assert_uint_eq(ngot, 100);
+	seg(&t, 100, 200);
+	ck_assert_uint_eq(ngot, 200);
+	ck_assert_int_eq(memcmp(got, src, 200), 0);
+	ck_assert_int_eq(ngaps, 0);
+	tr_tcp_free(&t);
+}
+END_TEST
+
 static void add(struct p9_msg m)
 {
 	long n = p9_encode(&m, P9_DL, wire + nwire, sizeof wire - nwire);
@@ -357,6 +377,7 @@ int main(void)
 	tcase_add_test(tc, gap_on_flush);
 	tcase_add_test(tc, gap_when_queue_overflows);
 	tcase_add_test(tc, sequence_wraps);
+	tcase_add_test(tc, segment_half_the_space_behind);
 	tcase_add_test(tc, frames_split_and_coalesced);
 	tcase_add_test(tc, frames_reordered_retransmitted);
 	tcase_add_test(tc, gap_then_resync);
