@@ -190,9 +190,7 @@ void in_before_send(struct interp *in, uint16_t tag)
 		p9_client_drain(in->cl);
 }
 
-/* A reply came for a tag with no request in flight (a duplicate, a wrong
- * tag): fail the case naming it, before the reply just awaited is judged.
- * 0 if there was none. */
+/* The first unsolicited reply goes in the transcript, once. */
 static void log_unsolicited(struct interp *in, const char *why)
 {
 	if (in->unsol_logged)
@@ -202,6 +200,9 @@ static void log_unsolicited(struct interp *in, const char *why)
 	in->unsol_logged = 1;
 }
 
+/* A reply came for a tag with no request in flight (a duplicate, a wrong
+ * tag): fail the case naming it, before the reply just awaited is judged.
+ * 0 if there was none. */
 int in_unsolicited(struct interp *in, const struct stmt *s, int rc)
 {
 	char why[300];
