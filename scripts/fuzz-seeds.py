@@ -11,7 +11,10 @@
 #   OUT/synthfs/D-NN         one connection's client bytes (<= 3 KB each)
 #   OUT/tracepcap/D-NN.pcap  whole connections, both directions (<= 12 KB)
 # plus, from the first capture, the same packets as Linux cooked (SLL)
-# frames and as a pcapng file, so the other readers are seeded too.
+# frames and as a pcapng file, so the other readers are seeded too.  A
+# capture named guest.pcap (one long kernel session) gives guest-00 and
+# guest-01 (its start and a stretch from its middle, <= 6 KB each) and
+# guest-00.pcap (its first packets, <= 12 KB).
 import os
 import struct
 import sys
@@ -134,12 +137,47 @@ def write_pcapng(path, header, recs):
                                          len(frame), orig) + frame))
 
 
+def cut(stream, start, limit):
+    """Whole messages of stream from offset start, limit bytes at most."""
+    off = start
+    while off + 7 <= len(stream):
+        size, = struct.unpack('<I', stream[off:off + 4])
+        if size < 7 or off + size - start > limit:
+            break
+        off += size
+    return stream[start:off]
+
+
+def guest_seeds(out, header, recs, fl):
+    """A kernel client's one long session: its start (Tversion, attach,
+    the first walks) and a stretch from the middle, and the first packets
+    as a pcap."""
+    port = max(fl, key=lambda p: len(fl[p][1]))
+    stream = bytes(fl[port][1])
+    mid, off = len(stream) // 2, 0
+    while off + 7 <= len(stream) and off < mid:  # a message boundary
+        off += struct.unpack('<I', stream[off:off + 4])[0]
+    for i, start in enumerate((0, off)):
+        with open(os.path.join(out, 'synthfs', 'guest-%02d' % i), 'wb') as f:
+            f.write(cut(stream, start, 2 * SEED_MAX))
+    rs, size = [], 0
+    for r in fl[port][0]:
+        if size + 16 + len(r[3]) > PCAP_MAX:
+            break
+        rs.append(r)
+        size += 16 + len(r[3])
+    write_pcap(os.path.join(out, 'tracepcap', 'guest-00.pcap'), header, rs)
+
+
 def main():
     out, caps = sys.argv[1], sys.argv[2:]
     for n, cap in enumerate(caps):
         d = os.path.basename(cap).split('.')[0]
         header, recs = read_pcap(cap)
         fl = flows(recs)
+        if d == 'guest':
+            guest_seeds(out, header, recs, fl)
+            continue
         for i, port in enumerate(choose(fl, SEED_MAX, SYNTHFS_SEEDS,
                                         lambda v: len(v[1]))):
             with open(os.path.join(out, 'synthfs', '%s-%02d' % (d, i)), 'wb') as f:
