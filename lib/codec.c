@@ -273,7 +273,7 @@ struct p9_str p9_s(const char *cstr)
 int p9_streq(struct p9_str a, const char *cstr)
 {
 	size_t n = strlen(cstr);
-	return n == a.len && memcmp(a.p, cstr, n) == 0;
+	return n == a.len && (n == 0 || memcmp(a.p, cstr, n) == 0);
 }
 
 char *p9_strcpy(char *dst, size_t cap, struct p9_str s)
@@ -282,7 +282,8 @@ char *p9_strcpy(char *dst, size_t cap, struct p9_str s)
 	if (cap == 0)
 		return dst;
 	n = s.len < cap - 1 ? s.len : cap - 1;
-	memcpy(dst, s.p, n);
+	if (n) /* an empty p9_str may have p == NULL (a zeroed field) */
+		memcpy(dst, s.p, n);
 	dst[n] = 0;
 	return dst;
 }

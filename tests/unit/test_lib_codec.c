@@ -695,6 +695,21 @@ START_TEST(encode_limits)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_synthfs: a field absent from the dialect (9P2000's
+ * Tcreate has no extension) is a zeroed p9_str, p == NULL; copying it
+ * passed NULL to memcpy (UBSan: nonnull argument). */
+START_TEST(empty_str_with_null_pointer)
+{
+	struct p9_str z = { NULL, 0 };
+	char b[8];
+	memset(b, 'x', sizeof b);
+	ck_assert_ptr_eq(p9_strcpy(b, sizeof b, z), b);
+	ck_assert_str_eq(b, "");
+	ck_assert(p9_streq(z, ""));
+	ck_assert(!p9_streq(z, "a"));
+}
+END_TEST
+
 START_TEST(printer_edges)
 {
 	char s[256];
@@ -757,6 +772,7 @@ static Suite *codec_suite(void)
 	tcase_add_test(t, dirent_and_stat_put);
 	tcase_add_test(t, encode_limits);
 	tcase_add_test(t, printer_edges);
+	tcase_add_test(t, empty_str_with_null_pointer);
 	suite_add_tcase(s, t);
 	return s;
 }

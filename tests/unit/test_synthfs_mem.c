@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,6 +164,35 @@ START_TEST(bad_size_closes)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_synthfs (the input's essence): in 9P2000, Tcreate
+ * with DMDEVICE read the extension field, absent in that dialect, and
+ * copied its NULL pointer (UBSan).  Now: Rerror, nothing created. */
+START_TEST(dmdevice_in_9p2000)
+{
+	static const char hex[] =
+		"1300000064ffff00200000060039503230303014000000680100000000"
+		"00ffffffff0100750000150000006e0200000000000100000001000200"
+		"727715000000720300010000000300646576a401800000";
+	uint8_t b[sizeof hex / 2];
+	static const int want[4] = { P9_RVERSION, P9_RATTACH, P9_RWALK, P9_RERROR };
+	struct got g = { .len = 0 };
+	struct p9_msg m;
+	size_t off = 0;
+	for (size_t i = 0; i < sizeof b; i++)
+		sscanf(hex + 2 * i, "%2hhx", &b[i]);
+	struct sfs_conn *c = setup();
+	ck_assert_int_eq(sfs_mem_input(c, b, sizeof b, collect, &g), 0);
+	for (int i = 0; i < 4; i++) {
+		uint32_t n = p9_get32(g.buf + off);
+		ck_assert_int_eq(p9_decode(g.buf + off, n, P9_D2000, &m, NULL), 0);
+		ck_assert_int_eq(m.type, want[i]);
+		off += n;
+	}
+	ck_assert_uint_eq(off, g.len);
+	teardown(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("synthfs in memory");
@@ -170,6 +200,7 @@ int main(void)
 	tcase_add_test(tc, block_expires);
 	tcase_add_test(tc, block_flushed);
 	tcase_add_test(tc, bad_size_closes);
+	tcase_add_test(tc, dmdevice_in_9p2000);
 	suite_add_tcase(su, tc);
 	SRunner *sr = srunner_create(su);
 	srunner_set_fork_status(sr, CK_NOFORK);
