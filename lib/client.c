@@ -179,7 +179,8 @@ static int recv_one(struct p9_client *c, int timeout_ms, struct p9_reply **out)
 		r->m.type = P9_NOREPLY;
 		r->m.tag = p9_get16(r->buf + 5);
 	} else {
-		r->decode_rc = p9_decode(r->buf, r->len, c->dialect, &r->m, &r->derr);
+		r->decode_rc = p9_decode_flags(r->buf, r->len, c->dialect, c->decode_flags,
+						&r->m, &r->derr, &r->tolerated);
 		if (r->decode_rc && n >= P9_HDRSZ) {
 			r->m.type = r->buf[4];
 			r->m.tag = p9_get16(r->buf + 5);

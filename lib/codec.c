@@ -5,6 +5,7 @@
  * the header (size[4] type[1] tag[2]), and strict validation: the size field
  * must equal the buffer, counts must respect MAXWELEM, data counts must fit,
  * and nothing may trail the last field.  Errors name type, field and offset.
+ * Decode flags (p9_decode_flags) relax one named rule each and report it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,25 +48,40 @@ static void dec_wqids(struct p9_rd *r, struct p9_msg *m)
 		p9_rd_qid(r, &m->wqid[i]);
 }
 
-static void dec_stat(struct p9_rd *r, struct p9_msg *m, int dialect)
+/* What one decode may tolerate and has tolerated (enum p9_decode_flag). */
+struct dec_opts {
+	unsigned flags, tolerated;
+};
+
+/* n[2] stat[n].  Strict: n must be the record's length.  With
+ * P9_DEC_STATLEN any n is accepted when the record (checked against its own
+ * size[2]) ends the message: the deviation is recorded in o->tolerated. */
+static void dec_stat(struct p9_rd *r, struct p9_msg *m, int dialect,
+		     struct dec_opts *o)
 {
+	int lax = (o->flags & P9_DEC_STATLEN) != 0;
 	uint16_t n = p9_rd_u16(r);
 	size_t start = r->pos;
 	if (r->err)
 		return;
-	if (n > p9_rd_left(r)) {
+	m->nstat = n;
+	if (n > p9_rd_left(r) && !lax) {
 		r->pos -= 2;
 		p9_rd_fail(r, -EBADMSG, "stat length runs past end");
 		return;
 	}
 	p9_rd_stat(r, &m->stat, dialect);
-	if (!r->err && r->pos - start != n) {
-		p9_rd_fail(r, -EBADMSG, "stat length disagrees with stat size");
+	if (r->err || r->pos - start == n)
+		return;
+	if (lax && p9_rd_left(r) == 0) {
+		o->tolerated |= P9_DEC_STATLEN;
+		return;
 	}
+	p9_rd_fail(r, -EBADMSG, "stat length disagrees with stat size");
 }
 
 static void dec_field(struct p9_rd *r, const struct p9_field *f,
-		      struct p9_msg *m, int dialect)
+		      struct p9_msg *m, int dialect, struct dec_opts *o)
 {
 	switch (f->kind) {
 	case P9K_U8: *MEMBER(m, f, uint8_t) = p9_rd_u8(r); break;
@@ -79,7 +95,7 @@ static void dec_field(struct p9_rd *r, const struct p9_field *f,
 		m->count = p9_rd_u32(r);
 		m->data = p9_rd_bytes(r, m->count);
 		break;
-	case P9K_STAT: dec_stat(r, m, dialect); break;
+	case P9K_STAT: dec_stat(r, m, dialect, o); break;
 	case P9K_WNAMES: dec_wnames(r, m); break;
 	case P9K_WQIDS: dec_wqids(r, m); break;
 	}
@@ -114,11 +130,20 @@ static int dec_fail_reset(struct p9_msg *m, struct p9_decode_err *err, int code,
 int p9_decode(const uint8_t *buf, size_t len, int dialect, struct p9_msg *m,
 	      struct p9_decode_err *err)
 {
+	return p9_decode_flags(buf, len, dialect, 0, m, err, NULL);
+}
+
+int p9_decode_flags(const uint8_t *buf, size_t len, int dialect, unsigned flags,
+		    struct p9_msg *m, struct p9_decode_err *err, unsigned *tolerated)
+{
 	const struct p9_msgdef *d;
 	struct p9_rd r;
+	struct dec_opts o = { flags, 0 };
 	uint32_t size;
 
 	memset(m, 0, sizeof *m);
+	if (tolerated)
+		*tolerated = 0;
 	if (len < P9_HDRSZ)
 		return dec_fail(err, -EBADMSG, 0, "size", 0, "shorter than a header");
 	size = p9_get32(buf);
@@ -136,14 +161,23 @@ int p9_decode(const uint8_t *buf, size_t len, int dialect, struct p9_msg *m,
 		const struct p9_field *f = &d->field[i];
 		if (!field_on_wire(f, dialect))
 			continue;
-		dec_field(&r, f, m, dialect);
+		dec_field(&r, f, m, dialect, &o);
 		if (r.err)
 			return dec_fail_reset(m, err, r.err, f->name, r.err_off, r.why);
 	}
 	if (p9_rd_left(&r))
 		return dec_fail_reset(m, err, -EBADMSG, "trailing", r.pos,
 				      "bytes after the last field");
+	if (tolerated)
+		*tolerated = o.tolerated;
 	return 0;
+}
+
+const char *p9_decode_flag_name(unsigned flags)
+{
+	if (flags & P9_DEC_STATLEN)
+		return "statlen";
+	return "";
 }
 
 void p9_decode_err_str(const struct p9_decode_err *e, char *out, size_t cap)

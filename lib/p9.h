@@ -160,6 +160,8 @@ struct p9_msg {
 	const uint8_t *data;
 	/* stat */
 	struct p9_stat stat;
+	uint16_t nstat;  /* Rstat/Twstat: the n[2] before the stat record, as read
+			    (stat.size + 2 unless P9_DEC_STATLEN tolerated it) */
 	/* 9P2000.L */
 	uint32_t flags, lmode, gid, uid, major, minor, datasync, valid32;
 	struct p9_str symtgt, target, newname, oldname;
@@ -254,6 +256,22 @@ long p9_encoded_size(const struct p9_msg *m, int dialect);
  * after a failure *m holds only the type and tag (if the header was read). */
 int p9_decode(const uint8_t *buf, size_t len, int dialect, struct p9_msg *m,
 	      struct p9_decode_err *err);
+/* Decode flags: each one tolerates one known deviation of a real server
+ * that clients such as Linux ignore.  p9_decode uses none (strict).  What a
+ * decode tolerated is reported back, so it is never silent. */
+enum p9_decode_flag {
+	/* Rstat/Twstat: an outer n[2] that is 0 (QEMU's Rstat) or disagrees
+	 * with the stat record is accepted when the record is self-consistent
+	 * (its own size[2] matches its fields) and ends the message.  m->nstat
+	 * keeps the n[2] that was on the wire. */
+	P9_DEC_STATLEN = 1,
+};
+/* p9_decode with flags; *tolerated (if not NULL) gets the flags whose
+ * deviation this message really had (0 for a strictly valid message). */
+int p9_decode_flags(const uint8_t *buf, size_t len, int dialect, unsigned flags,
+		    struct p9_msg *m, struct p9_decode_err *err, unsigned *tolerated);
+/* "statlen" for P9_DEC_STATLEN (the lowest flag set); "" for 0. */
+const char *p9_decode_flag_name(unsigned flags);
 /* "Twalk: field wname: string runs past end at offset 23" */
 void p9_decode_err_str(const struct p9_decode_err *e, char *out, size_t cap);
 
@@ -376,6 +394,7 @@ struct p9_reply {
 	struct p9_msg m;
 	int decode_rc;               /* 0, or the decode error code */
 	struct p9_decode_err derr;
+	unsigned tolerated;          /* P9_DEC_* deviations the decode accepted */
 	int unsolicited;             /* P9_REPLY_* */
 	uint8_t reqtype;             /* type of the last request sent with its tag, 0 none */
 };
@@ -405,6 +424,7 @@ struct p9_client {
 	 * answer, counted, the first kept for reports */
 	unsigned long nunsolicited;
 	struct p9_reply *unsolicited;
+	unsigned decode_flags;      /* P9_DEC_* for replies; 0 (strict) by default */
 };
 
 struct p9_client *p9_client_new(struct p9_conn *conn, uint32_t msize, int dialect);

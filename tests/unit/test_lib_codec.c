@@ -5,12 +5,13 @@
  * (every table row is covered, checked by iterating the table), the
  * round-trip, printer and truncation properties over all of them, wire
  * bytes pinned by hex written independently of the encoder, and the
- * decoder's error reports.
+ * decoder's error reports and its flags (P9_DEC_STATLEN, QEMU's Rstat).
  */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "p9.h"
 
@@ -588,6 +589,142 @@ START_TEST(stat_size_mismatch)
 }
 END_TEST
 
+/* QEMU 7.2's Rstat (9P2000.u, -fsdev local, Tstat of the root), as seen by
+ * 9psuite -v: n[2] is 0, then a self-consistent stat record of 77 bytes. */
+static const char qemu_rstat[] =
+	"58000000 7d 0200 0000 4d00 0000 00000000 "
+	"80 108c126b f640a80000000000 ed010080 108c026b 108c026b "
+	"0010000000000000 0100 2e 0000 0000 0000 0f00 484152444c494e4b434f554e542032 "
+	"00000000 00000000 00000000";
+
+/* Decode hex with flags: the return code, *m, *tol and the error text. */
+static int lax_decode(const char *hex, int d, unsigned flags, struct p9_msg *m,
+		      unsigned *tol, char *why, size_t cap)
+{
+	static uint8_t buf[512]; /* *m points into it until the next call */
+	struct p9_decode_err e;
+	size_t n = unhex(hex, buf);
+	int rc;
+	why[0] = 0;
+	rc = p9_decode_flags(buf, n, d, flags, m, &e, tol);
+	if (rc)
+		p9_decode_err_str(&e, why, cap);
+	return rc;
+}
+
+START_TEST(statlen_flag)
+{
+	struct p9_msg m;
+	unsigned tol = 99;
+	char why[256];
+	/* strict (the default): QEMU's Rstat is rejected, naming the reason */
+	ck_assert_int_eq(lax_decode(qemu_rstat, P9_DU, 0, &m, &tol, why, sizeof why), -EBADMSG);
+	ck_assert_str_eq(why, "Rstat: field stat: stat length disagrees with stat size at offset 88");
+	ck_assert_uint_eq(tol, 0);
+	decode_err(qemu_rstat, P9_DU, -EBADMSG,
+		   "Rstat: field stat: stat length disagrees with stat size at offset 88");
+	/* with the flag: accepted, reported, the record's fields all there */
+	ck_assert_int_eq(lax_decode(qemu_rstat, P9_DU, P9_DEC_STATLEN, &m, &tol, why, sizeof why), 0);
+	ck_assert_uint_eq(tol, P9_DEC_STATLEN);
+	ck_assert_uint_eq(m.type, P9_RSTAT);
+	ck_assert_uint_eq(m.tag, 2);
+	ck_assert_uint_eq(m.nstat, 0);
+	ck_assert_uint_eq(m.stat.size, 77);
+	ck_assert(p9_streq(m.stat.name, "."));
+	ck_assert(p9_streq(m.stat.extension, "HARDLINKCOUNT 2"));
+	ck_assert_uint_eq(m.stat.mode, 0x800001edu);
+	ck_assert_uint_eq(m.stat.qid.type, P9_QTDIR);
+	ck_assert_uint_eq(m.stat.length, 4096);
+	/* the NULL report pointer is allowed */
+	{
+		uint8_t buf[128];
+		size_t n = unhex(qemu_rstat, buf);
+		ck_assert_int_eq(p9_decode_flags(buf, n, P9_DU, P9_DEC_STATLEN, &m, NULL, NULL), 0);
+	}
+	/* a correct Rstat under the flag tolerates nothing; nstat = size + 2 */
+	{
+		char ok[sizeof qemu_rstat];
+		memcpy(ok, qemu_rstat, sizeof ok);
+		memcpy(ok + 17, "4f00", 4);
+		ck_assert_int_eq(lax_decode(ok, P9_DU, P9_DEC_STATLEN, &m, &tol, why, sizeof why), 0);
+		ck_assert_uint_eq(tol, 0);
+		ck_assert_uint_eq(m.nstat, 79);
+		ck_assert_int_eq(lax_decode(ok, P9_DU, 0, &m, &tol, why, sizeof why), 0);
+		ck_assert_uint_eq(m.nstat, 79);
+		/* n beyond the message: strict says so, the flag tolerates it */
+		memcpy(ok + 17, "ffff", 4);
+		ck_assert_int_eq(lax_decode(ok, P9_DU, 0, &m, &tol, why, sizeof why), -EBADMSG);
+		ck_assert_str_eq(why, "Rstat: field stat: stat length runs past end at offset 7");
+		ck_assert_int_eq(lax_decode(ok, P9_DU, P9_DEC_STATLEN, &m, &tol, why, sizeof why), 0);
+		ck_assert_uint_eq(tol, P9_DEC_STATLEN);
+		ck_assert_uint_eq(m.nstat, 0xffff);
+	}
+	/* the flag needs a self-consistent record: one whose size[2] claims a
+	 * byte more than its fields is still refused */
+	ck_assert_int_eq(lax_decode("3e000000 7d 0100 0000 3300 0000 00000000 "
+				    "00 00000000 0100000000000000 a4010000 00000000 00000000 "
+				    "0000000000000000 0100 66 0100 75 0100 67 0000 00",
+				    P9_D2000, P9_DEC_STATLEN, &m, &tol, why, sizeof why), -EBADMSG);
+	ck_assert_str_eq(why, "Rstat: field stat: stat size larger than its fields at offset 61");
+	/* ... and a record that does not end the message (a byte after it) */
+	ck_assert_int_eq(lax_decode("3e000000 7d 0100 0000 3200 0000 00000000 "
+				    "00 00000000 0100000000000000 a4010000 00000000 00000000 "
+				    "0000000000000000 0100 66 0100 75 0100 67 0000 00",
+				    P9_D2000, P9_DEC_STATLEN, &m, &tol, why, sizeof why), -EBADMSG);
+	ck_assert_str_eq(why, "Rstat: field stat: stat length disagrees with stat size at offset 61");
+	ck_assert_uint_eq(tol, 0);
+	/* Twstat: the same rule for the n[2] after fid */
+	ck_assert_int_eq(lax_decode("41000000 7e 0100 07000000 0000 3200 0000 00000000 "
+				    "00 00000000 0100000000000000 a4010000 00000000 00000000 "
+				    "0000000000000000 0100 66 0100 75 0100 67 0000",
+				    P9_D2000, P9_DEC_STATLEN, &m, &tol, why, sizeof why), 0);
+	ck_assert_uint_eq(tol, P9_DEC_STATLEN);
+	ck_assert_uint_eq(m.fid, 7);
+	ck_assert(p9_streq(m.stat.name, "f"));
+	/* only the named deviation: other errors stay errors under the flag */
+	ck_assert_int_eq(lax_decode("0c000000 78 0100 07000000 00", P9_DL, P9_DEC_STATLEN,
+				    &m, &tol, why, sizeof why), -EBADMSG);
+	ck_assert_str_eq(p9_decode_flag_name(P9_DEC_STATLEN), "statlen");
+	ck_assert_str_eq(p9_decode_flag_name(0), "");
+}
+END_TEST
+
+/* The client decodes replies strictly unless decode_flags says otherwise,
+ * and a reply records what was tolerated. */
+START_TEST(client_decode_flags)
+{
+	uint8_t buf[128];
+	size_t n = unhex(qemu_rstat, buf);
+	for (int lax = 0; lax < 2; lax++) {
+		int p[2];
+		struct p9_conn *conn;
+		struct p9_client *c;
+		struct p9_reply *r = NULL;
+		ck_assert_int_eq(pipe(p), 0);
+		ck_assert_int_eq((int)write(p[1], buf, n), (int)n);
+		conn = p9_conn_new_stream(p[0], p[1], "pipe");
+		ck_assert_ptr_nonnull(conn);
+		c = p9_client_new(conn, 8192, P9_DU);
+		ck_assert_uint_eq(c->decode_flags, 0);
+		if (lax)
+			c->decode_flags = P9_DEC_STATLEN;
+		ck_assert_int_eq(p9_client_wait(c, 2, 2000, &r), 0);
+		ck_assert_uint_eq(r->m.type, P9_RSTAT);
+		if (lax) {
+			ck_assert_int_eq(r->decode_rc, 0);
+			ck_assert_uint_eq(r->tolerated, P9_DEC_STATLEN);
+			ck_assert(p9_streq(r->m.stat.name, "."));
+		} else {
+			ck_assert_int_eq(r->decode_rc, -EBADMSG);
+			ck_assert_uint_eq(r->tolerated, 0);
+		}
+		p9_reply_free(r);
+		p9_client_free(c);
+		p9_conn_close(conn);
+	}
+}
+END_TEST
+
 START_TEST(dirent_partial_entry)
 {
 	struct p9_dirent e;
@@ -767,6 +904,8 @@ static Suite *codec_suite(void)
 	t = tcase_create("errors");
 	tcase_add_test(t, decode_errors_name_type_field_offset);
 	tcase_add_test(t, stat_size_mismatch);
+	tcase_add_test(t, statlen_flag);
+	tcase_add_test(t, client_decode_flags);
 	tcase_add_test(t, failed_decode_prints_safely);
 	tcase_add_test(t, dirent_partial_entry);
 	tcase_add_test(t, dirent_and_stat_put);
