@@ -62,6 +62,8 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 		 strcmp(name, "ecode") == 0) base = val_int((uint64_t)errno_of(r));
 	else if (strcmp(name, "ename") == 0) base = val_str(m->ename.p ? m->ename.p : "", m->ename.len);
 	else if (strcmp(name, "count") == 0) base = val_int(m->count);
+	else if (strcmp(name, "nstat") == 0 && d && p9_field_byname(d, "stat"))
+		base = val_int(m->nstat);
 	else if (strcmp(name, "aqid") == 0) base = val_qid(m->qid);
 	else if (strcmp(name, "wqid") == 0) {
 		base.kind = V_LIST;
@@ -163,6 +165,7 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 		else if (strcmp(fn, "mtime") == 0) base = val_int(st->mtime);
 		else if (strcmp(fn, "length") == 0) base = val_int(st->length);
 		else if (strcmp(fn, "n_uid") == 0) base = val_int(st->n_uid);
+		else if (strcmp(fn, "size") == 0) base = val_int(st->size);
 		else
 			return in_fail(in, s, "no stat field '%s'", fn);
 	}

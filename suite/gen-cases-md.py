@@ -24,6 +24,7 @@ bugs = [
     ("qid-version-static", "QID3 (should: warning)"), ("clunk-leak", "CLUNK1"),
     ("wrong-errno", "WALK5 (9P2000.L and .u; 9P2000 has no errno)"),
     ("fsync-eio", "FSYNC2"), ("flush-unknown-error", "FLUSH3"),
+    ("stat-zero-length", "STAT13"),
 ]
 names = {"ATT": "attach", "CLUNK": "clunk", "REMOVE": "remove", "CRE": "create",
          "ERR": "error", "FID": "fids", "TAG": "tags", "FLUSH": "flush",

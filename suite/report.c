@@ -210,15 +210,18 @@ int write_json(const struct run *r, const char *file)
 	int count[6] = { 0 };
 	if (!f)
 		return -1;
-	for (int i = 0; i < r->nres; i++)
+	int ntol = 0;
+	for (int i = 0; i < r->nres; i++) {
 		count[r->res[i].status]++;
+		ntol += r->res[i].tolerated;
+	}
 	fprintf(f, "{\"tool\":\"9psuite\",\"target\":");
 	js(f, r->o.target);
 	fprintf(f, ",\"strict\":%s,\"time\":%.3f,\"summary\":{", r->strict ? "true" : "false",
 		r->secs);
 	for (int s = 0; s <= ST_WARN; s++)
 		fprintf(f, "%s\"%s\":%d", s ? "," : "", status_name(s), count[s]);
-	fprintf(f, "}");
+	fprintf(f, ",\"tolerated\":%d}", ntol);
 	if (r->nexits) { /* a QEMU that exited unasked between cases */
 		fprintf(f, ",\"target_exits\":[");
 		for (int i = 0; i < r->nexits; i++) {
@@ -245,6 +248,8 @@ int write_json(const struct run *r, const char *file)
 			js(f, res->sc->flags[k]);
 		}
 		fprintf(f, "]");
+		if (res->tolerated)
+			fprintf(f, ",\"tolerated\":%d", res->tolerated);
 		if (res->msg) {
 			fprintf(f, ",\"message\":");
 			js(f, res->msg);

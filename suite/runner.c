@@ -317,6 +317,7 @@ static void run_one(struct run *r, const struct scase *c, int d, struct result *
 	interp_init(&in, &r->o, &r->caps[d], c, d);
 	st = interp_run(&in);
 	res->secs = (double)(p9_now_ns() - t0) / 1e9;
+	res->tolerated = in.ntolerated;
 	if (st == R_PASS) {
 		res->status = xwhy ? ST_XPASS : ST_PASS;
 		if (xwhy) {

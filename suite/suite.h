@@ -213,6 +213,7 @@ struct runopts {
 	int call_ms;         /* one reply's default timeout */
 	uint64_t case_ms;    /* default case timeout */
 	int verbose;
+	int strict_decode;   /* refuse replies P9_DEC_STATLEN would accept */
 };
 
 struct pending {
@@ -253,6 +254,7 @@ struct interp {
 				comes before any Rversion */
 	char infra[600];     /* a connection could not be set up */
 	int unsol_logged;    /* the first unsolicited reply is in the transcript */
+	int ntolerated;      /* replies decoded only by a P9_DEC_* tolerance */
 };
 
 enum { R_PASS, R_FAIL, R_SKIP };
@@ -335,6 +337,7 @@ struct result {
 	char *exchange;      /* transcript of a failing case */
 	double secs;
 	int is_fail;         /* counts against the exit status */
+	int tolerated;       /* replies the decoder accepted by a tolerance */
 };
 
 struct run {

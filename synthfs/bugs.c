@@ -37,6 +37,8 @@ static const struct { const char *name, *desc; } bugs[BUG_COUNT] = {
 		"Tfsync with datasync=1 fails with EIO (servers that lack the datasync field)" },
 	[BUG_FLUSH_UNKNOWN_ERROR] = { "flush-unknown-error",
 		"Tflush for a tag not in flight is answered with an error instead of Rflush" },
+	[BUG_STAT_ZERO_LENGTH] = { "stat-zero-length",
+		"Rstat carries n[2] = 0 before the stat record (QEMU's 9P2000.u Rstat)" },
 };
 
 int sfs_bug_parse(const char *name)

@@ -1315,6 +1315,8 @@ size_t sfs_handle(struct sfs_conn *c, const uint8_t *tbuf, size_t tlen,
 	n = p9_encode(&x.r, dial(c), out, cap);
 	if (n < 0)
 		return sfs_error_reply(c, tag, EMSGSIZE, out, cap);
+	if (x.r.type == P9_RSTAT && SFS_BUG(c->s, BUG_STAT_ZERO_LENGTH))
+		p9_put16(out + P9_HDRSZ, 0); /* n[2] of "n[2] stat[n]" */
 	if ((size_t)n > c->msize && c->msize && type != P9_TVERSION &&
 	    !SFS_BUG(c->s, BUG_MSIZE_NOT_ENFORCED))
 		return sfs_error_reply(c, tag, EMSGSIZE, out, cap);

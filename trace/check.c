@@ -7,6 +7,8 @@
  * a reply of the wrong type, a reply larger than msize, an Rread/Rreaddir
  * count above the requested count, an Rreaddir (or a 9P2000 directory
  * Rread) whose last entry is split, Rreaddir offsets going backwards, an Rerror/Rlerror answering a Tflush.
+ * Both: an Rstat/Twstat whose n[2] is not its stat record's length (QEMU's
+ * Rstat has 0; the decoder tolerates it, see P9_DEC_STATLEN).
  * Fid rules apply only to sessions seen from their Tversion.
  */
 #include <stdarg.h>
@@ -86,9 +88,20 @@ static void check_fids(struct tr_conn *c, const struct p9_msg *m)
 	}
 }
 
+/* Only for messages decoded from wire bytes (len > 0): a QEMU-log event
+ * has no n[2]. */
+static void check_statlen(struct tr_conn *c, const struct p9_msg *m, size_t len)
+{
+	if (!len || (m->type != P9_RSTAT && m->type != P9_TWSTAT) ||
+	    m->nstat == m->stat.size + 2u)
+		return;
+	tr_warn(c, "%s tag %u: n[2] is %u, the stat record is %u bytes",
+		p9_typename(m->type), m->tag, m->nstat, m->stat.size + 2u);
+}
+
 void tr_check_request(struct tr_conn *c, const struct p9_msg *m, size_t len)
 {
-	(void)len;
+	check_statlen(c, m, len);
 	if (m->type == P9_TVERSION)
 		return;
 	const struct tr_req *o = tr_tag_live(c, m->tag);
@@ -149,6 +162,7 @@ void tr_check_reply(struct tr_conn *c, const struct p9_msg *m, size_t len,
 			p9_typename(m->type), m->tag, m->count, rq->count);
 	if (m->type == P9_RREADDIR && m->data)
 		check_readdir(c, m, rq);
+	check_statlen(c, m, len);
 	if (m->type == P9_RREAD && m->data && c->dialect != P9_DL &&
 	    tr_fid_isdir(c, rq->fid)) {
 		struct p9_stat st;

@@ -21,11 +21,12 @@ enum { MAXFRAME = P9_MAXMSIZE, RESYNC_BOUND = 4 << 20 };
 static int decodes(const struct tr_conn *c, const uint8_t *p, size_t n)
 {
 	struct p9_msg m;
+	unsigned f = P9_DEC_STATLEN; /* as state.c decodes: QEMU's Rstat n[2] = 0 */
 	if (c->dialect)
-		return p9_decode(p, n, c->dialect, &m, NULL) == 0;
-	return p9_decode(p, n, P9_DL, &m, NULL) == 0 ||
-	       p9_decode(p, n, P9_DU, &m, NULL) == 0 ||
-	       p9_decode(p, n, P9_D2000, &m, NULL) == 0;
+		return p9_decode_flags(p, n, c->dialect, f, &m, NULL, NULL) == 0;
+	return p9_decode_flags(p, n, P9_DL, f, &m, NULL, NULL) == 0 ||
+	       p9_decode_flags(p, n, P9_DU, f, &m, NULL, NULL) == 0 ||
+	       p9_decode_flags(p, n, P9_D2000, f, &m, NULL, NULL) == 0;
 }
 
 /* 0: not a message start; 1: plausible and complete; 2: plausible header,

@@ -29,6 +29,7 @@ declare -A catch=(
 	[wrong-errno]="WALK5"
 	[fsync-eio]="FSYNC2"
 	[flush-unknown-error]="FLUSH3"
+	[stat-zero-length]="STAT13"
 )
 
 status_of() { # json code -> "status status ..." over dialects

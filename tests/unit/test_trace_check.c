@@ -327,6 +327,42 @@ START_TEST(tags_paged)
 }
 END_TEST
 
+/* QEMU's 9P2000.u Rstat: n[2] = 0 before a good stat record.  Decoded and
+ * shown, with a --check warning; not "undecodable".  A right one: silent. */
+START_TEST(rstat_zero_length)
+{
+	uint8_t b[512];
+	struct p9_stat st = { .qid = { P9_QTDIR, 0, 1 }, .mode = P9_DMDIR | 0755,
+			      .name = p9_s("."), .extension = p9_s("HARDLINKCOUNT 2") };
+	struct p9_msg r = { .type = P9_RSTAT, .tag = 2, .stat = st };
+	long n;
+	dialect = P9_DU;
+	start();
+	T(.type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.u"));
+	R(.type = P9_RVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.u"));
+	T(.type = P9_TATTACH, .tag = 1, .fid = 0, .afid = P9_NOFID, .uname = p9_s("u"),
+	  .aname = p9_s(""));
+	R(.type = P9_RATTACH, .tag = 1, .qid = { P9_QTDIR, 0, 1 });
+	T(.type = P9_TSTAT, .tag = 2, .fid = 0);
+	n = p9_encode(&r, P9_DU, b, sizeof b);
+	ck_assert_int_gt(n, 0);
+	tr_conn_bytes(c, 0, now += 1000, b, (size_t)n);
+	ck_assert_msg(count("!!") == 0, "%s", out);
+	T(.type = P9_TSTAT, .tag = 3, .fid = 0);
+	r.tag = 3;
+	n = p9_encode(&r, P9_DU, b, sizeof b);
+	p9_put16(b + P9_HDRSZ, 0);
+	tr_conn_bytes(c, 0, now += 1000, b, (size_t)n);
+	ck_assert_msg(count("Rstat tag 3: n[2] is 0, the stat record is 79 bytes") == 1, "%s", out);
+	ck_assert_msg(count("undecodable") == 0, "%s", out);
+	ck_assert_msg(count("HARDLINKCOUNT") == 2, "%s", out);
+	ck_assert_msg(count("!!") == 1, "%s", out);
+	stop();
+	dialect = P9_DL;
+	free(out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("trace_check");
@@ -344,6 +380,7 @@ int main(void)
 	tcase_add_test(tc, rename_moves_paths);
 	tcase_add_test(tc, dir_read_9p2000);
 	tcase_add_test(tc, tags_paged);
+	tcase_add_test(tc, rstat_zero_length);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
