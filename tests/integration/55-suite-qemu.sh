@@ -2,9 +2,9 @@
 # 55-suite-qemu.sh - 9psuite against QEMU's real virtio-9p-pci server over
 # the qemu: transport, with the expectations of targets/qemu-*.expect:
 #   qemu-local   the whole catalogue (9P2000.L), -fsdev local on a temp dir
-#   qemu-local-u the whole catalogue in 9P2000.u: QEMU's Rstat n[2] = 0 is
-#                tolerated (counted) and STAT13 reports it; --strict-decode
-#                refuses it
+#   qemu-local-u the catalogue in 9P2000.u (but the malformed cases that
+#                break the device): QEMU's Rstat n[2] = 0 is tolerated
+#                (counted) and STAT13 reports it; --strict-decode refuses it
 #   qemu-mapped  the families security_model=mapped-xattr changes
 #   qemu-remap/forbid/warn   the multidevs family on three real tmpfs devices
 #   qemu-synth   flush, walk and the quick readdir cases on synthfs --fuse
@@ -37,7 +37,11 @@ assert "MAL1" in xf and "ATT3" in xf, xf
 PY
 run qemu-mapped setattr symlink mknod getattr create xattr
 
-run qemu-local-u --json "$P9TMP/local-u.json"
+# 9P2000.u: every case but the six malformed ones that break QEMU's virtio
+# device (MAL1 3 4 7 9 14: 16 s of timeouts, the same transport behaviour
+# as in the .L run above; a manual full run checks their entries too)
+run qemu-local-u --json "$P9TMP/local-u.json" '[!M]*' 'M[!A]*' \
+	MAL2 MAL5 MAL6 MAL8 MAL10 MAL11 MAL12 MAL13
 python3 - "$P9TMP/local-u.json" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1]))
