@@ -69,7 +69,8 @@ observed; they report as xfail (`MAL6` is not run: it makes diod abort). The dio
 ## Known deviations of QEMU
 
 `targets/qemu-*.expect` do the same for QEMU's virtio-9p server in several
-configurations (docs/virtio.md, `tests/integration/55-suite-qemu.sh`).
+configurations (docs/virtio.md, `tests/integration/55-suite-qemu.sh`), 9P2000.u
+included (`qemu-local-u`: QEMU's Rstat n[2] = 0 is STAT13).
 
 ## Cases
 """)
