@@ -536,6 +536,22 @@ static int p_flush_unknown_error(struct srv *v)
 	return bug;
 }
 
+/* Runs on a 9P2000.u server: n[2] of the Rstat, as on the wire. */
+static int p_stat_zero_length(struct srv *v)
+{
+	struct p9_msg m = { .type = P9_TSTAT, .fid = 0 };
+	struct p9_reply *r = rpc(v, &m);
+	ck_assert_uint_eq(r->buf[4], P9_RSTAT);
+	ck_assert_uint_ge(r->len, 11);
+	int bug = p9_get16(r->buf + P9_HDRSZ) == 0;
+	if (!bug) /* the clean server: n[2] is the record's length */
+		ck_assert_int_eq(r->decode_rc, 0);
+	else /* the strict client refuses it */
+		ck_assert_int_eq(r->decode_rc, -EBADMSG);
+	p9_reply_free(r);
+	return bug;
+}
+
 static int (*const probes[BUG_COUNT])(struct srv *) = {
 	[BUG_READDIR_PARTIAL_ENTRY] = p_readdir_partial_entry,
 	[BUG_READDIR_IGNORE_OFFSET] = p_readdir_ignore_offset,
@@ -551,6 +567,7 @@ static int (*const probes[BUG_COUNT])(struct srv *) = {
 	[BUG_WRONG_ERRNO] = p_wrong_errno,
 	[BUG_FSYNC_EIO] = p_fsync_eio,
 	[BUG_FLUSH_UNKNOWN_ERROR] = p_flush_unknown_error,
+	[BUG_STAT_ZERO_LENGTH] = p_stat_zero_length,
 };
 
 START_TEST(each_bug)
@@ -558,13 +575,14 @@ START_TEST(each_bug)
 	int bug = _i;
 	enum sfs_multidevs md = bug == BUG_QID_PATH_COLLISION ? SFS_MD_REMAP
 							      : SFS_MD_WARN;
+	int d = bug == BUG_STAT_ZERO_LENGTH ? P9_DU : P9_DL;
 	struct srv *v;
 	ck_assert_ptr_nonnull(probes[bug]);
-	v = up2(0, md, 0, P9_DL, 1 << 20);
+	v = up2(0, md, 0, d, 1 << 20);
 	ck_assert_msg(probes[bug](v) == 0, "%s seen without the bug",
 		      sfs_bug_name(bug));
 	down(v);
-	v = up2(1u << bug, md, 0, P9_DL, 1 << 20);
+	v = up2(1u << bug, md, 0, d, 1 << 20);
 	ck_assert_msg(probes[bug](v) == 1, "%s not seen with the bug",
 		      sfs_bug_name(bug));
 	down(v);
