@@ -7,29 +7,13 @@
 # timeout: 120
 # quick
 set -euo pipefail
+. "$P9ROOT/tests/integration/lib/common.sh"
 S=$P9BIN/synthfs
 P=$P9BIN/synthfs-probe
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
 
-# start ARGS...: start synthfs, set ADDR to the first address it prints
-start() {
-	local out=$P9TMP/out.$RANDOM
-	: >"$out" # exists before the poll below reads it (the child creates it late)
-	"$S" "$@" >"$out" 2>"$out.err" &
-	pids+=($!)
-	for _ in $(seq 100); do
-		ADDR=$(sed -n 's/^synthfs: listening on //p' "$out" | head -1)
-		[[ -n $ADDR ]] && return 0
-		sleep 0.05
-	done
-	echo "synthfs did not start: $(cat "$out.err")"; exit 1
-}
-
-start --listen "unix:$P9TMP/s.sock" --listen tcp:127.0.0.1:0
+synthfs_start s --listen "unix:$P9TMP/s.sock" --listen tcp:127.0.0.1:0
 UNIX=unix:$P9TMP/s.sock
-TCP=$(sed -n 's/^synthfs: listening on \(tcp:.*\)/\1/p' "$P9TMP"/out.* | head -1)
+TCP=$(grep '^tcp:' <<<"$SYNTHFS_ADDRS" | head -1)
 [[ $TCP == tcp:127.0.0.1:* ]] || { echo "no tcp address"; exit 1; }
 
 for d in 9P2000.L 9P2000.u 9P2000; do
@@ -52,16 +36,16 @@ for j in $(jobs -p); do [[ " ${pids[*]} " == *" $j "* ]] || wait "$j" || wait_fa
 "$P" "$TCP" 9P2000.L readdir
 
 # --stdio exits when its peer goes; SIGTERM stops a listener cleanly
-start --listen "unix:$P9TMP/t.sock"
-kill -TERM "${pids[-1]}"
-wait "${pids[-1]}" || { echo "synthfs did not exit 0 on SIGTERM"; exit 1; }
+synthfs_start t
+kill -TERM "$SYNTHFS_PID"
+wait "$SYNTHFS_PID" || { echo "synthfs did not exit 0 on SIGTERM"; exit 1; }
 [[ ! -e $P9TMP/t.sock ]] || { echo "socket not removed"; exit 1; }
 
 # two concurrent Tflush outcomes (blocked read never answered, delayed write
 # answered before Rflush), in every dialect and both dispatch modes
-start --listen "unix:$P9TMP/f.sock" --delay write=300000
+synthfs_start f --delay write=300000
 for d in 9P2000.L 9P2000.u 9P2000; do "$P" "unix:$P9TMP/f.sock" $d flush; done
-start --listen "unix:$P9TMP/w.sock" --dispatch worker --hops 2 --delay write=300000
+synthfs_start w --dispatch worker --hops 2 --delay write=300000
 for d in 9P2000.L 9P2000.u; do
 	"$P" "unix:$P9TMP/w.sock" $d flush
 	"$P" "unix:$P9TMP/w.sock" $d basic
@@ -70,12 +54,12 @@ done
 "$P" "unix:$P9TMP/w.sock" 9P2000.L garbage
 
 # /rw quota: ENOSPC, space returned by remove
-start --listen "unix:$P9TMP/q.sock" --rw-quota 64K
+synthfs_start q --rw-quota 64K
 for d in 9P2000.L 9P2000.u 9P2000; do "$P" "unix:$P9TMP/q.sock" $d quota; done
 
 # colliding inode numbers in each multidevs mode
 for mode in warn remap forbid; do
-	start --listen "unix:$P9TMP/m-$mode.sock" --multidevs $mode
+	synthfs_start "m-$mode" --multidevs $mode
 	for d in 9P2000.L 9P2000.u; do "$P" "unix:$P9TMP/m-$mode.sock" $d multidev $mode; done
 done
 

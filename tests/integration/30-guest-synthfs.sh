@@ -10,16 +10,9 @@ set -euo pipefail
 command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64"; exit 77; }
 sizes=(--env P9G_BIGFILE_MB=16 --env P9G_TREE_DIRS=5)
 [[ ${P9GUEST_FULL:-0} == 1 ]] && sizes=()
-pid=
-cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; true; }
-trap cleanup EXIT
-"$P9BIN/synthfs" --listen tcp:127.0.0.1:0 >"$P9TMP/synthfs.out" 2>"$P9TMP/synthfs.err" &
-pid=$!
-for _ in $(seq 100); do
-	grep -q 'listening on' "$P9TMP/synthfs.out" && break
-	sleep 0.1
-done
-addr=$(sed -n 's/^synthfs: listening on //p' "$P9TMP/synthfs.out")
+. "$P9ROOT/tests/integration/lib/common.sh"
+synthfs_start synthfs --listen tcp:127.0.0.1:0
+addr=$SYNTHFS_ADDR
 [[ $addr == tcp:127.0.0.1:* ]] || { echo "synthfs did not start"; cat "$P9TMP/synthfs.err"; exit 1; }
 
 out=$P9TMP/out.L

@@ -9,19 +9,13 @@
 set -euo pipefail
 [[ $(id -u) == 0 ]] || { echo "live capture needs root"; exit 77; }
 [[ -x $P9BIN/synthfs ]] || { echo "no synthfs"; exit 77; }
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
+. "$P9ROOT/tests/integration/lib/common.sh"
 
-start_synthfs() { # start_synthfs NAME [options]: sets addr_NAME
-	local name=$1; shift
-	"$P9BIN/synthfs" --listen tcp:127.0.0.1:0 "$@" >"$P9TMP/$name.out" &
-	pids+=($!)
-	for _ in $(seq 100); do grep -q tcp: "$P9TMP/$name.out" && break; sleep 0.05; done
-	eval "addr_$name=\$(sed -n 's/^synthfs: listening on //p' \"\$P9TMP/\$name.out\")"
-}
-start_synthfs good
-start_synthfs bad --bug readdir-partial-entry --bug flush-late-reply --block-timeout 5
+synthfs_start good --listen tcp:127.0.0.1:0
+addr_good=$SYNTHFS_ADDR
+synthfs_start bad --listen tcp:127.0.0.1:0 --bug readdir-partial-entry --bug flush-late-reply \
+	--block-timeout 5
+addr_bad=$SYNTHFS_ADDR
 pg=${addr_good##*:} pb=${addr_bad##*:}
 
 "$P9BIN/9ptrace" -i lo -f "tcp port $pg or tcp port $pb" --check >"$P9TMP/t.out" 2>"$P9TMP/t.err" &

@@ -8,14 +8,10 @@
 set -euo pipefail
 [[ $(id -u) == 0 ]] || { echo "live capture needs root"; exit 77; }
 [[ -x $P9BIN/synthfs && -x $P9BIN/9psuite ]] || { echo "no synthfs or 9psuite"; exit 77; }
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
+. "$P9ROOT/tests/integration/lib/common.sh"
 
-"$P9BIN/synthfs" --listen tcp:127.0.0.1:0 >"$P9TMP/sfs.out" &
-pids+=($!)
-for _ in $(seq 100); do grep -q tcp: "$P9TMP/sfs.out" && break; sleep 0.05; done
-addr=$(sed -n 's/^synthfs: listening on //p' "$P9TMP/sfs.out")
+synthfs_start sfs --listen tcp:127.0.0.1:0
+addr=$SYNTHFS_ADDR
 "$P9BIN/9ptrace" -i lo -f "tcp port ${addr##*:}" --check --stats >"$P9TMP/t.out" 2>"$P9TMP/t.err" &
 tp=$!
 pids+=($tp)

@@ -6,6 +6,7 @@
 # timeout: 60
 # quick
 set -euo pipefail
+. "$P9ROOT/tests/integration/lib/common.sh"
 s=$P9BIN/9psuite
 "$s" --help | grep '^usage: 9psuite' >/dev/null
 n=$("$s" --list | sed -n 's/^# \([0-9]*\) cases$/\1/p')
@@ -43,20 +44,16 @@ echo "basics ok"
 # a target that stops answering fails that case; the next case still runs
 sfs=$P9BIN/synthfs
 if [[ -x $sfs ]]; then
-	pid=
-	trap '[[ -n $pid ]] && kill $pid 2>/dev/null; wait 2>/dev/null || true' EXIT
-	"$sfs" --listen "unix:$P9TMP/slow.sock" --delay read=3000000 >"$P9TMP/slow.out" &
-	pid=$!
-	for i in $(seq 100); do grep -q listening "$P9TMP/slow.out" && break; sleep 0.05; done
+	synthfs_start slow --delay read=3000000
 	rc=0
-	"$s" --target "unix:$P9TMP/slow.sock" --timeout 1 --json "$P9TMP/slow.json" \
+	"$s" --target "$SYNTHFS_ADDR" --timeout 1 --json "$P9TMP/slow.json" \
 		READ1 WALK1 >"$P9TMP/slow.tap" || rc=$?
 	cat "$P9TMP/slow.tap"
 	[[ $rc == 1 ]]
 	grep -q '^not ok 1 - READ1' "$P9TMP/slow.tap"
 	grep -q '^ok 2 - WALK1' "$P9TMP/slow.tap"
 	grep -q "no reply to Tread" "$P9TMP/slow.tap"
-	kill $pid; wait $pid 2>/dev/null || true; pid=
+	synthfs_stop "$SYNTHFS_PID"
 
 	# expectations: a listed case that passes is xpass; --strict fails on it
 	echo "WALK1/L listed on purpose" >"$P9TMP/x.expect"

@@ -6,9 +6,7 @@
 # parse and agree with TAP.
 # timeout: 300
 set -euo pipefail
-pid=
-cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; }
-trap cleanup EXIT
+. "$P9ROOT/tests/integration/lib/common.sh"
 s=$P9BIN/9psuite
 
 start=$(date +%s)
@@ -31,14 +29,8 @@ assert all("time" in c for c in j["cases"])
 PY
 
 # synthfs over tcp on an ephemeral port of 127.0.0.1
-"$P9BIN/synthfs" --listen tcp:127.0.0.1:0 --multidevs remap >"$P9TMP/synthfs.out" &
-pid=$!
-for i in $(seq 100); do
-	grep -q 'listening on' "$P9TMP/synthfs.out" && break
-	sleep 0.05
-done
-addr=$(sed -n 's/^synthfs: listening on //p' "$P9TMP/synthfs.out" | head -1)
-[[ -n $addr ]] || { echo "synthfs did not start"; exit 1; }
+synthfs_start synthfs --listen tcp:127.0.0.1:0 --multidevs remap
+addr=$SYNTHFS_ADDR
 rc=0
 "$s" --target "$addr" --dialect all >"$P9TMP/tcp.tap" || rc=$?
 grep -v '^ok' "$P9TMP/tcp.tap" | grep -v '# TODO should' || true

@@ -7,9 +7,7 @@
 # same table.
 # timeout: 240
 set -euo pipefail
-pid=
-cleanup() { [[ -n $pid ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; }
-trap cleanup EXIT
+. "$P9ROOT/tests/integration/lib/common.sh"
 s=$P9BIN/9psuite
 sfs=$P9BIN/synthfs
 
@@ -56,15 +54,9 @@ for bug in $bugs; do
 		continue
 	fi
 	# one synthfs with the bug, listening on a private unix socket
-	sock=$P9TMP/$bug.sock
-	"$sfs" --listen "unix:$sock" --multidevs remap --bug "$bug" >"$P9TMP/$bug.out" &
-	pid=$!
-	for i in $(seq 100); do
-		grep -q 'listening on' "$P9TMP/$bug.out" && break
-		sleep 0.05
-	done
-	"$s" --target "unix:$sock" --dialect all --json "$json" $cases >/dev/null || rc=$?
-	kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+	synthfs_start "$bug" --multidevs remap --bug "$bug"
+	"$s" --target "$SYNTHFS_ADDR" --dialect all --json "$json" $cases >/dev/null || rc=$?
+	synthfs_stop "$SYNTHFS_PID"
 	[[ $rc == 2 ]] && { echo "bug $bug: 9psuite could not run (exit 2)"; fails=$((fails + 1)); continue; }
 	for c in $cases; do
 		st=$(status_of "$json" "$c")

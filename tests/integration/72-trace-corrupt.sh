@@ -10,16 +10,12 @@
 # TCP streams must show up as gaps or undecodable messages in the summary.
 # timeout: 150
 set -euo pipefail
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
+. "$P9ROOT/tests/integration/lib/common.sh"
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=99
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=99
 
 # ---- a real capture ----
-"$P9BIN/synthfs" --listen "unix:$P9TMP/s.sock" >/dev/null &
-pids+=($!)
-for _ in $(seq 100); do [[ -S $P9TMP/s.sock ]] && break; sleep 0.05; done
+synthfs_start s
 "$P9BIN/9ptrace" --proxy "unix:$P9TMP/p.sock=unix:$P9TMP/s.sock" -w "$P9TMP/cap.pcap" \
 	>/dev/null 2>"$P9TMP/proxy.err" &
 tp=$!
