@@ -181,6 +181,18 @@ static int relay(struct proxy *px, struct sess *s, int from_client)
 	return 0;
 }
 
+/* The relay copies bytes between descriptors: a target whose connection
+ * has none (qemu:, other registered prefixes) would end every session at
+ * once, silently. */
+static int stream_target(const char *target)
+{
+	static const char *const pfx[] = { "unix:", "tcp:", "exec:", "fd:" };
+	for (size_t i = 0; i < sizeof pfx / sizeof *pfx; i++)
+		if (strncmp(target, pfx[i], strlen(pfx[i])) == 0)
+			return 1;
+	return 0;
+}
+
 int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t *stop)
 {
 	char err[512];
@@ -192,6 +204,12 @@ int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t
 	}
 	if (p9_target_check(po->target, err, sizeof err) < 0) {
 		fprintf(stderr, "9ptrace: %s\n", err);
+		close(lfd);
+		return 2;
+	}
+	if (!stream_target(po->target)) {
+		fprintf(stderr, "9ptrace: --proxy relays a byte stream and %s has none "
+			"(use unix:, tcp:, exec: or fd:; for QEMU see --qemu-log)\n", po->target);
 		close(lfd);
 		return 2;
 	}

@@ -6,6 +6,11 @@
 # timeout: 90
 # quick
 set -euo pipefail
+# --proxy needs a byte stream: a qemu: target is refused at once, exit 2
+rc=0
+"$P9BIN/9ptrace" --proxy "unix:$P9TMP/p.sock=qemu:$P9TMP" 2>"$P9TMP/px.err" || rc=$?
+[[ $rc == 2 ]] && grep -q 'relays a byte stream' "$P9TMP/px.err" || {
+	echo "9ptrace --proxy to qemu: exit $rc"; cat "$P9TMP/px.err"; exit 1; }
 log=$P9TMP/ts.log
 cat >"$log" <<'LOG'
 100@1700000000.000000:v9fs_version tag 65535 id 100 msize 131072 version 9P2000.L
