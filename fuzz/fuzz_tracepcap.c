@@ -7,8 +7,9 @@
  * tcp.c, stream.c, state.c, check.c, output.c): link/IP/TCP parsing,
  * reassembly, 9P framing and dialect detection, decoding, request/reply
  * pairing, the --check rules, then the --stats tables.  Lines go to
- * /dev/null (one FILE for the process), with -x hex dumps, as text or (when
- * the input's last byte is odd) JSON, so the printers run too.
+ * /dev/null (one FILE for the process), with -x hex dumps, so the printers
+ * run too; the input's last byte picks JSON (bit 0) and the filters
+ * --errors-only (1), --type (2), --path /rw (3) and --fid 1 (4).
  *
  * Checked: no crash, leak, hang or sanitizer report; memory stays bounded
  * (a giant claimed size allocates nothing giant: libFuzzer's -rss_limit_mb
@@ -44,7 +45,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fclose(f); /* not taken over on failure */
 		return 0;
 	}
+	/* the last byte picks the output options (the file's last record is
+	 * rarely what makes a capture interesting) */
 	o.json = data[size - 1] & 1;
+	o.errors_only = (data[size - 1] >> 1) & 1;
+	if (data[size - 1] & 4)
+		tr_parse_types(&o, "Twalk,Rread,readdir,lopen");
+	if (data[size - 1] & 8)
+		o.path = "/rw";
+	if (data[size - 1] & 16) {
+		o.has_fid = 1;
+		o.fid = 1;
+	}
 	tr_init(&t, &o, out);
 	tr_capture_read(&t, pc, &co, &stop, &report, err, sizeof err);
 	tr_finish(&t);
