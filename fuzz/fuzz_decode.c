@@ -5,7 +5,12 @@
  * success, re-encoding must give back the input byte for byte and decode
  * again to the same fcall and JSON text; on failure, the error must be
  * well-formed.  Either way both printers run (into a large and a tiny
- * buffer) and must not crash.
+ * buffer) and must not crash.  Then the tolerant decode (P9_DEC_STATLEN,
+ * QEMU's Rstat n[2] = 0): it accepts whatever the strict decoder accepts,
+ * with nothing tolerated and the same fcall; when it tolerates, the strict
+ * decoder must have refused, the message is an Rstat or Twstat, and its
+ * re-encoding differs from the input only in that n[2] and decodes
+ * strictly.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +63,49 @@ static void one_dialect(const uint8_t *data, size_t size, int d)
 	free(buf);
 }
 
+/* Offset of the n[2] before the stat record: after the header, and the
+ * fid of a Twstat. */
+static size_t nstat_offset(int type)
+{
+	return type == P9_RSTAT ? 7 : 11;
+}
+
+static void tolerant_dialect(const uint8_t *data, size_t size, int d)
+{
+	struct p9_msg m, strict;
+	struct p9_decode_err e;
+	unsigned tol = 0;
+	int rc = p9_decode_flags(data, size, d, P9_DEC_STATLEN, &m, &e, &tol);
+	int src = p9_decode(data, size, d, &strict, NULL);
+	uint8_t *buf;
+	size_t at;
+	if (rc) {
+		if (!src || rc != e.code || e.offset > size || !e.field || tol)
+			abort();
+		return;
+	}
+	print_all(&m, d);
+	if (!tol) {
+		if (src)
+			abort();
+		p9_fmt(big, sizeof big, &m, d);
+		p9_fmt(big2, sizeof big2, &strict, d);
+		if (strcmp(big, big2))
+			abort();
+		return;
+	}
+	if (!src || tol != P9_DEC_STATLEN || (m.type != P9_RSTAT && m.type != P9_TWSTAT))
+		abort();
+	if (p9_encoded_size(&m, d) != (long)size || !(buf = malloc(size)))
+		abort();
+	at = nstat_offset(m.type);
+	if (p9_encode(&m, d, buf, size) != (long)size || memcmp(buf, data, at) ||
+	    memcmp(buf + at + 2, data + at + 2, size - at - 2) ||
+	    p9_decode(buf, size, d, &strict, NULL))
+		abort();
+	free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -65,5 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	one_dialect(data, size, P9_D2000);
 	one_dialect(data, size, P9_DU);
 	one_dialect(data, size, P9_DL);
+	tolerant_dialect(data, size, P9_D2000);
+	tolerant_dialect(data, size, P9_DU);
 	return 0;
 }

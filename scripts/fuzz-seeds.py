@@ -10,6 +10,9 @@
 # message types (and Twalk names) they add, smallest first, so the seeds stay small:
 #   OUT/synthfs/D-NN         one connection's client bytes (<= 3 KB each)
 #   OUT/tracepcap/D-NN.pcap  whole connections, both directions (<= 12 KB)
+#   OUT/decode/real-D-TYPE-K single messages of either direction: for each
+#                            message type the smallest and the largest one
+#                            (<= 2 KB) seen in the capture
 # plus, from the first capture, the same packets as Linux cooked (SLL)
 # frames and as a pcapng file, so the other readers are seeded too.  A
 # capture named guest.pcap (one long kernel session) gives guest-00 and
@@ -23,6 +26,7 @@ SEED_MAX = 3000       # bytes of one synthfs seed
 SYNTHFS_SEEDS = 12    # per dialect
 PCAP_MAX = 12000      # bytes of one tracepcap seed
 PCAP_SEEDS = 3        # per dialect
+DECODE_MAX = 2000     # bytes of one decode seed
 
 
 def read_pcap(path):
@@ -72,6 +76,35 @@ def flows(recs):
                     types |= set(walk_names(stream[off:off + size]))
                 off += size
     return out
+
+
+def messages(fl):
+    """Every whole message of every connection, both directions."""
+    for recs_, cbytes, _ in fl.values():
+        sbytes = b''.join(r[3][14 + 20 + 20:] for r in recs_
+                          if struct.unpack('>H', r[3][34:36])[0] == 564)
+        for stream in (bytes(cbytes), sbytes):
+            off = 0
+            while off + 7 <= len(stream):
+                size, = struct.unpack('<I', stream[off:off + 4])
+                if size < 7 or off + size > len(stream):
+                    break
+                yield stream[off:off + size]
+                off += size
+
+
+def decode_seeds(out, d, fl):
+    """Per message type, the smallest and the largest message that fits."""
+    best = {}
+    for msg in messages(fl):
+        if len(msg) > DECODE_MAX:
+            continue
+        lo, hi = best.get(msg[4], (msg, msg))
+        best[msg[4]] = (min(lo, msg, key=len), max(hi, msg, key=len))
+    for t, pair in sorted(best.items()):
+        for k, msg in enumerate(dict.fromkeys(pair)):
+            with open(os.path.join(out, 'decode', 'real-%s-%03d-%d' % (d, t, k)), 'wb') as f:
+                f.write(msg)
 
 
 def walk_names(msg):
@@ -175,6 +208,7 @@ def main():
         d = os.path.basename(cap).split('.')[0]
         header, recs = read_pcap(cap)
         fl = flows(recs)
+        decode_seeds(out, d, fl)
         if d == 'guest':
             guest_seeds(out, header, recs, fl)
             continue
