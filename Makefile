@@ -5,6 +5,7 @@
 #   make check-quick  unit tests and the fast integration tests only
 #   make run        the main job (see README.md)
 #   make bench | report | fuzz | install PREFIX=... | clean
+#   make VARIANT=san integration T="70 fuzz"   only the tests whose names match
 #
 # Each directory (or subdirectory, e.g. targets/guest/) describes itself in a
 # module.mk fragment included below:
@@ -90,7 +91,7 @@ unit: $(UNIT_BINS) $(PROG_FILES)
 	@scripts/run-unit $(UNIT_BINS)
 
 integration: $(PROG_FILES)
-	@P9BIN=$(abspath $(BINDIR)) scripts/run-tests $(if $(QUICK),--quick)
+	@P9BIN=$(abspath $(BINDIR)) scripts/run-tests $(if $(QUICK),--quick) $(T)
 
 # The README's test command: set up, build both variants, run everything.
 check: bootstrap
