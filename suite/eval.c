@@ -48,6 +48,27 @@ void var_set(struct interp *in, const char *name, const struct value *v)
 	in->nvar++;
 }
 
+/* Bytes a value holds (strings, and the items of lists). */
+static size_t val_bytes(const struct value *v)
+{
+	size_t n = v->kind == V_STR ? v->len : 0;
+	for (int i = 0; v->kind == V_LIST && i < v->nitem; i++)
+		n += val_bytes(&v->item[i]) + sizeof *v->item;
+	return n;
+}
+
+/* Whether a case's variables may hold v under name: all of them together
+ * stay within EVAL_MAXVARS, so no case text can make 9psuite hold more. */
+int var_fits(struct interp *in, const char *name, const struct value *v)
+{
+	const struct value *old = var_get(in, name);
+	size_t total = val_bytes(v);
+	for (int i = 0; i < in->nvar; i++)
+		if (&in->vars[i].v != old)
+			total += val_bytes(&in->vars[i].v);
+	return total <= EVAL_MAXVARS;
+}
+
 void var_int(struct interp *in, const char *name, uint64_t i)
 {
 	struct value v = val_int(i);

@@ -479,6 +479,11 @@ static int run_stmt(struct interp *in, const struct stmt *s)
 		struct value v;
 		if (eval(in, s->arg[0], &v))
 			return -1;
+		if (!var_fits(in, s->var, &v)) {
+			val_free(&v);
+			return in_fail(in, s, "set %s: the case's variables would hold "
+				       "more than 64 MiB", s->var);
+		}
 		var_set(in, s->var, &v);
 		val_free(&v);
 		return 0;

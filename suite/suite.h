@@ -304,6 +304,9 @@ int value_compare(struct interp *in, const struct stmt *s, const char *what,
 		  const struct value *a, int op, const struct value *b);
 struct value *var_get(struct interp *in, const char *name);
 void var_set(struct interp *in, const char *name, const struct value *v);
+/* The most a case's variables hold in all (bytes of strings and lists). */
+#define EVAL_MAXVARS (64u << 20)
+int var_fits(struct interp *in, const char *name, const struct value *v);
 
 /* helpers.c: dialect-adaptive steps that must succeed. */
 int h_walk(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t newfid,

@@ -198,6 +198,39 @@ START_TEST(eval_string_limit)
 }
 END_TEST
 
+/* A case's variables hold at most EVAL_MAXVARS (64 MiB) in all: many
+ * 16 MiB strings under different names cannot exhaust memory; setting a
+ * name again replaces its share. */
+START_TEST(vars_total_limit)
+{
+	static const struct runopts o = { .case_ms = 1000 };
+	static const struct caps caps = { 0 };
+	struct catalogue cat = { 0 };
+	struct interp in;
+	char err[256], text[] = "case V1 \"v\"\nlevel should\nend\n";
+	size_t mib16 = 16u << 20;
+	char *big = malloc(mib16);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', mib16);
+	struct value v16 = val_str(big, mib16), v1 = val_str("y", 1);
+	ck_assert_int_eq(parse_text("v.case", text, &cat, err, sizeof err), 0);
+	interp_init(&in, &o, &caps, &cat.c[0], P9_DL);
+	var_set(&in, "a", &v16);
+	var_set(&in, "b", &v16);
+	var_set(&in, "c", &v16);
+	ck_assert(var_fits(&in, "d", &v16));     /* 64 MiB exactly */
+	var_set(&in, "d", &v16);
+	ck_assert(!var_fits(&in, "e", &v1));     /* one byte more */
+	ck_assert(var_fits(&in, "a", &v16));     /* a replaced, not added */
+	ck_assert(var_fits(&in, "$a", &v1));
+	val_free(&v16);
+	val_free(&v1);
+	free(big);
+	interp_done(&in);
+	catalogue_free(&cat);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("suite language");
@@ -207,6 +240,7 @@ int main(void)
 	tcase_add_test(tc, parse_errors);
 	tcase_add_test(tc, constants);
 	tcase_add_test(tc, eval_string_limit);
+	tcase_add_test(tc, vars_total_limit);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
