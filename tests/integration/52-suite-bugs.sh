@@ -68,4 +68,21 @@ for bug in $bugs; do
 		fi
 	done
 done
+# The deviation tolerated by default is never silent: the other stat cases
+# pass, and JUnit and JSON both count the replies tolerated.
+synthfs_start tolerated --bug stat-zero-length
+rc=0
+"$s" --target "$SYNTHFS_ADDR" --dialect u --junit "$P9TMP/tol.xml" --json "$P9TMP/tol.json" \
+	stat >"$P9TMP/tol.tap" || rc=$?
+synthfs_stop "$SYNTHFS_PID"
+tol_json=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["tolerated"])' "$P9TMP/tol.json")
+tol_xml=$(sed -n 's/.*<property name="tolerated" value="\([0-9]*\)".*/\1/p' "$P9TMP/tol.xml")
+cases_xml=$(grep -c '<system-out>tolerated: [0-9]* repl' "$P9TMP/tol.xml" || true)
+if [[ $rc == 1 && $tol_json -gt 0 && $tol_xml == "$tol_json" && $cases_xml -gt 0 ]] &&
+	grep -q '^# tolerated: ' "$P9TMP/tol.tap"; then
+	echo "stat-zero-length: $tol_json replies tolerated, counted in TAP, JSON and JUnit ($cases_xml cases)"
+else
+	echo "stat-zero-length: tolerated replies not reported (exit $rc, json $tol_json, junit '$tol_xml', $cases_xml cases)"
+	fails=$((fails + 1))
+fi
 (( fails == 0 ))
