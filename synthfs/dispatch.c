@@ -949,42 +949,45 @@ static int dirfid(struct ctx *x, uint32_t fid, struct sfs_node **dir)
 	return 0;
 }
 
+/* The reply to a request that made node n (Rmkdir, Rsymlink, Rmknod):
+ * its qid, or the error rc of making it. */
+static int made(struct ctx *x, int rc, int rtype, struct sfs_node *n)
+{
+	if (rc < 0)
+		return rc;
+	x->r.type = rtype;
+	mkqid(x, n, &x->r.qid);
+	return 0;
+}
+
 static int h_mkdir(struct ctx *x)
 {
 	const struct p9_msg *m = x->m;
-	struct sfs_node *d, *n;
+	struct sfs_node *d, *n = NULL;
 	int rc;
 	if ((rc = dirfid(x, m->dfid, &d)) < 0)
 		return rc;
 	rc = sfs_create(x->t, d, m->name.p, m->name.len,
 			S_IFDIR | (m->lmode & 07777), 0, m->gid, &n);
-	if (rc < 0)
-		return rc;
-	x->r.type = P9_RMKDIR;
-	mkqid(x, n, &x->r.qid);
-	return 0;
+	return made(x, rc, P9_RMKDIR, n);
 }
 
 static int h_symlink(struct ctx *x)
 {
 	const struct p9_msg *m = x->m;
-	struct sfs_node *d, *n;
+	struct sfs_node *d, *n = NULL;
 	int rc;
 	if ((rc = dirfid(x, m->fid, &d)) < 0)
 		return rc;
 	rc = sfs_symlink(x->t, d, m->name.p, m->name.len, m->symtgt.p,
 			 m->symtgt.len, m->gid, &n);
-	if (rc < 0)
-		return rc;
-	x->r.type = P9_RSYMLINK;
-	mkqid(x, n, &x->r.qid);
-	return 0;
+	return made(x, rc, P9_RSYMLINK, n);
 }
 
 static int h_mknod(struct ctx *x)
 {
 	const struct p9_msg *m = x->m;
-	struct sfs_node *d, *n;
+	struct sfs_node *d, *n = NULL;
 	int rc;
 	if ((rc = dirfid(x, m->dfid, &d)) < 0)
 		return rc;
@@ -992,11 +995,7 @@ static int h_mknod(struct ctx *x)
 		return -EINVAL;
 	rc = sfs_create(x->t, d, m->name.p, m->name.len, m->lmode,
 			makedev(m->major, m->minor), m->gid, &n);
-	if (rc < 0)
-		return rc;
-	x->r.type = P9_RMKNOD;
-	mkqid(x, n, &x->r.qid);
-	return 0;
+	return made(x, rc, P9_RMKNOD, n);
 }
 
 static int h_readlink(struct ctx *x)
