@@ -4,7 +4,10 @@
 #  1. offline: a pcap of 400,000 9P2000.L messages (bin/trace-gencap);
 #     9ptrace -r with the full default output vs tshark -r FILE -Y 9p -T fields
 #     -e 9p.msgtype -e 9p.tag -e 9p.fid (goal: 25x faster), and --stats alone;
-#  2. live: 9ptrace --stats on lo while 9pbench drives synthfs over tcp with
+#  2. connections: 9ptrace -r --stats on 200,000 connections that stay open
+#     (SYN only) and on 200,000 that open and close (bench/gen-flows.py):
+#     time and peak RSS (memory should follow the open connections only);
+#  3. live: 9ptrace --stats on lo while 9pbench drives synthfs over tcp with
 #     8 requests in flight; prints messages/s seen and capture drops.
 # Usage: bench/trace-perf.sh [BINDIR]   env: TRACE_PERF_N (default 400000)
 # Live capture needs root; tshark is optional.
@@ -46,6 +49,17 @@ if command -v tshark >/dev/null; then
 else
 	echo "tshark not installed: no ratio"
 fi
+
+say "connections: 200000 open (SYN only) and 200000 opened and closed"
+for mode in syn full; do
+	python3 "$root/bench/gen-flows.py" 200000 "$mode" "$tmp/$mode.pcap"
+	/usr/bin/time -o "$tmp/$mode.time" -f '%e %M' "$bin/9ptrace" -r "$tmp/$mode.pcap" \
+		--stats >"$tmp/$mode.out" 2>/dev/null
+	read -r wall kb <"$tmp/$mode.time"
+	printf '%-5s %s: wall %.2f s, peak RSS %.1f MB\n' "$mode" \
+		"$(grep '^messages' "$tmp/$mode.out")" "$wall" "$(echo "$kb / 1024" | bc -l)"
+	rm -f "$tmp/$mode.pcap"
+done
 
 say "live: synthfs over tcp on lo, 8 in flight"
 if [[ $(id -u) != 0 || ! -x $bin/synthfs || ! -x $bin/9pbench ]]; then

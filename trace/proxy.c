@@ -140,6 +140,7 @@ static void sess_end(struct proxy *px, int i)
 		pcap_dump_flush(px->dump);
 	close(s->cfd);
 	p9_conn_close(s->srv);
+	tr_conn_end(px->t, s->conn);
 	px->s[i] = px->s[--px->ns];
 }
 

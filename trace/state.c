@@ -226,8 +226,6 @@ void tr_conn_reset(struct tr_conn *c)
 			free(c->tags[p]);
 			c->tags[p] = NULL;
 		}
-	if (!c->tags && !(c->tags = calloc(65536 / TAGPAGE, sizeof *c->tags)))
-		abort();
 	for (size_t i = 0; i < c->capfids; i++)
 		free(c->fids[i].path);
 	free(c->fids);
@@ -238,8 +236,7 @@ void tr_conn_reset(struct tr_conn *c)
 /* Drop what a finished connection holds (tags, fids, buffers). */
 void tr_conn_release(struct tr_conn *c)
 {
-	if (c->tags)
-		tr_conn_reset(c);
+	tr_conn_reset(c);
 	free(c->tags);
 	c->tags = NULL;
 	for (int i = 0; i < 2; i++) {

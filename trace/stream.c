@@ -47,7 +47,7 @@ int tr_plausible(const struct tr_conn *c, int client, const uint8_t *p, size_t n
 	if (tag == P9_NOTAG && type != P9_TVERSION && type != P9_RVERSION &&
 	    type != P9_RERROR && type != P9_RLERROR)
 		return 0;
-	if (!client && c->from_start && c->tags && !tr_tag_live(c, tag) &&
+	if (!client && c->from_start && !tr_tag_live(c, tag) &&
 	    type != P9_RVERSION)
 		return 0;
 	if (size > n)
@@ -179,6 +179,8 @@ struct tr_conn *tr_conn_new(struct tr *t)
 	}
 	tr_conn_reset(c);
 	c->next = t->conns;
+	if (t->conns)
+		t->conns->prev = c;
 	t->conns = c;
 	return c;
 }
@@ -198,7 +200,7 @@ void tr_conn_bytes(struct tr_conn *c, int client, uint64_t ts,
 	dir_data(d, p, n);
 }
 
-static size_t tuple_hash(const struct tr_pkt *p, size_t nhash)
+static uint32_t tuple_hash(const struct tr_pkt *p)
 {
 	uint32_t h = 2166136261u, a = 0, b = 0;
 	for (int i = 0; i < 16; i++) {
@@ -209,7 +211,7 @@ static size_t tuple_hash(const struct tr_pkt *p, size_t nhash)
 	b = b * 65599 + p->dport;
 	h ^= a ^ b; /* symmetric: both directions land in one bucket */
 	h *= 16777619u;
-	return h % nhash;
+	return h;
 }
 
 static int port_listed(const struct tr_opts *o, uint16_t port)
@@ -257,11 +259,29 @@ static struct tr_conn *lookup(struct tr *t, const struct tr_pkt *p, int *client)
 	size_t alen = p->family == 6 ? 16 : 4;
 	if (t->last && same(t->last, p, alen, client)) /* most packets: the same flow */
 		return t->last;
-	size_t h = tuple_hash(p, t->nhash);
-	for (struct tr_conn *c = t->hash[h]; c; c = c->hnext)
-		if (same(c, p, alen, client))
+	uint32_t h = tuple_hash(p);
+	for (struct tr_conn *c = t->hash[h % t->nhash]; c; c = c->hnext)
+		if (c->thash == h && same(c, p, alen, client))
 			return t->last = c;
 	return NULL;
+}
+
+/* Double the buckets once there are more open connections than buckets,
+ * so a capture of many connections keeps short chains. */
+static void rehash(struct tr *t)
+{
+	size_t n = t->nhash * 2 + 1;
+	struct tr_conn **h = calloc(n, sizeof *h);
+	if (!h)
+		return; /* keep the old table: longer chains, still correct */
+	for (struct tr_conn *c = t->conns; c; c = c->next)
+		if (c->hashed) {
+			c->hnext = h[c->thash % n];
+			h[c->thash % n] = c;
+		}
+	free(t->hash);
+	t->hash = h;
+	t->nhash = n;
 }
 
 static struct tr_conn *add(struct tr *t, const struct tr_pkt *p, int client)
@@ -272,24 +292,46 @@ static struct tr_conn *add(struct tr *t, const struct tr_pkt *p, int client)
 	memcpy(client ? c->saddr : c->caddr, p->dst, 16);
 	c->cport = client ? p->sport : p->dport;
 	c->sport = client ? p->dport : p->sport;
-	size_t h = tuple_hash(p, t->nhash);
-	c->hnext = t->hash[h];
-	t->hash[h] = c;
+	c->thash = tuple_hash(p);
+	c->hnext = t->hash[c->thash % t->nhash];
+	t->hash[c->thash % t->nhash] = c;
+	c->hashed = 1;
+	if (++t->nhashed > t->nhash)
+		rehash(t);
 	return c;
 }
 
-static void unhash(struct tr *t, struct tr_conn *c, const struct tr_pkt *p)
+static void unhash(struct tr *t, struct tr_conn *c)
 {
-	struct tr_conn **pp = &t->hash[tuple_hash(p, t->nhash)];
-	while (*pp && *pp != c)
+	struct tr_conn **pp = &t->hash[c->thash % t->nhash];
+	while (c->hashed && *pp && *pp != c)
 		pp = &(*pp)->hnext;
-	if (*pp)
+	if (c->hashed && *pp) {
 		*pp = c->hnext;
+		t->nhashed--;
+	}
+	c->hashed = 0;
 	if (t->last == c)
 		t->last = NULL;
 }
 
 static void conn_flush(struct tr_conn *c);
+
+/* A connection is over (FIN both ways, RST, or its 4-tuple reused): report
+ * what it left unfinished and free it whole; only its number was shown, so
+ * a long live capture holds memory for the open connections only. */
+void tr_conn_end(struct tr *t, struct tr_conn *c)
+{
+	conn_flush(c);
+	unhash(t, c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		t->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	tr_conn_free(c);
+}
 
 void tr_packet(struct tr *t, uint64_t ts, const struct tr_pkt *p)
 {
@@ -301,7 +343,7 @@ void tr_packet(struct tr *t, uint64_t ts, const struct tr_pkt *p)
 	t->now = ts;
 	struct tr_conn *c = lookup(t, p, &client);
 	if (c && client && (p->flags & TR_SYN) && c->dir[0].tcp.off > 0) {
-		unhash(t, c, p); /* the 4-tuple is reused by a new connection */
+		tr_conn_end(t, c); /* the 4-tuple is reused by a new connection */
 		c = NULL;
 	}
 	if (!c) {
@@ -333,13 +375,8 @@ void tr_packet(struct tr *t, uint64_t ts, const struct tr_pkt *p)
 			       p->wirelen - n, &s);
 	if (p->flags & TR_FIN)
 		d->fin = 1;
-	if ((p->flags & TR_RST) || (c->dir[0].fin && c->dir[1].fin)) {
-		/* the connection is over: free its state, keep its number */
-		conn_flush(c);
-		unhash(t, c, p);
-		tr_conn_release(c);
-		c->closed = 1;
-	}
+	if ((p->flags & TR_RST) || (c->dir[0].fin && c->dir[1].fin))
+		tr_conn_end(t, c);
 }
 
 /* Deliver what waits behind holes; report a cut-off last message. */
@@ -357,8 +394,7 @@ static void conn_flush(struct tr_conn *c)
 void tr_finish(struct tr *t)
 {
 	for (struct tr_conn *c = t->conns; c; c = c->next)
-		if (!c->closed)
-			conn_flush(c);
+		conn_flush(c);
 }
 
 void tr_init(struct tr *t, const struct tr_opts *o, FILE *out)

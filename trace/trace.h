@@ -132,13 +132,15 @@ struct tr_conn {
 	int dialect;            /* 0 until Tversion */
 	uint32_t msize;
 	int from_start;         /* saw Tversion: fid/tag checks are meaningful */
-	int closed;             /* FIN both ways or RST: state released */
-	struct tr_req **tags;   /* 256 pages of 256 tags, a page allocated when
-				   a tag in it is first used (tr_tag); NULL
-				   once the connection is released */
+	struct tr_req **tags;   /* 256 pages of 256 tags, made when the first
+				   tag is used (tr_tag), a page when a tag in it
+				   is first used; NULL before */
 	struct tr_fid *fids;    /* open addressing */
 	size_t nfids, capfids;
-	struct tr_conn *next, *hnext;
+	struct tr_conn *next, *prev;  /* t->conns: the connections still open */
+	struct tr_conn *hnext;  /* bucket chain of t->hash */
+	uint32_t thash;         /* the 4-tuple's hash (t->hash % nhash) */
+	int hashed;             /* in t->hash */
 };
 
 /* ---- stats ---- */
@@ -158,9 +160,9 @@ struct tr {
 	int have_t0;
 	uint64_t now;           /* timestamp of the current packet (ns) */
 	struct tr_conn *conns;
-	struct tr_conn **hash;  /* by 4-tuple */
+	struct tr_conn **hash;  /* by 4-tuple; grows with the open connections */
 	struct tr_conn *last;   /* the connection of the previous packet */
-	size_t nhash;
+	size_t nhash, nhashed;
 	unsigned nconn;
 	uint64_t nmsgs, nwarn, ngaps, ndecode_err;
 	struct tr_typestat ts[256];
@@ -191,6 +193,9 @@ void tr_message_decoded(struct tr_conn *c, int client, const uint8_t *buf,
 			size_t len, const struct p9_msg *m);
 void tr_conn_reset(struct tr_conn *c);
 void tr_conn_free(struct tr_conn *c);
+/* A connection of tr_conn_new is over: report what it left unfinished,
+ * take it out of t and free it. */
+void tr_conn_end(struct tr *t, struct tr_conn *c);
 void tr_conn_release(struct tr_conn *c);
 const char *tr_fid_path(struct tr_conn *c, uint32_t fid);
 /* The request slot of tag: tr_tag makes it (on first use of its page);

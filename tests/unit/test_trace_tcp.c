@@ -326,14 +326,56 @@ START_TEST(closed_connection_released_and_port_reused)
 	pktf(1, 100, 0, wire, (uint32_t)nwire);
 	pktf(1, 100 + (uint32_t)nwire, TR_FIN, NULL, 0);
 	pktf(0, 5000, TR_FIN, NULL, 0);
-	ck_assert_int_eq(tr.conns->closed, 1);
-	ck_assert_ptr_null(tr.conns->tags);
+	/* over: freed whole, nothing left in the table */
+	ck_assert_ptr_null(tr.conns);
+	ck_assert_uint_eq(tr.nhashed, 0);
 	/* the same 4-tuple again: a new connection */
 	pktf(1, 7000, TR_SYN, NULL, 0);
 	pktf(1, 7001, 0, wire, (uint32_t)nwire);
 	tr_stop();
 	ck_assert_int_eq(count(" c1 -> Tread tag "), 2);
 	ck_assert_int_eq(count(" c2 -> Tread tag "), 2);
+	free(out);
+}
+END_TEST
+
+/* A long capture holds memory for the open connections only: 30000
+ * connections opened and closed leave none behind; 30000 open at once grow
+ * the hash table (chains stay short) and are all still told apart. */
+START_TEST(memory_follows_open_connections)
+{
+	build(2);
+	tr_start();
+	for (uint32_t i = 0; i < 30000; i++) {
+		struct tr_pkt k = { .family = 4, .src = { 10, 0, (uint8_t)(i >> 8), (uint8_t)i },
+				    .dst = { 127, 0, 0, 1 }, .sport = 40000, .dport = 564,
+				    .seq = 99, .flags = TR_SYN };
+		tr_packet(&tr, 1000 + i, &k);
+		k.seq = 100;
+		k.flags = TR_RST;
+		tr_packet(&tr, 1000 + i, &k);
+	}
+	ck_assert_ptr_null(tr.conns);
+	ck_assert_uint_eq(tr.nhashed, 0);
+	ck_assert_uint_eq(tr.nconn, 30000);
+	size_t before = tr.nhash;
+	for (uint32_t i = 0; i < 30000; i++) {
+		struct tr_pkt k = { .family = 4, .src = { 10, 1, (uint8_t)(i >> 8), (uint8_t)i },
+				    .dst = { 127, 0, 0, 1 }, .sport = 40000, .dport = 564,
+				    .seq = 99, .flags = TR_SYN };
+		tr_packet(&tr, 100000 + i, &k);
+	}
+	ck_assert_uint_eq(tr.nhashed, 30000);
+	ck_assert_uint_gt(tr.nhash, before);
+	ck_assert_uint_ge(tr.nhash, tr.nhashed);
+	/* a later packet of the first of them finds it, not a new one */
+	struct tr_pkt k = { .family = 4, .src = { 10, 1, 0, 0 }, .dst = { 127, 0, 0, 1 },
+			    .sport = 40000, .dport = 564, .seq = 100, .data = wire,
+			    .len = (uint32_t)nwire, .wirelen = (uint32_t)nwire };
+	tr_packet(&tr, 200000, &k);
+	ck_assert_uint_eq(tr.nconn, 60000);
+	tr_stop();
+	ck_assert_int_eq(count(" c30001 -> Tread tag "), 2);
 	free(out);
 }
 END_TEST
@@ -384,6 +426,7 @@ int main(void)
 	tcase_add_test(tc, detects_tversion_on_any_port);
 	tcase_add_test(tc, parses_link_types);
 	tcase_add_test(tc, closed_connection_released_and_port_reused);
+	tcase_add_test(tc, memory_follows_open_connections);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
