@@ -6,6 +6,8 @@
  * slower; the delayed server is.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,15 +143,9 @@ int main(void)
 {
 	Suite *s = suite_create("bench_compare");
 	TCase *tc = tcase_create("compare");
-	SRunner *sr;
-	int failed;
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, same_server_is_not_slower);
 	tcase_add_test(tc, delayed_getattr_is_slower);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

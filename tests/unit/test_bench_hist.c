@@ -3,6 +3,8 @@
  * quantiles against exact order statistics, merging.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <stdlib.h>
 
 #include "bench/bench.h"
@@ -101,8 +103,6 @@ int main(void)
 {
 	Suite *s = suite_create("bench_hist");
 	TCase *tc = tcase_create("hist");
-	SRunner *sr;
-	int failed;
 	tcase_add_test(tc, buckets_are_contiguous);
 	tcase_add_test(tc, bucket_width_is_bounded);
 	tcase_add_test(tc, quantiles_match_order_statistics);
@@ -110,9 +110,5 @@ int main(void)
 	tcase_add_test(tc, quantile_clamps_to_min_max);
 	tcase_add_test(tc, merge_adds_counts);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

@@ -4,6 +4,8 @@
  * environment; the JSON reader rejects malformed input with an offset.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -122,16 +124,10 @@ int main(void)
 {
 	Suite *s = suite_create("bench_result");
 	TCase *tc = tcase_create("result");
-	SRunner *sr;
-	int failed;
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, reader_rejects_bad_json);
 	tcase_add_test(tc, reader_values);
 	tcase_add_test(tc, not_a_result_file);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

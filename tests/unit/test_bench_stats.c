@@ -4,6 +4,8 @@
  * synthetic samples (same distribution -> no change; shifted -> slower).
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -124,8 +126,6 @@ int main(void)
 {
 	Suite *s = suite_create("bench_stats");
 	TCase *tc = tcase_create("stats");
-	SRunner *sr;
-	int failed;
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, quantile_interpolates);
 	tcase_add_test(tc, linfit_recovers_line);
@@ -135,9 +135,5 @@ int main(void)
 	tcase_add_test(tc, bootstrap_is_deterministic);
 	tcase_add_test(tc, mann_whitney_known_values);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

@@ -4,6 +4,8 @@
  * /run/params quoting (read back with sh).
  */
 #include <check.h>
+
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,17 +141,11 @@ int main(void)
 {
 	Suite *s = suite_create("guest_frames");
 	TCase *tc = tcase_create("all");
-	SRunner *sr;
-	int nf;
 	tcase_add_test(tc, parses_steps);
 	tcase_add_test(tc, parses_other_frames);
 	tcase_add_test(tc, tally_verdicts);
 	tcase_add_test(tc, cpio_round_trip);
 	tcase_add_test(tc, params_quote_for_sh);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

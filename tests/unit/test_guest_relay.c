@@ -6,6 +6,8 @@
  * the guest's connection.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -104,14 +106,8 @@ int main(void)
 {
 	Suite *s = suite_create("guest_relay");
 	TCase *tc = tcase_create("all");
-	SRunner *sr;
-	int nf;
 	tcase_add_test(tc, echo_through_relay);
 	tcase_add_test(tc, undialable_target_drops_guest);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

@@ -8,6 +8,8 @@
  * The peer is the other end of a socketpair, written to by the test itself.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -253,10 +255,5 @@ static Suite *client_suite(void)
 
 int main(void)
 {
-	SRunner *r = srunner_create(client_suite());
-	int failed;
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return unit_run(client_suite(), CK_FORK_GETENV);
 }

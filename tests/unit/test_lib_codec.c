@@ -8,6 +8,8 @@
  * decoder's error reports and its flags (P9_DEC_STATLEN, QEMU's Rstat).
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -962,13 +964,7 @@ static int write_seeds(const char *dir)
 
 int main(int argc, char **argv)
 {
-	SRunner *r;
-	int failed;
 	if (argc == 3 && !strcmp(argv[1], "--write-seeds"))
 		return write_seeds(argv[2]);
-	r = srunner_create(codec_suite());
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return unit_run(codec_suite(), CK_FORK_GETENV);
 }

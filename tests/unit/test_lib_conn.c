@@ -11,6 +11,8 @@
  * the same code runs in forked children for the other transports.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -756,8 +758,6 @@ static Suite *conn_suite(void)
 
 int main(int argc, char **argv)
 {
-	SRunner *r;
-	int failed;
 	if (argc == 3 && !strcmp(argv[1], "--peer")) {
 		if (!strcmp(argv[2], "sigterm-proof")) {
 			signal(SIGTERM, SIG_IGN);
@@ -768,9 +768,5 @@ int main(int argc, char **argv)
 	}
 	if (realpath("/proc/self/exe", self) == NULL)
 		return 2;
-	r = srunner_create(conn_suite());
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return unit_run(conn_suite(), CK_FORK_GETENV);
 }

@@ -7,6 +7,8 @@
  * validator below), and strings must come back byte for byte.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -486,10 +488,5 @@ static Suite *json_suite(void)
 
 int main(void)
 {
-	SRunner *r = srunner_create(json_suite());
-	int failed;
-	srunner_run_all(r, CK_NORMAL);
-	failed = srunner_ntests_failed(r);
-	srunner_free(r);
-	return failed ? 1 : 0;
+	return unit_run(json_suite(), CK_FORK_GETENV);
 }

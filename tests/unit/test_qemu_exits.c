@@ -7,6 +7,8 @@
  * a note) when qemu-system-x86_64 is missing.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -160,8 +162,6 @@ int main(void)
 {
 	Suite *s = suite_create("qemu exits");
 	TCase *tc = tcase_create("unasked QEMU exits");
-	SRunner *sr;
-	int failed;
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, killed_while_idle);
@@ -169,9 +169,5 @@ int main(void)
 	tcase_add_test(tc, killed_after_last_reply);
 	tcase_add_test(tc, stopped_by_us_not_recorded);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

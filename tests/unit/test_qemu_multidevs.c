@@ -6,6 +6,8 @@
  * Needs root (mounts in QEMU's private namespace); skips otherwise.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,16 +126,10 @@ int main(void)
 {
 	Suite *s = suite_create("qemu multidevs");
 	TCase *tc = tcase_create("remap forbid warn");
-	SRunner *sr;
-	int failed;
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, warn_collides);
 	tcase_add_test(tc, remap_unique);
 	tcase_add_test(tc, forbid_enodev);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

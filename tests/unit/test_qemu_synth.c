@@ -10,6 +10,8 @@
  * Skips without root, /dev/fuse, QEMU or a synthfs with --fuse.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -168,14 +170,8 @@ int main(void)
 {
 	Suite *s = suite_create("qemu synthfs");
 	TCase *tc = tcase_create("flush over virtio");
-	SRunner *sr;
-	int failed;
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, flush_over_virtio);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

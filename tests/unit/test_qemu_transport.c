@@ -8,6 +8,8 @@
  * errors.  Skips (passes with a note) when qemu-system-x86_64 is missing.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -305,8 +307,6 @@ int main(void)
 {
 	Suite *s = suite_create("qemu transport");
 	TCase *tc = tcase_create("virtio-9p over qtest");
-	SRunner *sr;
-	int failed;
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, session);
@@ -315,9 +315,5 @@ int main(void)
 	tcase_add_test(tc, start_errors);
 	tcase_add_test(tc, reuse);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

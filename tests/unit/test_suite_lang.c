@@ -4,6 +4,8 @@
  * named constants.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,12 +244,8 @@ int main(void)
 	tcase_add_test(tc, eval_string_limit);
 	tcase_add_test(tc, vars_total_limit);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	int rc = unit_run(s, CK_NOFORK);
 	if (dir[0])
 		rmdir(dir);
-	return nf ? 1 : 0;
+	return rc;
 }

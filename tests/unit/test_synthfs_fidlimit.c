@@ -4,6 +4,8 @@
  * one, and room again after a fid is taken back.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <stdlib.h>
 
@@ -69,9 +71,5 @@ int main(void)
 	tcase_add_test(tc, per_table_limit);
 	tcase_add_test(tc, server_wide_limit);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

@@ -6,6 +6,8 @@
  * no fid left once the connection is dropped.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,10 +204,5 @@ int main(void)
 	tcase_add_test(tc, bad_size_closes);
 	tcase_add_test(tc, dmdevice_in_9p2000);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return unit_run(su, CK_NOFORK);
 }

@@ -7,6 +7,8 @@
  * behaviour).
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -602,9 +604,5 @@ int main(void)
 	tcase_add_test(tc, readdir_hops);
 	tcase_add_loop_test(tc, each_bug, 0, BUG_COUNT);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

@@ -5,6 +5,8 @@
  * multidevs qid.path mapping, --tree files, and the fid hash table.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -303,9 +305,5 @@ int main(void)
 	tcase_add_test(tc, fid_table);
 	tcase_add_test(tc, fid_clear);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

@@ -4,6 +4,8 @@
  * fid -> path tracking the warnings and lines rely on.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -383,9 +385,5 @@ int main(void)
 	tcase_add_test(tc, tags_paged);
 	tcase_add_test(tc, rstat_zero_length);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }

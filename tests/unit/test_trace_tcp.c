@@ -4,6 +4,8 @@
  * overlapping, and a gap followed by resynchronisation.
  */
 #include <check.h>
+
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -428,9 +430,5 @@ int main(void)
 	tcase_add_test(tc, closed_connection_released_and_port_reused);
 	tcase_add_test(tc, memory_follows_open_connections);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf ? 1 : 0;
+	return unit_run(s, CK_FORK_GETENV);
 }
