@@ -6,12 +6,14 @@
 # one file.  Seeds live in fuzz/corpus/NAME/ (read-only; new inputs go to
 # the work corpus).
 #
-#   make fuzz [FUZZ_SECONDS=60] [FUZZ=name ...]   run each target
+#   make fuzz [FUZZ_SECONDS=60] [FUZZ=name ...] [FUZZ_JOBS=1]   run each
+#                         target (FUZZ_JOBS of them at once)
 #   make fuzz-build                              build them only
 # make check runs them briefly via tests/integration/90-fuzz-smoke.sh.
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
 FUZZ_DIR     := build/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
 # -Werror (under clang) only for lib/ and the targets: other modules are
@@ -36,7 +38,7 @@ FUZZ_LDLIBS  = $(sort $(foreach p,$(PROGS),$($(p)_LDLIBS))) $(EXTRA_LDLIBS)
 fuzz-build: $(FUZZ_BINS)
 
 fuzz: $(FUZZ_BINS)
-	@scripts/run-fuzz --seconds $(FUZZ_SECONDS) --work $(FUZZ_DIR)/corpus \
+	@scripts/run-fuzz --seconds $(FUZZ_SECONDS) --jobs $(FUZZ_JOBS) --work $(FUZZ_DIR)/corpus \
 		--summary $(FUZZ_DIR)/summary.txt $(FUZZ_BINS)
 
 $(FUZZ_DIR)/obj/%.o: %.c
