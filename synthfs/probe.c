@@ -82,6 +82,18 @@ static int ok(struct p9_msg *m)
 	return expect_err(m) == 0;
 }
 
+/* Create regular file name in the directory fid stands for, opened
+ * read-write on fid: Tlcreate in 9P2000.L, Tcreate otherwise. */
+static int create_file(uint32_t fid, const char *name)
+{
+	struct p9_msg c = { .type = P9_TCREATE, .fid = fid, .name = p9_s(name),
+			    .perm = 0644, .mode = P9_ORDWR };
+	if (D == P9_DL)
+		c = (struct p9_msg){ .type = P9_TLCREATE, .fid = fid, .name = p9_s(name),
+				     .flags = 2, .lmode = 0644 };
+	return ok(&c);
+}
+
 static uint32_t walk(uint32_t fid, const char *path, int *err, struct p9_qid *q)
 {
 	struct p9_msg m = { .type = P9_TWALK, .fid = fid, .newfid = nextfid++ };
@@ -283,19 +295,14 @@ static void s_rw(void)
 		struct p9_msg m = { .type = P9_TMKDIR, .dfid = d, .name = p9_s("sub"),
 				    .lmode = 0755 };
 		CHECK(ok(&m), "mkdir");
-		struct p9_msg c = { .type = P9_TLCREATE, .fid = f,
-				    .name = p9_s("file"), .flags = 2, .lmode = 0644 };
-		CHECK(ok(&c), "lcreate");
 	} else {
 		uint32_t g = walk(d, "", &e, NULL);
 		struct p9_msg m = { .type = P9_TCREATE, .fid = g, .name = p9_s("sub"),
 				    .perm = P9_DMDIR | 0755, .mode = P9_OREAD };
 		CHECK(ok(&m), "create dir");
 		clunk(g);
-		struct p9_msg c = { .type = P9_TCREATE, .fid = f, .name = p9_s("file"),
-				    .perm = 0644, .mode = P9_ORDWR };
-		CHECK(ok(&c), "create file");
 	}
+	CHECK(create_file(f, "file"), D == P9_DL ? "lcreate" : "create file");
 	{
 		struct p9_msg w = { .type = P9_TWRITE, .fid = f, .offset = 0,
 				    .data = (const uint8_t *)"hello", .count = 5 };
@@ -596,15 +603,7 @@ static void s_quota(void)
 	uint64_t written = 0;
 	int e = 0;
 	f = walk(d, "", &e, NULL);
-	if (D == P9_DL) {
-		struct p9_msg c = { .type = P9_TLCREATE, .fid = f, .name = p9_s("q"),
-				    .flags = 2, .lmode = 0644 };
-		CHECK(ok(&c), "lcreate");
-	} else {
-		struct p9_msg c = { .type = P9_TCREATE, .fid = f, .name = p9_s("q"),
-				    .perm = 0644, .mode = P9_ORDWR };
-		CHECK(ok(&c), "create");
-	}
+	CHECK(create_file(f, "q"), D == P9_DL ? "lcreate" : "create");
 	for (int i = 0; i < 16; i++) {
 		struct p9_msg w = { .type = P9_TWRITE, .fid = f, .offset = written,
 				    .data = chunk, .count = sizeof chunk };
@@ -617,15 +616,7 @@ static void s_quota(void)
 	struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
 	CHECK(ok(&rm), "remove");
 	f = walk(d, "", &e, NULL);
-	if (D == P9_DL) {
-		struct p9_msg c = { .type = P9_TLCREATE, .fid = f, .name = p9_s("q2"),
-				    .flags = 2, .lmode = 0644 };
-		CHECK(ok(&c), "lcreate again");
-	} else {
-		struct p9_msg c = { .type = P9_TCREATE, .fid = f, .name = p9_s("q2"),
-				    .perm = 0644, .mode = P9_ORDWR };
-		CHECK(ok(&c), "create again");
-	}
+	CHECK(create_file(f, "q2"), D == P9_DL ? "lcreate again" : "create again");
 	struct p9_msg w = { .type = P9_TWRITE, .fid = f, .data = chunk,
 			    .count = sizeof chunk };
 	CHECK(ok(&w), "space returned after remove");
