@@ -14,7 +14,7 @@
 
 #include "suite.h"
 
-enum { SCRATCH_FID = 900, BASE_FID = 901 };
+enum { SCRATCH_FID = 900, BASE_FID = 901, FIX_FID = 902 };
 
 /* ---- transcript and failure ---- */
 
@@ -584,6 +584,17 @@ static int make_scratch(struct interp *in)
 	return 0;
 }
 
+/* $fix: a fid at the root of the contract tree. */
+static int walk_fixtures(struct interp *in)
+{
+	in_log(in, "# fixture tree /%s", in->caps->fixpath);
+	if (h_walk(in, NULL, 0, FIX_FID, in->caps->fixpath, NULL))
+		return -1;
+	var_int(in, "fix", FIX_FID);
+	var_str(in, "fixpath", in->caps->fixpath);
+	return 0;
+}
+
 /* Remove the scratch directory on a fresh connection. */
 static void remove_scratch(struct interp *in)
 {
@@ -634,6 +645,8 @@ int interp_run(struct interp *in)
 			in->o->msize);
 	if (!rc && (sc->needs & NEED_WRITABLE) && sc->setup == SETUP_ATTACH)
 		rc = make_scratch(in);
+	if (!rc && (sc->needs & NEED_FIXTURES) && sc->setup == SETUP_ATTACH)
+		rc = walk_fixtures(in);
 	if (!rc)
 		rc = run_block(in, sc->body, sc->nbody);
 	if (rc && !in->failmsg[0])

@@ -45,6 +45,11 @@ static void usage(FILE *f)
 "                 case STAT13 fails on it\n"
 "  --junit FILE   write JUnit XML; --json FILE: write JSON\n"
 "  --cases DIR    the case files (default: suite/cases of the checkout)\n"
+"  --keep-fixtures  keep the fixture tree built over 9P on a writable target\n"
+"                 (9psuite-fixtures in its scratch area; later runs reuse it)\n"
+"  --provision    build that tree (or check one is there), keep it and exit\n"
+"  --provision-dir DIR  build the fixture tree into a host directory (for an\n"
+"                 export a server makes read-only) and exit\n"
 "  --list         list the selected cases and exit\n"
 "  -v             show every exchange as TAP comments\n"
 "CODES are case codes or globs (WALK*), FLAGS are families (walk, flush...).\n"
@@ -292,14 +297,16 @@ int main(int argc, char **argv)
 		{ "timeout", 1, 0, 'T' }, { "expect", 1, 0, 'e' }, { "strict", 0, 0, 's' },
 		{ "junit", 1, 0, 'j' }, { "json", 1, 0, 'J' }, { "list", 0, 0, 'l' },
 		{ "cases", 1, 0, 'c' }, { "help", 0, 0, 'h' }, { "verbose", 0, 0, 'v' },
-		{ "strict-decode", 0, 0, 'D' }, { 0, 0, 0, 0 },
+		{ "strict-decode", 0, 0, 'D' }, { "keep-fixtures", 0, 0, 'K' },
+		{ "provision", 0, 0, 'P' }, { "provision-dir", 1, 0, 'R' }, { 0, 0, 0, 0 },
 	};
 	struct run r = { 0 };
 	static struct tfile tf; /* static: reachable until exit on every path */
 	const char *target = NULL, *dialect = NULL, *cases = NULL;
 	char err[PATH_MAX + 1024], path[PATH_MAX];
 	static char *owned_target;
-	int c, rc = 0, have_msize = 0, have_timeout = 0;
+	int c, rc = 0, have_msize = 0, have_timeout = 0, provision = 0;
+	const char *provdir = NULL;
 	ssize_t el;
 	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error, not a kill */
 	el = readlink("/proc/self/exe", exedir, sizeof exedir - 1);
@@ -335,6 +342,9 @@ int main(int argc, char **argv)
 		case 'c': cases = optarg; break;
 		case 'v': r.o.verbose = 1; break;
 		case 'D': r.o.strict_decode = 1; break;
+		case 'K': r.keep_fixtures = 1; break;
+		case 'P': provision = r.keep_fixtures = 1; break;
+		case 'R': provdir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "9psuite: bad option or missing value: %s "
@@ -344,6 +354,12 @@ int main(int argc, char **argv)
 	}
 	r.filter = argv + optind;
 	r.nfilter = argc - optind;
+	if (provdir) {
+		if (fixtures_build_host(provdir, err, sizeof err))
+			return die("--provision-dir: %s", err);
+		printf("9psuite: the fixture tree is in %s\n", provdir);
+		return 0;
+	}
 	if (r.o.msize < P9_MINMSIZE || r.o.msize > P9_MAXMSIZE)
 		return die("--msize must be between 256 and 16777216", NULL);
 	if (r.o.case_ms == 0)
@@ -436,7 +452,22 @@ int main(int argc, char **argv)
 		run_free(&r);
 		return die("%s", err);
 	}
+	if (provision) {
+		int ok = 0;
+		for (int i = P9_D2000; i <= P9_DL; i <<= 1)
+			if (r.caps[i].fixtures) {
+				printf("9psuite: the fixture tree is at /%s on %s\n", r.caps[i].fixpath,
+				       r.o.target);
+				ok = 1;
+				break;
+			}
+		run_free(&r);
+		return ok ? 0 : die("--provision: no fixture tree on %s", r.o.target);
+	}
 	run_cases(&r);
+	if (r.fixbuilt[0])
+		printf("# fixtures: built at /%s for this run, %s\n", r.fixbuilt,
+		       fixtures_release(&r) ? "NOT removed (see stderr)" : "removed");
 
 	int count[6] = { 0 }, failed = 0, ntol = 0, rtol = 0;
 	for (int i = 0; i < r.nres; i++) {

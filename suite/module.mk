@@ -4,7 +4,7 @@ PROGS += 9psuite
 MODLIBS += suite
 suite_LIBSRCS := suite/lex.c suite/parse.c suite/value.c suite/eval.c suite/interp.c \
                  suite/send.c suite/expect.c \
-                 suite/helpers.c suite/runner.c suite/report.c
+                 suite/helpers.c suite/fixtures.c suite/runner.c suite/report.c
 
 # make install also installs the case files and target descriptions, where an
 # installed 9psuite looks for them (PREFIX/share/9pkit/).

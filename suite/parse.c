@@ -826,8 +826,9 @@ static int parse_meta(struct parser *p, struct scase *c)
 			else if (strcmp(nw, "blocking") == 0) c->needs |= NEED_BLOCKING;
 			else if (strcmp(nw, "xattr") == 0) c->needs |= NEED_XATTR;
 			else if (strcmp(nw, "multidev") == 0) c->needs |= NEED_MULTIDEV;
+			else if (strcmp(nw, "fixtures") == 0) c->needs |= NEED_FIXTURES;
 			else
-				return perr(p, cur(p), "unknown need '%s' (writable, synthfs, blocking, xattr)", nw);
+				return perr(p, cur(p), "unknown need '%s' (writable, fixtures, synthfs, blocking, xattr, multidev)", nw);
 			p->pos++;
 		}
 	} else if (strcmp(w, "setup") == 0) {

@@ -160,6 +160,17 @@ static void probe_writable(struct interp *in, struct caps *c)
 	in->failmsg[0] = 0;
 }
 
+/* A selected case of dialect d needs the contract tree (built only then). */
+static int wants_fixtures(const struct run *r, int d)
+{
+	for (int i = 0; i < r->cat.n; i++) {
+		const struct scase *c = &r->cat.c[i];
+		if ((c->needs & NEED_FIXTURES) && (c->dialects & d) && case_selected(r, c))
+			return 1;
+	}
+	return 0;
+}
+
 static int probe_one(struct run *r, int d, char *err, size_t cap)
 {
 	struct scase fake = { .code = "probe", .setup = SETUP_ATTACH };
@@ -194,6 +205,8 @@ static int probe_one(struct run *r, int d, char *err, size_t cap)
 	probe_writable(&in, c);
 	if (c->synthfs && c->writable)
 		c->xattr = 1;
+	if (wants_fixtures(r, d))
+		fixtures_probe(r, c, &in);
 	interp_done(&in);
 	return 0;
 }
@@ -260,6 +273,8 @@ static const char *skip_reason(const struct run *r, const struct scase *c, int d
 	}
 	if ((c->needs & NEED_SYNTHFS) && !k->synthfs)
 		return "needs the synthfs tree";
+	if ((c->needs & NEED_FIXTURES) && !k->fixtures)
+		return k->fixwhy;
 	if ((c->needs & NEED_MULTIDEV) && !k->multidev)
 		return "needs a /multidev tree (synthfs or qemu:scratch)";
 	if ((c->needs & NEED_WRITABLE) && !k->writable)

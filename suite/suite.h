@@ -153,6 +153,7 @@ enum setup { SETUP_ATTACH, SETUP_VERSION, SETUP_NONE };
 enum need {
 	NEED_WRITABLE = 1, NEED_SYNTHFS = 2, NEED_BLOCKING = 4, NEED_XATTR = 8,
 	NEED_MULTIDEV = 16, /* a /multidev tree (synthfs, qemu:scratch) */
+	NEED_FIXTURES = 32, /* the contract tree (synthfs's own, or built over 9P) */
 };
 
 struct scase {
@@ -203,6 +204,9 @@ struct caps {
 	int blocking;        /* /flush/block exists */
 	int xattr;           /* user xattrs can be set in the scratch area */
 	char scratchbase[64];/* "rw" on synthfs, "" (the root) otherwise */
+	int fixtures;        /* the contract tree is at fixpath */
+	char fixpath[160];   /* from the root: "" (synthfs, a provisioned export) */
+	char fixwhy[600];    /* why there is none */
 };
 
 struct runopts {
@@ -328,6 +332,17 @@ int h_rmtree(struct interp *in, uint32_t dirfid, const char *name);
 int h_writefile(struct interp *in, const struct stmt *s, uint32_t fid,
 		const char *data, size_t len);
 
+/* ---- fixtures (fixtures.c) ---- */
+
+struct run;
+/* Find the contract tree on the target or build it (probe connection in);
+ * fills caps->fixtures/fixpath/fixwhy. */
+void fixtures_probe(struct run *r, struct caps *c, struct interp *in);
+/* Remove a tree this run built (unless kept); 0 or -1 (reported). */
+int fixtures_release(struct run *r);
+/* --provision-dir DIR: build the tree into a host directory. */
+int fixtures_build_host(const char *dir, char *err, size_t cap);
+
 /* ---- runner and reporters (runner.c, report.c) ---- */
 
 enum status { ST_PASS, ST_FAIL, ST_SKIP, ST_XFAIL, ST_XPASS, ST_WARN };
@@ -358,6 +373,9 @@ struct run {
 	struct result *res;
 	int nres;
 	double secs;
+	int keep_fixtures;   /* --keep-fixtures: a tree built here stays */
+	char fixbuilt[160];  /* a tree this run built (removed at the end) */
+	char fixfound[160];  /* where an earlier dialect's probe found or built it */
 	int nexits;          /* QEMUs that exited unasked between cases */
 	char **exitmsg;      /* their reports, "after CASE [DIALECT]: ..." */
 };

@@ -1,0 +1,141 @@
+/*
+ * p9fs.h - the client file layer and the contract tree.
+ *
+ * Owns: struct p9_fs, a small dialect-adaptive file API on top of
+ * struct p9_client (walk a path, open, create, mkdir, symlink, link, read
+ * and write whole ranges, list a directory, remove, remove a tree), the
+ * Linux open-flag values 9P2000.L carries on the wire, and the contract
+ * tree: the one description of the fixtures (readdir directories, the walk
+ * chain, patterned data, links) that synthfs serves, that a host directory
+ * can be filled with and that a client builds over 9P in any writable
+ * server.
+ *
+ * Every call returns 0 (or a count) or a negative errno; on failure fs->err
+ * holds one line naming the step ("lcreate readdir/d100/f7_xxxxxxx: EACCES").
+ */
+#ifndef P9FS_H
+#define P9FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "p9.h"
+
+/* Linux open(2) flags as 9P2000.L's Tlopen/Tlcreate carry them. */
+enum {
+	P9_L_O_RDONLY = 0, P9_L_O_WRONLY = 01, P9_L_O_RDWR = 02,
+	P9_L_O_CREAT = 0100, P9_L_O_EXCL = 0200, P9_L_O_TRUNC = 01000,
+	P9_L_O_APPEND = 02000, P9_L_O_DIRECTORY = 0200000,
+};
+/* Tunlinkat flags (Linux AT_REMOVEDIR). */
+enum { P9_L_AT_REMOVEDIR = 0x200 };
+
+/* A range of fids the layer hands out (bitmap over [lo, lo + P9FS_MAXFIDS)). */
+enum { P9FS_MAXFIDS = 64 };
+
+struct p9_fs {
+	struct p9_client *cl;
+	int dialect;                 /* the client's negotiated dialect */
+	int timeout_ms;              /* per request */
+	uint32_t fidlo;              /* first fid of the layer's range */
+	uint64_t fidused;            /* bitmap of fids in use */
+	uint32_t gid;                /* for Tlcreate/Tmkdir/Tsymlink */
+	int no_unlinkat;             /* the server answered Tunlinkat EOPNOTSUPP */
+	char err[512];
+};
+
+/* fids fidlo .. fidlo+63 are the layer's; the caller keeps them free. */
+void p9_fs_init(struct p9_fs *fs, struct p9_client *cl, int timeout_ms, uint32_t fidlo);
+/* A free fid of the range, or P9_NOFID (err set) when all are in use. */
+uint32_t p9_fs_fid(struct p9_fs *fs);
+/* Clunk a fid of the range (or any fid) and free it. */
+int p9_fs_clunk(struct p9_fs *fs, uint32_t fid);
+/* Free a fid of the range without a request (after Tremove). */
+void p9_fs_clunk_forget(struct p9_fs *fs, uint32_t fid);
+/* Walk path ("a/b/c"; "" clones) from fid into a new fid of the range. */
+int p9_fs_walk(struct p9_fs *fs, uint32_t from, const char *path, uint32_t *newfid,
+	       struct p9_qid *qid);
+/* Open fid with Linux flags (P9_L_O_*): Tlopen, or Topen with the mode
+ * they map to. */
+int p9_fs_open(struct p9_fs *fs, uint32_t fid, uint32_t lflags);
+/* Create name in dirfid (not moved): a new fid of the range, open for
+ * writing (Tlcreate, or Tcreate). */
+int p9_fs_create(struct p9_fs *fs, uint32_t dirfid, const char *name, uint32_t perm,
+		 uint32_t *fid);
+int p9_fs_mkdir(struct p9_fs *fs, uint32_t dirfid, const char *name, uint32_t perm);
+/* -EOPNOTSUPP in 9P2000. */
+int p9_fs_symlink(struct p9_fs *fs, uint32_t dirfid, const char *name, const char *target);
+/* Hard link name in dirfid to fid (9P2000.L only). */
+int p9_fs_link(struct p9_fs *fs, uint32_t dirfid, uint32_t fid, const char *name);
+/* Permission bits of fid (Tsetattr, or Twstat). */
+int p9_fs_chmod(struct p9_fs *fs, uint32_t fid, uint32_t perm);
+/* Write / read len bytes at off in msize-sized pieces; read returns the
+ * bytes read (short at end of file). */
+int p9_fs_write(struct p9_fs *fs, uint32_t fid, uint64_t off, const void *buf, size_t len);
+long p9_fs_read(struct p9_fs *fs, uint32_t fid, uint64_t off, void *buf, size_t len);
+/* List an open directory: fn gets every entry but . and ..; a non-zero
+ * return of fn stops the listing and is returned. */
+typedef int (*p9_fs_entry_fn)(void *arg, const char *name, const struct p9_qid *qid);
+int p9_fs_list(struct p9_fs *fs, uint32_t dirfid, p9_fs_entry_fn fn, void *arg);
+/* Remove name in dirfid (Tunlinkat, falling back to Tremove where the
+ * server lacks it); isdir for directories. */
+int p9_fs_remove(struct p9_fs *fs, uint32_t dirfid, const char *name, int isdir);
+/* Remove name and everything under it. */
+int p9_fs_rmtree(struct p9_fs *fs, uint32_t dirfid, const char *name);
+
+/* ---- the contract tree ---- */
+
+/* Written last into the root of a complete tree: its text names the
+ * version of the description, so a tree of another version is rebuilt. */
+#define P9_CONTRACT_STAMP ".9pkit-contract"
+#define P9_CONTRACT_VERSION "9pkit contract tree 1\n"
+#define P9_CONTRACT_README "synthfs: a synthetic 9P test tree\n"
+
+/* The name of entry i of a readdir directory: "f<i>_" + "x" * (i % 53). */
+void p9_contract_name(char *out, size_t cap, unsigned i);
+/* Byte o of a patterned file. */
+static inline uint8_t p9_contract_byte(uint64_t o)
+{
+	return (uint8_t)(o % 251);
+}
+void p9_contract_fill(uint8_t *buf, size_t len, uint64_t off);
+
+enum p9_cnode_kind {
+	P9C_DIR,        /* a directory */
+	P9C_TEXT,       /* a file holding text */
+	P9C_PATTERN,    /* size bytes of the pattern */
+	P9C_SPARSE,     /* size bytes; only the last tail bytes hold the pattern */
+	P9C_SYMLINK,    /* a symbolic link to text */
+	P9C_MANY,       /* a directory of count empty files named p9_contract_name */
+	P9C_CHAIN,      /* count nested directories WALK0..WALK<count-1>, a leaf file */
+};
+
+struct p9_cnode {
+	const char *path;   /* relative to the tree's root */
+	uint8_t kind;       /* enum p9_cnode_kind */
+	uint32_t mode;      /* permission bits */
+	const char *text;   /* P9C_TEXT content, P9C_SYMLINK target */
+	uint64_t size;      /* P9C_PATTERN, P9C_SPARSE */
+	uint64_t tail;      /* P9C_SPARSE: patterned bytes at the end */
+	unsigned count;     /* P9C_MANY entries, P9C_CHAIN depth */
+};
+
+/* The description, in build order (parents first); *n gets its length. */
+const struct p9_cnode *p9_contract_nodes(int *n);
+/* Count of files and directories the tree holds. */
+unsigned p9_contract_size(void);
+
+/* Progress of a build: called every few hundred nodes (may be NULL). */
+typedef void (*p9_contract_progress_fn)(void *arg, unsigned done, unsigned total);
+
+/* Build the tree over 9P under dirfid (which must be empty or hold a
+ * partial tree); the stamp is written last. */
+int p9_contract_build_9p(struct p9_fs *fs, uint32_t dirfid, p9_contract_progress_fn fn,
+			 void *arg);
+/* 1 if the tree under dirfid carries this version's stamp, 0 if not. */
+int p9_contract_check_9p(struct p9_fs *fs, uint32_t dirfid);
+/* Build the tree in a host directory (created if missing); 0 or -errno
+ * with a reason in err. */
+int p9_contract_build_host(const char *root, char *err, size_t cap);
+
+#endif
