@@ -31,7 +31,6 @@ static const struct p9_cnode nodes[] = {
 	{ "readdir/d10000", P9C_MANY, 0755, NULL, 0, 0, 10000 },
 	{ "data", P9C_DIR, 0755, NULL, 0, 0, 0 },
 	{ "data/1M", P9C_PATTERN, 0444, NULL, 1 << 20, 0, 0 },
-	{ "data/1G", P9C_SPARSE, 0444, NULL, 1 << 30, FILL_CHUNK, 0 },
 	{ "flush", P9C_DIR, 0755, NULL, 0, 0, 0 },
 	{ "flush/now", P9C_TEXT, 0666, "now\n", 0, 0, 0 },
 	{ "misc", P9C_DIR, 0755, NULL, 0, 0, 0 },
