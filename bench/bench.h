@@ -187,6 +187,7 @@ struct bench_opts {
 	int timeout_ms;
 	int reps;             /* repetitions for rate metrics */
 	const char *read_file, *write_file, *walk_path, *dir;
+	const char *fixroot;  /* where the contract tree is ("" : the root) */
 	const char *synthfs;  /* path of bin/synthfs for hops/readdir */
 	const char *list;     /* "0,1,2,4,8", entries, msizes, conns */
 	const char *dispatch; /* worker|inline for hops */
@@ -196,6 +197,10 @@ struct bench_opts {
 	int quiet;
 };
 void bench_opts_default(struct bench_opts *o);
+/* fixtures.c: find the contract tree on the target or, on a writable one,
+ * build it (removed at exit); points the workload paths into it.  0, or
+ * -errno with a one-line reason. */
+int bench_fixtures(struct bench_opts *o, char *err, size_t cap);
 
 int bench_floor(const struct bench_opts *o, struct bench_result *r);
 /* Two-thread eventfd round trip: mean ns over n iterations. */

@@ -253,6 +253,8 @@ static int run(const char *cmd, struct args *a, int argc, char **argv)
 		return die("unexpected argument '%s'", argv[optind]);
 	if (strcmp(cmd, "floor") && strcmp(cmd, "hops") && !a->o.target)
 		return die("%s needs --target", cmd);
+	if (strcmp(cmd, "floor") && strcmp(cmd, "hops") && bench_fixtures(&a->o, err, sizeof err))
+		return die("%s", err);
 	bench_result_init(&r, cmd);
 	if (!strcmp(cmd, "floor")) {
 		bench_env_collect(&r.env, a->o.root);

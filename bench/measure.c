@@ -304,7 +304,8 @@ int bench_readdir(const struct bench_opts *o, struct bench_result *r, char *err,
 		struct bench_metric *m;
 		long calls = 0, got = 0;
 		uint32_t fid = s.nextfid++;
-		snprintf(path, sizeof path, "readdir/d%d", (int)ents[i]);
+		snprintf(path, sizeof path, "%s%sreaddir/d%d", o->fixroot, *o->fixroot ? "/" : "",
+			 (int)ents[i]);
 		snprintf(name, sizeof name, "readdir/%s/%d", series, (int)ents[i]);
 		if (!(m = bench_metric_add(r, name, "readdir", series, ents[i], "ns", 1, 0)))
 			return -ENOMEM;

@@ -34,6 +34,7 @@ void bench_opts_default(struct bench_opts *o)
 	o->walk_path = "README";
 	o->dir = "readdir/d100";
 	o->root = ".";
+	o->fixroot = "";
 }
 
 /* ---- sessions -------------------------------------------------------------- */

@@ -247,6 +247,81 @@ int p9_contract_check_9p(struct p9_fs *fs, uint32_t dirfid)
 	return strcmp(buf, P9_CONTRACT_VERSION) == 0;
 }
 
+/* ---- finding or building a tree on a target ---- */
+
+static void join(char *out, size_t cap, const char *base, const char *name)
+{
+	snprintf(out, cap, "%s%s%s", base, *base ? "/" : "", name);
+}
+
+static int stamped(struct p9_fs *fs, uint32_t rootfid, const char *path)
+{
+	uint32_t fid;
+	int ok;
+	if (p9_fs_walk(fs, rootfid, path, &fid, NULL))
+		return 0;
+	ok = p9_contract_check_9p(fs, fid);
+	p9_fs_clunk(fs, fid);
+	return ok;
+}
+
+static int build_named(struct p9_fs *fs, uint32_t rootfid, const char *base,
+		       const char *name, p9_contract_progress_fn fn, void *arg)
+{
+	uint32_t dir, tree;
+	int rc = p9_fs_walk(fs, rootfid, base, &dir, NULL);
+	if (rc)
+		return rc;
+	p9_fs_rmtree(fs, dir, name); /* a partial tree of an earlier run */
+	if ((rc = p9_fs_mkdir(fs, dir, name, 0755)) == 0 &&
+	    (rc = p9_fs_walk(fs, dir, name, &tree, NULL)) == 0) {
+		rc = p9_contract_build_9p(fs, tree, fn, arg);
+		p9_fs_clunk(fs, tree);
+		if (rc) {
+			char keep[sizeof fs->err];
+			memcpy(keep, fs->err, sizeof keep);
+			p9_fs_rmtree(fs, dir, name);
+			memcpy(fs->err, keep, sizeof keep);
+		}
+	}
+	p9_fs_clunk(fs, dir);
+	return rc;
+}
+
+int p9_contract_provide(struct p9_fs *fs, uint32_t rootfid, const char *base,
+			const char *keep, const char *build, p9_contract_progress_fn fn,
+			void *arg, char *path, size_t cap)
+{
+	path[0] = 0;
+	if (stamped(fs, rootfid, ""))
+		return 0;
+	join(path, cap, base, keep);
+	if (stamped(fs, rootfid, path))
+		return 0;
+	if (!build) {
+		snprintf(fs->err, sizeof fs->err, "no fixture tree at the root or at /%s", path);
+		return -ENOENT;
+	}
+	join(path, cap, base, build);
+	int rc = build_named(fs, rootfid, base, build, fn, arg);
+	return rc ? rc : 1;
+}
+
+int p9_contract_remove(struct p9_fs *fs, uint32_t rootfid, const char *path)
+{
+	char base[512];
+	const char *name = strrchr(path, '/');
+	uint32_t dir;
+	snprintf(base, sizeof base, "%.*s", name ? (int)(name - path) : 0, path);
+	name = name ? name + 1 : path;
+	int rc = p9_fs_walk(fs, rootfid, base, &dir, NULL);
+	if (rc)
+		return rc;
+	rc = p9_fs_rmtree(fs, dir, name);
+	p9_fs_clunk(fs, dir);
+	return rc;
+}
+
 /* ---- in a host directory ---- */
 
 static int host_fill(int fd, uint64_t off, uint64_t len)

@@ -134,6 +134,16 @@ int p9_contract_build_9p(struct p9_fs *fs, uint32_t dirfid, p9_contract_progress
 			 void *arg);
 /* 1 if the tree under dirfid carries this version's stamp, 0 if not. */
 int p9_contract_check_9p(struct p9_fs *fs, uint32_t dirfid);
+/* Where the tree is on a target, from rootfid: the root itself when it
+ * carries the stamp (path ""), else base/keep when that does, else built
+ * now as base/build (build NULL: not built, -ENOENT).  A stale tree of the
+ * same name is removed first; a failed build removes what it made.
+ * Returns 0 (found), 1 (built here) or -errno with fs->err. */
+int p9_contract_provide(struct p9_fs *fs, uint32_t rootfid, const char *base,
+			const char *keep, const char *build, p9_contract_progress_fn fn,
+			void *arg, char *path, size_t cap);
+/* Remove the tree at path (from rootfid). */
+int p9_contract_remove(struct p9_fs *fs, uint32_t rootfid, const char *path);
 /* Build the tree in a host directory (created if missing); 0 or -errno
  * with a reason in err. */
 int p9_contract_build_host(const char *root, char *err, size_t cap);

@@ -34,6 +34,18 @@ done
 [[ -n $pid ]] || { echo "diod did not start"; cat "$P9TMP/diod.log"; exit 1; }
 T=(-t tcp:127.0.0.1:$port --aname "$exp" --target-version "diod $(dpkg-query -W -f '${Version}' diod 2>/dev/null || echo unknown)")
 
+# an empty writable export: 9pbench builds the fixture tree over 9P, measures
+# in it and removes it at exit
+empty=$P9TMP/empty
+mkdir -p "$empty" && chmod 777 "$empty"
+"$B" latency -t "exec:diod -f -n -S -r 0 -w 1 -e $empty -L /dev/null" --aname "$empty" \
+	--op getattr,read4k,readdir,write4k --count 200 --warmup 10 --reps 1 \
+	-o "$P9TMP/empty.json" 2>"$P9TMP/empty.err" || { cat "$P9TMP/empty.err"; exit 1; }
+grep -q 'built the fixture tree /9pbench-fixtures-' "$P9TMP/empty.err"
+grep -q '"latency/readdir/d1"' "$P9TMP/empty.json" || { echo "no readdir latency"; exit 1; }
+left=$(ls -A "$empty")
+[[ -z $left ]] || { echo "9pbench left in the export: $left"; exit 1; }
+
 # usage and infrastructure errors
 "$B" --help | grep -q 'usage: 9pbench'
 set +e
