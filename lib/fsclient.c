@@ -124,9 +124,9 @@ static int walk_piece(struct p9_fs *fs, uint32_t from, uint32_t to, char **names
 	if (rc)
 		return rc;
 	if (r->m.nwqid != n) {
+		int walked = r->m.nwqid < n ? r->m.nwqid : 0;
 		p9_reply_free(r);
-		return fs_fail(fs, -ENOENT, "%s: %s not found", what, names[r->m.nwqid < n ?
-							       r->m.nwqid : 0]);
+		return fs_fail(fs, -ENOENT, "%s: %s not found", what, names[walked]);
 	}
 	if (qid && n)
 		*qid = r->m.wqid[n - 1];
