@@ -1,6 +1,7 @@
 /*
- * build.c - builds synthfs's contract tree (docs/synthfs.md, "Tree") and
- * loads extra nodes from a --tree description file.
+ * build.c - builds synthfs's contract tree (docs/synthfs.md, "Tree"), or
+ * with --bare only an empty writable root, and loads extra nodes from a
+ * --tree description file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -175,7 +176,8 @@ struct sfs_tree *sfs_tree_new(const struct sfs_opts *o)
 	if (!t->o.quota)
 		t->o.quota = 256ull << 20;
 	t->nextid = 1;
-	t->root = sfs_node_new(t, S_IFDIR | 0555);
+	/* --bare: the root is all there is, writable like /rw */
+	t->root = sfs_node_new(t, S_IFDIR | (o->bare ? 0777 : 0555));
 	if (!t->root) {
 		free(t);
 		return NULL;
@@ -183,7 +185,7 @@ struct sfs_tree *sfs_tree_new(const struct sfs_opts *o)
 	t->root->fixed = 1;
 	t->root->nlink = 1;
 	t->root->name = strdup("/");
-	if (build(t) < 0) {
+	if (!o->bare && build(t) < 0) {
 		sfs_tree_free(t);
 		return NULL;
 	}

@@ -68,6 +68,8 @@ static struct sfs_dent **hash_slot(struct sfs_tree *t, struct sfs_node *dir,
 static struct sfs_dent *dent_find(struct sfs_tree *t, struct sfs_node *dir,
 				  const char *name, size_t len)
 {
+	if (!t->hash)
+		return NULL; /* no entry yet (a --bare tree) */
 	return *hash_slot(t, dir, name, len);
 }
 
@@ -270,6 +272,8 @@ struct sfs_node *sfs_path(struct sfs_tree *t, const char *path)
 
 static uint64_t qpath(struct sfs_tree *t, const struct sfs_node *n)
 {
+	if (t->o.qid_collide && !S_ISDIR(n->mode))
+		return SFS_COLLIDE_BASE + n->id % SFS_COLLIDE_MOD;
 	if (n->dev == 0)
 		return t->o.multidevs == SFS_MD_REMAP ? (n->ino << 1) | 1 : n->ino;
 	if (t->o.multidevs != SFS_MD_REMAP || t->o.path_collision)
@@ -316,6 +320,15 @@ static uint8_t dtype(uint32_t mode)
 	case S_IFSOCK: return DT_SOCK;
 	}
 	return DT_REG;
+}
+
+uint64_t sfs_index_cookie(const struct sfs_node *dir, uint64_t idx)
+{
+	if (idx < 3)
+		return idx; /* 0: the start, 1: after ".", 2: after ".." */
+	if (idx - 3 < dir->nents)
+		return dir->ents[idx - 3]->pos;
+	return UINT64_MAX; /* past the end */
 }
 
 int sfs_readdir(struct sfs_tree *t, struct sfs_node *dir, uint64_t cookie,
@@ -456,7 +469,7 @@ long sfs_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
 	}
 	if (!S_ISREG(n->mode))
 		return -EINVAL;
-	if (n->append)
+	if (n->append && !t->o.append_ignored)
 		off = n->size;
 	if (off + len < off || off + len > ((uint64_t)1 << 40))
 		return -EFBIG;
@@ -464,6 +477,8 @@ long sfs_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
 		return 0;
 	if ((rc = reserve(t, n, off + len)) < 0)
 		return rc;
+	if (off > n->size && t->o.holes_nonzero)
+		memset(n->data + n->size, SFS_HOLE_BYTE, (size_t)(off - n->size));
 	memcpy(n->data + off, buf, len);
 	if (off + len > n->size)
 		n->size = off + len;
@@ -721,6 +736,9 @@ int sfs_setattr(struct sfs_tree *t, struct sfs_node *n,
 			return rc;
 		if (s->size < n->size && n->data)
 			memset(n->data + s->size, 0, (size_t)(n->size - s->size));
+		else if (s->size > n->size && t->o.holes_nonzero)
+			memset(n->data + n->size, SFS_HOLE_BYTE,
+			       (size_t)(s->size - n->size));
 		n->size = s->size;
 		n->mtime = now;
 	}

@@ -12,7 +12,8 @@
  * all calls (synthfs holds one lock around each operation).
  *
  * API summary:
- *   sfs_tree_new(opts)                 build the contract tree
+ *   sfs_tree_new(opts)                 build the contract tree (or, with
+ *                                      opts.bare, only a writable root)
  *   sfs_lookup(t, dir, name, &node)    one path element ("." and ".." too)
  *   sfs_getattr(t, node, &attr)        stat-like attributes incl. qid path
  *   sfs_readdir(t, dir, cookie, cb, a) entries after cookie (0 = start);
@@ -31,6 +32,9 @@
 #include <sys/types.h>
 
 #define SFS_EBLOCK (-100000L) /* read/write of a blocking file */
+#define SFS_COLLIDE_MOD 64      /* --bug qid-collide */
+#define SFS_COLLIDE_BASE (1ull << 32) /* ... above every directory's path */
+#define SFS_HOLE_BYTE 0xa5      /* --bug holes-nonzero: what holes hold */
 
 enum sfs_multidevs { SFS_MD_WARN = 0, SFS_MD_REMAP, SFS_MD_FORBID };
 
@@ -120,6 +124,11 @@ struct sfs_opts {
 	uint64_t quota;        /* bytes of /rw data */
 	int version_static;    /* bug qid-version-static */
 	int path_collision;    /* bug qid-path-collision */
+	int qid_collide;       /* bug qid-collide: files' qid.path is the
+				  node id modulo SFS_COLLIDE_MOD */
+	int append_ignored;    /* bug append-ignored: DMAPPEND ignored */
+	int holes_nonzero;     /* bug holes-nonzero: holes read SFS_HOLE_BYTE */
+	int bare;              /* --bare: only an empty writable root */
 	unsigned readdir_max;  /* files per /readdir/dN at most (0: N); the
 				  fuzzer's tree is small, to build fast */
 };
@@ -150,6 +159,10 @@ void sfs_tree_free(struct sfs_tree *t);
 /* Load extra nodes from a text description (see docs/synthfs.md).  On error
  * returns negative and writes "FILE:LINE: reason" to err. */
 int sfs_tree_load(struct sfs_tree *t, const char *path, char *err, size_t cap);
+/* The cookie after which the entry at listing index idx comes ("." is
+ * index 0, ".." 1, then the entries in cookie order): for the bug
+ * readdir-shift, whose offsets are indexes. */
+uint64_t sfs_index_cookie(const struct sfs_node *dir, uint64_t idx);
 /* Resolve a slash-separated path from the root (no multidevs checks). */
 struct sfs_node *sfs_path(struct sfs_tree *t, const char *path);
 
