@@ -287,10 +287,9 @@ static int load_line(struct sfs_tree *t, char *line, const char **why)
 			n->size = arg ? strtoull(arg, NULL, 0) : 0;
 		} else if (arg && *arg) {
 			size_t len = unescape(arg);
-			if (!(n->data = malloc(len + 1)))
+			if (sfs_data_write(t, n, 0, arg, len) < 0)
 				return -ENOMEM;
-			memcpy(n->data, arg, len);
-			n->size = n->cap = len;
+			n->size = len;
 		}
 		return 0;
 	}

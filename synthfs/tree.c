@@ -78,8 +78,7 @@ static struct sfs_dent *dent_find(struct sfs_tree *t, struct sfs_node *dir,
 static void node_free(struct sfs_tree *t, struct sfs_node *n)
 {
 	struct sfs_xattr *x, *nx;
-	if (n->quota)
-		t->used -= n->cap < t->used ? n->cap : t->used;
+	sfs_data_free(t, n);
 	for (x = n->xattrs; x; x = nx) {
 		nx = x->next;
 		t->used -= x->len < t->used ? x->len : t->used;
@@ -87,7 +86,6 @@ static void node_free(struct sfs_tree *t, struct sfs_node *n)
 		free(x->val);
 		free(x);
 	}
-	free(n->data);
 	free(n->target);
 	free(n->name);
 	free(n->ents);
@@ -418,37 +416,8 @@ long sfs_read(struct sfs_tree *t, struct sfs_node *n, uint64_t off, void *buf,
 	else if (n->cdata)
 		memcpy(buf, n->cdata + off, len);
 	else
-		memcpy(buf, n->data + off, len);
+		sfs_data_read(t, n, off, buf, len);
 	return (long)len;
-}
-
-/* Make room for size bytes of in-memory data, within the quota. */
-static int reserve(struct sfs_tree *t, struct sfs_node *n, uint64_t size)
-{
-	size_t c;
-	uint8_t *p;
-	if (size <= n->cap)
-		return 0;
-	c = n->cap ? n->cap : 64;
-	while (c < size)
-		c *= 2;
-	if (n->quota && t->used - n->cap + size > t->o.quota)
-		return -ENOSPC;
-	if (n->quota && t->used - n->cap + c > t->o.quota)
-		c = (size_t)size; /* exact fit near the limit */
-	p = realloc(n->data, c);
-	if (!p)
-		return -ENOSPC;
-	if (n->cdata) {
-		memcpy(p, n->cdata, (size_t)n->size);
-		n->cdata = NULL;
-	}
-	memset(p + n->cap, 0, c - n->cap);
-	if (n->quota)
-		t->used += c - n->cap;
-	n->data = p;
-	n->cap = c;
-	return 0;
 }
 
 long sfs_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
@@ -475,11 +444,8 @@ long sfs_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
 		return -EFBIG;
 	if (len == 0)
 		return 0;
-	if ((rc = reserve(t, n, off + len)) < 0)
+	if ((rc = sfs_data_write(t, n, off, buf, len)) < 0)
 		return rc;
-	if (off > n->size && t->o.holes_nonzero)
-		memset(n->data + n->size, SFS_HOLE_BYTE, (size_t)(off - n->size));
-	memcpy(n->data + off, buf, len);
 	if (off + len > n->size)
 		n->size = off + len;
 	sfs_touch(t, n);
@@ -732,13 +698,9 @@ int sfs_setattr(struct sfs_tree *t, struct sfs_node *n,
 			return -EACCES;
 		if (s->size > ((uint64_t)1 << 40))
 			return -EFBIG;
-		if ((rc = reserve(t, n, s->size)) < 0)
+		/* growing makes a hole: nothing is stored */
+		if ((rc = sfs_data_truncate(t, n, s->size)) < 0)
 			return rc;
-		if (s->size < n->size && n->data)
-			memset(n->data + s->size, 0, (size_t)(n->size - s->size));
-		else if (s->size > n->size && t->o.holes_nonzero)
-			memset(n->data + n->size, SFS_HOLE_BYTE,
-			       (size_t)(s->size - n->size));
 		n->size = s->size;
 		n->mtime = now;
 	}

@@ -58,6 +58,15 @@ struct sfs_xattr {
 
 struct sfs_dent;
 
+/* A piece of a file's content (data.c): offsets [idx * SFS_CHUNK,
+ * idx * SFS_CHUNK + used) are in p (alloc bytes). */
+#define SFS_CHUNK (64u * 1024)
+struct sfs_chunk {
+	uint64_t idx;
+	uint32_t used, alloc;
+	uint8_t *p;
+};
+
 struct sfs_node {
 	uint64_t id;          /* unique, never reused; the root device inode */
 	uint64_t ino;         /* inode number on its device */
@@ -79,9 +88,9 @@ struct sfs_node {
 	char *name;           /* the name it was last given (for Rstat) */
 	struct sfs_node *parent; /* directories: the parent; NULL if removed */
 	uint64_t size;
-	uint8_t *data;        /* SFS_K_PLAIN content, cap bytes */
-	const char *cdata;    /* static content instead of data */
-	size_t cap;
+	struct sfs_chunk *chunks; /* SFS_K_PLAIN content, sorted by idx; */
+	size_t nchunks, capchunks; /* bytes no chunk holds are a hole */
+	const char *cdata;    /* static content instead of chunks */
 	char *target;         /* symlink target */
 	struct sfs_xattr *xattrs;
 	int64_t atime, mtime, ctime; /* nanoseconds */
@@ -211,6 +220,15 @@ struct sfs_node *sfs_node_new(struct sfs_tree *t, uint32_t mode);
 int sfs_dent_add(struct sfs_tree *t, struct sfs_node *dir, const char *name,
 		 size_t len, struct sfs_node *n);
 void sfs_touch(struct sfs_tree *t, struct sfs_node *n); /* modified now */
+/* data.c: a plain file's sparse content.  Read fills len bytes (holes as
+ * zeros); write stores them whole or fails (-ENOSPC: quota); truncate drops
+ * what lies at or beyond size; free drops it all.  No size/time updates. */
+void sfs_data_read(const struct sfs_tree *t, const struct sfs_node *n,
+		   uint64_t off, uint8_t *buf, size_t len);
+int sfs_data_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
+		   const void *buf, size_t len);
+int sfs_data_truncate(struct sfs_tree *t, struct sfs_node *n, uint64_t size);
+void sfs_data_free(struct sfs_tree *t, struct sfs_node *n);
 int64_t sfs_now(void);
 
 #endif
