@@ -486,12 +486,68 @@ START_TEST(bare_root_stat)
 }
 END_TEST
 
+/* readdir-shift in 9P2000.u: directory Treads at byte offsets, the
+ * position kept by the server is an index.  a0..a9 in the --bare root;
+ * read one record (a0), remove a0, read on: a1..a9 each once? */
+static int shift_stat(struct v *v)
+{
+	int seen[10] = { 0 }, bug = 0;
+	uint64_t off = 0;
+	char name[4] = "a0";
+	struct p9_msg o = { .type = P9_TOPEN, .fid = FID_B, .mode = 0 };
+	struct p9_msg rm = { .type = P9_TREMOVE, .fid = FID_A };
+	for (int i = 0; i < 10; i++) {
+		struct p9_msg c = { .type = P9_TCREATE, .fid = FID_A, .perm = 0644 };
+		name[1] = (char)('0' + i);
+		c.name = p9_s(name);
+		walk(v, FID_DIR, FID_A, NULL);
+		ok(v, &c);
+		clunk(v, FID_A);
+	}
+	walk(v, FID_DIR, FID_B, NULL);
+	ok(v, &o);
+	for (uint32_t count = 100;; count = 4096) {
+		struct p9_msg m = { .type = P9_TREAD, .fid = FID_B, .offset = off,
+				    .count = count }, r = call(v, &m);
+		struct p9_stat st;
+		size_t pos = 0;
+		ck_assert_uint_eq(r.type, P9_RREAD);
+		if (!r.count)
+			break;
+		while (p9_stat_next(r.data, r.count, v->dialect, &pos, &st) == 1)
+			if (st.name.len == 2 && st.name.p[0] == 'a')
+				seen[st.name.p[1] - '0']++;
+		off += r.count;
+		if (count == 100) { /* the first read: a0 alone */
+			ck_assert_int_eq(seen[0], 1);
+			walk(v, FID_DIR, FID_A, "a0");
+			ok(v, &rm);
+		}
+	}
+	for (int i = 1; i < 10; i++)
+		bug |= seen[i] != 1;
+	clunk(v, FID_B);
+	return bug;
+}
+
+START_TEST(readdir_shift_stat)
+{
+	struct v *v = up(0, 1, P9_DU);
+	ck_assert_int_eq(shift_stat(v), 0);
+	down(v);
+	v = up(1u << BUG_READDIR_SHIFT, 1, P9_DU);
+	ck_assert_int_eq(shift_stat(v), 1);
+	down(v);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("synthfs bugs");
 	TCase *tc = tcase_create("bugs");
 	tcase_set_timeout(tc, 30);
 	tcase_add_loop_test(tc, each_bug, 0, 2 * (BUG_COUNT - BUG_WALK_17));
+	tcase_add_test(tc, readdir_shift_stat);
 	tcase_add_test(tc, bare_root_L);
 	tcase_add_loop_test(tc, bare_root_stat, 0, 2);
 	suite_add_tcase(s, tc);
