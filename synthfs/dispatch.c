@@ -296,12 +296,13 @@ static int h_walk_long(struct ctx *x, const uint8_t *t, size_t tlen)
 	}
 	if (off != tlen)
 		return -EBADMSG;
+	need = P9_HDRSZ + 2 + (size_t)nw * P9_QIDSZ; /* before newfid exists */
+	if (need > x->cap || need > x->c->msize)
+		return -EMSGSIZE;
 	rc = walk_names(x, p9_get32(t + 7), p9_get32(t + 11), nw, w, q, &nq);
 	if (rc < 0)
 		return rc;
 	need = P9_HDRSZ + 2 + (size_t)nq * P9_QIDSZ;
-	if (need > x->cap || need > x->c->msize)
-		return -EMSGSIZE;
 	p9_put32(x->out, (uint32_t)need);
 	x->out[4] = P9_RWALK;
 	p9_put16(x->out + 5, x->r.tag);
