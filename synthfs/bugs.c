@@ -39,6 +39,20 @@ static const struct { const char *name, *desc; } bugs[BUG_COUNT] = {
 		"Tflush for a tag not in flight is answered with an error instead of Rflush" },
 	[BUG_STAT_ZERO_LENGTH] = { "stat-zero-length",
 		"Rstat carries n[2] = 0 before the stat record (QEMU's 9P2000.u Rstat)" },
+	[BUG_WALK_17] = { "walk-17",
+		"Twalk with more than 16 names is walked whole, Rwalk nwqid > 16 (nfs-ganesha)" },
+	[BUG_QID_COLLIDE] = { "qid-collide",
+		"a file's qid.path is 2^32 + node id % 64: files 64 nodes apart share it (truncated inode numbers)" },
+	[BUG_READDIR_SHIFT] = { "readdir-shift",
+		"directory offsets are entry indexes: an unlink between reads skips the next entry" },
+	[BUG_APPEND_IGNORED] = { "append-ignored",
+		"O_APPEND (Tlopen/Tlcreate) and DMAPPEND are ignored: writes land at the offset given" },
+	[BUG_HOLES_NONZERO] = { "holes-nonzero",
+		"a hole (a write beyond EOF, a size increase) reads 0xa5 bytes, not zeros (stale data)" },
+	[BUG_VERSION_MSIZE_GROW] = { "version-msize-grow",
+		"Rversion answers an msize 4096 larger than the Tversion asked" },
+	[BUG_VERSION_TAG] = { "version-tag",
+		"Rversion carries the Tversion's tag + 1 (NOTAG becomes 0)" },
 };
 
 int sfs_bug_parse(const char *name)
@@ -52,6 +66,15 @@ int sfs_bug_parse(const char *name)
 const char *sfs_bug_name(int bug)
 {
 	return bug >= 0 && bug < BUG_COUNT ? bugs[bug].name : "?";
+}
+
+void sfs_bug_opts(uint32_t bugs, struct sfs_opts *o)
+{
+	o->version_static = (bugs >> BUG_QID_VERSION_STATIC) & 1;
+	o->path_collision = (bugs >> BUG_QID_PATH_COLLISION) & 1;
+	o->qid_collide = (bugs >> BUG_QID_COLLIDE) & 1;
+	o->append_ignored = (bugs >> BUG_APPEND_IGNORED) & 1;
+	o->holes_nonzero = (bugs >> BUG_HOLES_NONZERO) & 1;
 }
 
 const char *sfs_bug_desc(int bug)

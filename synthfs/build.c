@@ -1,6 +1,7 @@
 /*
- * build.c - builds synthfs's contract tree (docs/synthfs.md, "Tree") and
- * loads extra nodes from a --tree description file.
+ * build.c - builds synthfs's contract tree (docs/synthfs.md, "Tree"), or
+ * with --bare only an empty writable root, and loads extra nodes from a
+ * --tree description file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -175,7 +176,8 @@ struct sfs_tree *sfs_tree_new(const struct sfs_opts *o)
 	if (!t->o.quota)
 		t->o.quota = 256ull << 20;
 	t->nextid = 1;
-	t->root = sfs_node_new(t, S_IFDIR | 0555);
+	/* --bare: the root is all there is, writable like /rw */
+	t->root = sfs_node_new(t, S_IFDIR | (o->bare ? 0777 : 0555));
 	if (!t->root) {
 		free(t);
 		return NULL;
@@ -183,7 +185,7 @@ struct sfs_tree *sfs_tree_new(const struct sfs_opts *o)
 	t->root->fixed = 1;
 	t->root->nlink = 1;
 	t->root->name = strdup("/");
-	if (build(t) < 0) {
+	if (!o->bare && build(t) < 0) {
 		sfs_tree_free(t);
 		return NULL;
 	}
@@ -285,10 +287,9 @@ static int load_line(struct sfs_tree *t, char *line, const char **why)
 			n->size = arg ? strtoull(arg, NULL, 0) : 0;
 		} else if (arg && *arg) {
 			size_t len = unescape(arg);
-			if (!(n->data = malloc(len + 1)))
+			if (sfs_data_write(t, n, 0, arg, len) < 0)
 				return -ENOMEM;
-			memcpy(n->data, arg, len);
-			n->size = n->cap = len;
+			n->size = len;
 		}
 		return 0;
 	}

@@ -40,6 +40,9 @@ struct sfs_lock {
 	char client[64];
 };
 enum { LK_RD = 0, LK_WR = 1, LK_UN = 2, LKS_OK = 0, LKS_BLOCKED = 1 };
+/* Linux open flags in Tlopen/Tlcreate */
+enum { L_O_APPEND = 02000, L_O_TRUNC = 01000, L_O_DIRECTORY = 0200000 };
+enum { VERSION_GROW = 4096 };  /* --bug version-msize-grow */
 
 /* ---- helpers ---- */
 
@@ -175,6 +178,15 @@ static int h_version(struct ctx *x)
 	x->r.type = P9_RVERSION;
 	x->r.msize = msize;
 	x->r.version = p9_s(d ? p9_dialect_name(d) : "unknown");
+	if (SFS_BUG(x->s, BUG_VERSION_MSIZE_GROW)) {
+		/* more than asked, and the server goes by it */
+		uint32_t grown = m->msize > UINT32_MAX - VERSION_GROW ?
+			UINT32_MAX : m->msize + VERSION_GROW;
+		x->r.msize = grown;
+		c->msize = grown > P9_MAXMSIZE ? P9_MAXMSIZE : grown;
+	}
+	if (SFS_BUG(x->s, BUG_VERSION_TAG))
+		x->r.tag = (uint16_t)(m->tag + 1); /* NOTAG becomes 0 */
 	return 0;
 }
 
@@ -207,46 +219,102 @@ static int h_attach(struct ctx *x)
 
 /* ---- walk ---- */
 
-static int h_walk(struct ctx *x)
+/* Walk nw names w from fid to newfid; the qids go to q, their number to
+ * *nq (the Rwalk's nwqid). */
+static int walk_names(struct ctx *x, uint32_t fid, uint32_t newfid, unsigned nw,
+		      const struct p9_str *w, struct p9_qid *q, unsigned *nq)
 {
-	const struct p9_msg *m = x->m;
-	struct sfs_fid *f = getfid(x, m->fid), *nf;
+	struct sfs_fid *f = getfid(x, fid), *nf;
 	struct sfs_node *n;
 	int rc = 0, err;
 	unsigned i;
-	if (!f || m->newfid == P9_NOFID)
+	if (!f || newfid == P9_NOFID)
 		return -EBADF;
 	if (f->open || f->xkind)
 		return -EBADF; /* walk(5): not from a fid opened for I/O */
-	if (m->newfid != m->fid && getfid(x, m->newfid))
+	if (newfid != fid && getfid(x, newfid))
 		return -EEXIST;
 	n = f->node;
-	for (i = 0; i < m->nwname; i++) {
+	for (i = 0; i < nw; i++) {
 		struct sfs_node *next;
-		rc = sfs_lookup(x->t, n, m->wname[i].p, m->wname[i].len, &next);
+		rc = sfs_lookup(x->t, n, w[i].p, w[i].len, &next);
 		if (rc < 0)
 			break;
 		n = next;
-		mkqid(x, n, &x->r.wqid[i]);
+		mkqid(x, n, &q[i]);
 	}
-	x->r.type = P9_RWALK;
-	x->r.nwqid = (uint16_t)i;
-	if (i < m->nwname) {
+	*nq = i;
+	if (i < nw) {
 		if (i == 0 || SFS_BUG(x->s, BUG_WALK_LATER_ERROR))
 			return rc;
-		if (!SFS_BUG(x->s, BUG_WALK_PARTIAL_FID) || m->newfid == m->fid)
+		if (!SFS_BUG(x->s, BUG_WALK_PARTIAL_FID) || newfid == fid)
 			return 0;
 	}
-	if (m->newfid == m->fid) {
+	if (newfid == fid) {
 		sfs_ref(n);
 		sfs_unref(x->t, f->node);
 		f->node = n;
 		return 0;
 	}
-	if (!(nf = sfs_fid_new(&x->c->fids, m->newfid, &err)))
+	if (!(nf = sfs_fid_new(&x->c->fids, newfid, &err)))
 		return err;
 	nf->node = n;
 	sfs_ref(n);
+	return 0;
+}
+
+static int h_walk(struct ctx *x)
+{
+	const struct p9_msg *m = x->m;
+	unsigned nq = 0;
+	int rc = walk_names(x, m->fid, m->newfid, m->nwname, m->wname,
+			    x->r.wqid, &nq);
+	x->r.type = P9_RWALK;
+	x->r.nwqid = (uint16_t)nq;
+	return rc;
+}
+
+/* --bug walk-17: a Twalk of more than MAXWELEM names, which the codec
+ * refuses, parsed here and walked whole; the Rwalk is written by hand. */
+enum { WALK17_MAX = 256, TWALK_NWNAME_AT = 15 };
+
+static int h_walk_long(struct ctx *x, const uint8_t *t, size_t tlen)
+{
+	struct p9_str w[WALK17_MAX];
+	struct p9_qid q[WALK17_MAX];
+	unsigned nw = p9_get16(t + TWALK_NWNAME_AT), nq = 0;
+	size_t off = TWALK_NWNAME_AT + 2, need;
+	int rc;
+	if (nw > WALK17_MAX)
+		return -EBADMSG;
+	for (unsigned i = 0; i < nw; i++) {
+		if (off + 2 > tlen || off + 2 + p9_get16(t + off) > tlen)
+			return -EBADMSG;
+		w[i].len = p9_get16(t + off);
+		w[i].p = (const char *)t + off + 2;
+		off += 2 + w[i].len;
+	}
+	if (off != tlen)
+		return -EBADMSG;
+	need = P9_HDRSZ + 2 + (size_t)nw * P9_QIDSZ; /* before newfid exists */
+	if (need > x->cap || need > x->c->msize)
+		return -EMSGSIZE;
+	rc = walk_names(x, p9_get32(t + 7), p9_get32(t + 11), nw, w, q, &nq);
+	if (rc < 0)
+		return rc;
+	need = P9_HDRSZ + 2 + (size_t)nq * P9_QIDSZ;
+	p9_put32(x->out, (uint32_t)need);
+	x->out[4] = P9_RWALK;
+	p9_put16(x->out + 5, x->r.tag);
+	p9_put16(x->out + P9_HDRSZ, (uint16_t)nq);
+	for (unsigned i = 0; i < nq; i++) {
+		uint8_t *p = x->out + P9_HDRSZ + 2 + i * P9_QIDSZ;
+		p[0] = q[i].type;
+		p9_put32(p + 1, q[i].version);
+		p9_put32(p + 5, (uint32_t)q[i].path);
+		p9_put32(p + 9, (uint32_t)(q[i].path >> 32));
+	}
+	x->rawlen = need;
 	return 0;
 }
 
@@ -315,11 +383,12 @@ static int h_lopen(struct ctx *x)
 		return -EBADF;
 	if (acc == 3)
 		return -EINVAL;
-	if ((fl & 0200000) && !sfs_is_dir(f->node)) /* O_DIRECTORY */
+	if ((fl & L_O_DIRECTORY) && !sfs_is_dir(f->node))
 		return -ENOTDIR;
-	rc = open_fid(x, f, acc != 1, acc != 0, (fl & 01000) != 0);
+	rc = open_fid(x, f, acc != 1, acc != 0, (fl & L_O_TRUNC) != 0);
 	if (rc < 0)
 		return rc;
+	f->append = (fl & L_O_APPEND) != 0;
 	x->r.type = P9_RLOPEN;
 	mkqid(x, f->node, &x->r.qid);
 	x->r.iounit = iounit(x);
@@ -442,6 +511,7 @@ static int h_lcreate(struct ctx *x)
 	if (rc < 0)
 		return rc;
 	become(x, f, n, acc != 1, acc != 0);
+	f->append = (m->flags & L_O_APPEND) != 0;
 	x->r.type = P9_RLCREATE;
 	mkqid(x, n, &x->r.qid);
 	x->r.iounit = iounit(x);
@@ -540,6 +610,7 @@ struct statdir {
 	size_t cap, len;
 	uint64_t cookie;
 	int full;
+	uint64_t consumed; /* listing entries passed ("." and ".." too) */
 };
 
 static int statdir_cb(void *arg, const struct sfs_dirent *e)
@@ -551,6 +622,7 @@ static int statdir_cb(void *arg, const struct sfs_dirent *e)
 	if ((e->namelen == 1 && e->name[0] == '.') ||
 	    (e->namelen == 2 && e->name[0] == '.' && e->name[1] == '.')) {
 		sd->cookie = e->next;
+		sd->consumed++;
 		return 0;
 	}
 	fill_stat(sd->x, e->node, e->name, e->namelen, &st, ext, sizeof ext);
@@ -562,6 +634,7 @@ static int statdir_cb(void *arg, const struct sfs_dirent *e)
 	}
 	sd->len += (size_t)n;
 	sd->cookie = e->next;
+	sd->consumed++;
 	sd->x->c->dirents++;
 	return 0;
 }
@@ -569,16 +642,19 @@ static int statdir_cb(void *arg, const struct sfs_dirent *e)
 static long dir_read(struct ctx *x, struct sfs_fid *f, uint64_t off,
 		     uint8_t *buf, uint32_t count)
 {
-	struct statdir sd = { x, buf, count, 0, 0, 0 };
+	struct statdir sd = { x, buf, count, 0, 0, 0, 0 };
 	if (off == 0)
-		f->dir_off = f->dir_cookie = 0;
+		f->dir_off = f->dir_cookie = f->dir_index = 0;
 	else if (off != f->dir_off)
 		return -EINVAL;
 	sd.cookie = f->dir_cookie;
-	sfs_readdir(x->t, f->node, f->dir_cookie, statdir_cb, &sd);
+	if (SFS_BUG(x->s, BUG_READDIR_SHIFT)) /* the position is an index */
+		sd.cookie = sfs_index_cookie(f->node, f->dir_index);
+	sfs_readdir(x->t, f->node, sd.cookie, statdir_cb, &sd);
 	/* count too small for the next entry: an empty Rread, position kept
 	 * (Linux's .u client reads the rest of a short reply this way) */
 	f->dir_cookie = sd.cookie;
+	f->dir_index += sd.consumed;
 	f->dir_off += sd.len;
 	return (long)sd.len;
 }
@@ -647,7 +723,10 @@ static int h_write(struct ctx *x)
 	} else if (!f->open || !f->canwrite) {
 		return -EBADF;
 	} else {
-		n = sfs_write(x->t, f->node, m->offset, m->data, m->count);
+		uint64_t off = m->offset;
+		if (f->append && !SFS_BUG(x->s, BUG_APPEND_IGNORED))
+			off = f->node->size; /* O_APPEND: at the end */
+		n = sfs_write(x->t, f->node, off, m->data, m->count);
 		if (n == SFS_EBLOCK) {
 			x->park = 1;
 			return -EINTR;
@@ -864,15 +943,18 @@ struct rd {
 	size_t last_off;   /* where the last entry's offset field is */
 	int any, full;
 	uint64_t cookie;
+	int shift;         /* --bug readdir-shift: offsets are indexes */
+	uint64_t idx;      /* ... the index of the next entry */
 };
 
 static int readdir_cb(void *arg, const struct sfs_dirent *e)
 {
 	struct rd *rd = arg;
 	struct p9_dirent d;
+	uint64_t next = rd->shift ? rd->idx + 1 : e->next;
 	long n;
 	mkqid(rd->x, e->node, &d.qid);
-	d.offset = e->next;
+	d.offset = next;
 	d.type = e->dtype;
 	d.name.p = e->name;
 	d.name.len = (uint16_t)e->namelen;
@@ -892,7 +974,7 @@ static int readdir_cb(void *arg, const struct sfs_dirent *e)
 			/* resume after this entry: it is never sent */
 			uint8_t *p = rd->buf + rd->last_off;
 			for (int i = 0; i < 8; i++)
-				p[i] = (uint8_t)(e->next >> (8 * i));
+				p[i] = (uint8_t)(next >> (8 * i));
 			rd->cookie = e->next;
 		}
 		return 1;
@@ -901,6 +983,7 @@ static int readdir_cb(void *arg, const struct sfs_dirent *e)
 	rd->len += (size_t)n;
 	rd->any = 1;
 	rd->cookie = e->next;
+	rd->idx++;
 	rd->x->c->dirents++;
 	return 0;
 }
@@ -919,9 +1002,14 @@ static int h_readdir(struct ctx *x)
 		return -ENOTDIR;
 	if (!f->open)
 		return -EBADF;
+	memset(&rd, 0, sizeof rd);
+	if (SFS_BUG(x->s, BUG_READDIR_SHIFT)) {
+		rd.shift = 1;
+		rd.idx = off;
+		off = sfs_index_cookie(f->node, off);
+	}
 	if (SFS_BUG(x->s, BUG_READDIR_IGNORE_OFFSET))
 		off = f->bug_cursor;
-	memset(&rd, 0, sizeof rd);
 	rd.x = x;
 	rd.buf = x->out + 11;
 	rd.cap = count;
@@ -1295,8 +1383,6 @@ size_t sfs_handle(struct sfs_conn *c, const uint8_t *tbuf, size_t tlen,
 		return sfs_error_reply(c, tag, EINVAL, out, cap); /* intro(5) */
 	if (!d || !handlers[type] || (type != P9_TVERSION && !(d->dialects & c->dialect)))
 		return sfs_error_reply(c, tag, EOPNOTSUPP, out, cap);
-	if (p9_decode(tbuf, tlen, dial(c), &m, NULL) < 0)
-		return sfs_error_reply(c, tag, EBADMSG, out, cap);
 	memset(&x, 0, offsetof(struct ctx, sbuf));
 	x.s = c->s;
 	x.c = c;
@@ -1305,6 +1391,14 @@ size_t sfs_handle(struct sfs_conn *c, const uint8_t *tbuf, size_t tlen,
 	x.out = out;
 	x.cap = cap;
 	x.r.tag = tag;
+	if (type == P9_TWALK && SFS_BUG(c->s, BUG_WALK_17) &&
+	    tlen >= TWALK_NWNAME_AT + 2 &&
+	    p9_get16(tbuf + TWALK_NWNAME_AT) > P9_MAXWELEM) {
+		rc = h_walk_long(&x, tbuf, tlen);
+		return rc < 0 ? sfs_error_reply(c, tag, -rc, out, cap) : x.rawlen;
+	}
+	if (p9_decode(tbuf, tlen, dial(c), &m, NULL) < 0)
+		return sfs_error_reply(c, tag, EBADMSG, out, cap);
 	rc = handlers[type](&x);
 	*park = x.park;
 	if (rc < 0)

@@ -21,7 +21,8 @@ static const char usage[] =
 "               [--delay OP=USEC]... [--multidevs warn|remap|forbid]\n"
 "               [--bug NAME]... [--list-bugs] [--block-timeout SEC]\n"
 "               [--rw-quota BYTES] [--max-fids N]\n"
-"               [--max-allfids N] [--tree FILE] [--fuse MOUNTPOINT] [-v]\n"
+"               [--max-allfids N] [--tree FILE] [--bare] [--fuse MOUNTPOINT]\n"
+"               [-v]\n"
 "\n"
 "synthfs serves a synthetic 9P2000/9P2000.u/9P2000.L test tree (see\n"
 "docs/synthfs.md).  With neither --listen nor --stdio it listens on\n"
@@ -49,6 +50,8 @@ static const char usage[] =
 "  --max-allfids N    fids all connections may hold (262144; 0: no limit),\n"
 "                     then ENFILE\n"
 "  --tree FILE        load extra nodes (docs/synthfs.md)\n"
+"  --bare             serve only an empty writable root directory, as a\n"
+"                     plain POSIX-backed server would (no contract tree)\n"
 "  --fuse MOUNTPOINT  serve the tree through FUSE on MOUNTPOINT instead of\n"
 "                     9P (for QEMU's -fsdev local; see docs/virtio.md)\n"
 "  -v                 log every message in fcall form on stderr\n";
@@ -103,7 +106,8 @@ int main(int argc, char **argv)
 		{ "bug", 1, 0, 'b' }, { "list-bugs", 0, 0, 'L' },
 		{ "block-timeout", 1, 0, 'B' }, { "rw-quota", 1, 0, 'q' },
 		{ "max-fids", 1, 0, 'x' }, { "max-allfids", 1, 0, 'X' },
-		{ "tree", 1, 0, 't' }, { "fuse", 1, 0, 'F' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
+		{ "tree", 1, 0, 't' }, { "fuse", 1, 0, 'F' }, { "bare", 0, 0, 'E' },
+		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	static struct sfs_server s;
 	struct sfs_opts o = { 0 };
 	const char *listen[32], *treefile = NULL, *fusemnt = NULL;
@@ -193,6 +197,7 @@ int main(int argc, char **argv)
 		case 'x': s.max_fids = parse_size(optarg); break;
 		case 'X': s.max_allfids = parse_size(optarg); break;
 		case 't': treefile = optarg; break;
+		case 'E': o.bare = 1; break;
 		case 'F': fusemnt = optarg; break;
 		case 'v': s.verbose = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
@@ -207,8 +212,7 @@ int main(int argc, char **argv)
 	s.trips = hops > 0 ? hops : worker;
 	if (s.rdhops_entry && !s.trips)
 		s.trips = 1; /* per-entry hops need the workers */
-	o.version_static = SFS_BUG(&s, BUG_QID_VERSION_STATIC);
-	o.path_collision = SFS_BUG(&s, BUG_QID_PATH_COLLISION);
+	sfs_bug_opts(s.bugs, &o);
 	if (!(s.tree = sfs_tree_new(&o)))
 		die("cannot build the tree%s", "");
 	if (treefile && sfs_tree_load(s.tree, treefile, err, sizeof err) < 0)

@@ -6,7 +6,7 @@ synthfs_SRCS := synthfs/main.c synthfs/fuse.c
 synthfs_LDLIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
 synthfs_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 MODLIBS += synthfs
-synthfs_LIBSRCS := synthfs/tree.c synthfs/build.c synthfs/fid.c \
+synthfs_LIBSRCS := synthfs/tree.c synthfs/data.c synthfs/build.c synthfs/fid.c \
 	synthfs/dispatch.c synthfs/flush.c synthfs/loop.c synthfs/bugs.c
 # the raw-message client of tests/integration/10-synthfs-*.sh
 PROGS += synthfs-probe

@@ -19,13 +19,17 @@ enum sfs_bug {
 	BUG_WALK_LATER_ERROR, BUG_WALK_PARTIAL_FID, BUG_MSIZE_NOT_ENFORCED,
 	BUG_QID_PATH_COLLISION, BUG_QID_VERSION_STATIC, BUG_CLUNK_LEAK,
 	BUG_WRONG_ERRNO, BUG_FSYNC_EIO, BUG_FLUSH_UNKNOWN_ERROR,
-	BUG_STAT_ZERO_LENGTH,
+	BUG_STAT_ZERO_LENGTH, BUG_WALK_17, BUG_QID_COLLIDE, BUG_READDIR_SHIFT,
+	BUG_APPEND_IGNORED, BUG_HOLES_NONZERO, BUG_VERSION_MSIZE_GROW,
+	BUG_VERSION_TAG,
 	BUG_COUNT
 };
 /* "readdir-partial-entry" -> BUG_..., or -1 */
 int sfs_bug_parse(const char *name);
 const char *sfs_bug_name(int bug);
 const char *sfs_bug_desc(int bug);
+/* Set the tree options that carry bugs (qid-version-static, ...). */
+void sfs_bug_opts(uint32_t bugs, struct sfs_opts *o);
 #define SFS_BUG(s, b) (((s)->bugs >> (b)) & 1u)
 
 /* ---- fids (fid.c) ---- */
@@ -37,9 +41,12 @@ struct sfs_fid {
 	struct sfs_node *node;
 	uint8_t open;          /* opened (Topen/Tlopen/Tcreate/Tlcreate) */
 	uint8_t canread, canwrite, rclose, exclheld;
+	uint8_t append;        /* .L opened with O_APPEND: writes at the end */
 	uint64_t dir_off;      /* 9P2000/.u directory read: next byte offset */
 	uint64_t dir_cookie;   /* ... and the tree cookie it stands for */
 	uint64_t bug_cursor;   /* --bug readdir-ignore-offset */
+	uint64_t dir_index;    /* --bug readdir-shift, 9P2000/.u: entries
+				  read so far (the position kept) */
 	uint8_t xkind;         /* FX_* */
 	int xflags;
 	char *xname;

@@ -68,6 +68,8 @@ static struct sfs_dent **hash_slot(struct sfs_tree *t, struct sfs_node *dir,
 static struct sfs_dent *dent_find(struct sfs_tree *t, struct sfs_node *dir,
 				  const char *name, size_t len)
 {
+	if (!t->hash)
+		return NULL; /* no entry yet (a --bare tree) */
 	return *hash_slot(t, dir, name, len);
 }
 
@@ -76,8 +78,7 @@ static struct sfs_dent *dent_find(struct sfs_tree *t, struct sfs_node *dir,
 static void node_free(struct sfs_tree *t, struct sfs_node *n)
 {
 	struct sfs_xattr *x, *nx;
-	if (n->quota)
-		t->used -= n->cap < t->used ? n->cap : t->used;
+	sfs_data_free(t, n);
 	for (x = n->xattrs; x; x = nx) {
 		nx = x->next;
 		t->used -= x->len < t->used ? x->len : t->used;
@@ -85,7 +86,6 @@ static void node_free(struct sfs_tree *t, struct sfs_node *n)
 		free(x->val);
 		free(x);
 	}
-	free(n->data);
 	free(n->target);
 	free(n->name);
 	free(n->ents);
@@ -270,6 +270,8 @@ struct sfs_node *sfs_path(struct sfs_tree *t, const char *path)
 
 static uint64_t qpath(struct sfs_tree *t, const struct sfs_node *n)
 {
+	if (t->o.qid_collide && !S_ISDIR(n->mode))
+		return SFS_COLLIDE_BASE + n->id % SFS_COLLIDE_MOD;
 	if (n->dev == 0)
 		return t->o.multidevs == SFS_MD_REMAP ? (n->ino << 1) | 1 : n->ino;
 	if (t->o.multidevs != SFS_MD_REMAP || t->o.path_collision)
@@ -316,6 +318,15 @@ static uint8_t dtype(uint32_t mode)
 	case S_IFSOCK: return DT_SOCK;
 	}
 	return DT_REG;
+}
+
+uint64_t sfs_index_cookie(const struct sfs_node *dir, uint64_t idx)
+{
+	if (idx < 3)
+		return idx; /* 0: the start, 1: after ".", 2: after ".." */
+	if (idx - 3 < dir->nents)
+		return dir->ents[idx - 3]->pos;
+	return UINT64_MAX; /* past the end */
 }
 
 int sfs_readdir(struct sfs_tree *t, struct sfs_node *dir, uint64_t cookie,
@@ -405,37 +416,8 @@ long sfs_read(struct sfs_tree *t, struct sfs_node *n, uint64_t off, void *buf,
 	else if (n->cdata)
 		memcpy(buf, n->cdata + off, len);
 	else
-		memcpy(buf, n->data + off, len);
+		sfs_data_read(t, n, off, buf, len);
 	return (long)len;
-}
-
-/* Make room for size bytes of in-memory data, within the quota. */
-static int reserve(struct sfs_tree *t, struct sfs_node *n, uint64_t size)
-{
-	size_t c;
-	uint8_t *p;
-	if (size <= n->cap)
-		return 0;
-	c = n->cap ? n->cap : 64;
-	while (c < size)
-		c *= 2;
-	if (n->quota && t->used - n->cap + size > t->o.quota)
-		return -ENOSPC;
-	if (n->quota && t->used - n->cap + c > t->o.quota)
-		c = (size_t)size; /* exact fit near the limit */
-	p = realloc(n->data, c);
-	if (!p)
-		return -ENOSPC;
-	if (n->cdata) {
-		memcpy(p, n->cdata, (size_t)n->size);
-		n->cdata = NULL;
-	}
-	memset(p + n->cap, 0, c - n->cap);
-	if (n->quota)
-		t->used += c - n->cap;
-	n->data = p;
-	n->cap = c;
-	return 0;
 }
 
 long sfs_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
@@ -456,15 +438,14 @@ long sfs_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
 	}
 	if (!S_ISREG(n->mode))
 		return -EINVAL;
-	if (n->append)
+	if (n->append && !t->o.append_ignored)
 		off = n->size;
 	if (off + len < off || off + len > ((uint64_t)1 << 40))
 		return -EFBIG;
 	if (len == 0)
 		return 0;
-	if ((rc = reserve(t, n, off + len)) < 0)
+	if ((rc = sfs_data_write(t, n, off, buf, len)) < 0)
 		return rc;
-	memcpy(n->data + off, buf, len);
 	if (off + len > n->size)
 		n->size = off + len;
 	sfs_touch(t, n);
@@ -717,10 +698,9 @@ int sfs_setattr(struct sfs_tree *t, struct sfs_node *n,
 			return -EACCES;
 		if (s->size > ((uint64_t)1 << 40))
 			return -EFBIG;
-		if ((rc = reserve(t, n, s->size)) < 0)
+		/* growing makes a hole: nothing is stored */
+		if ((rc = sfs_data_truncate(t, n, s->size)) < 0)
 			return rc;
-		if (s->size < n->size && n->data)
-			memset(n->data + s->size, 0, (size_t)(n->size - s->size));
 		n->size = s->size;
 		n->mtime = now;
 	}

@@ -12,7 +12,8 @@
  * all calls (synthfs holds one lock around each operation).
  *
  * API summary:
- *   sfs_tree_new(opts)                 build the contract tree
+ *   sfs_tree_new(opts)                 build the contract tree (or, with
+ *                                      opts.bare, only a writable root)
  *   sfs_lookup(t, dir, name, &node)    one path element ("." and ".." too)
  *   sfs_getattr(t, node, &attr)        stat-like attributes incl. qid path
  *   sfs_readdir(t, dir, cookie, cb, a) entries after cookie (0 = start);
@@ -31,6 +32,9 @@
 #include <sys/types.h>
 
 #define SFS_EBLOCK (-100000L) /* read/write of a blocking file */
+#define SFS_COLLIDE_MOD 64      /* --bug qid-collide */
+#define SFS_COLLIDE_BASE (1ull << 32) /* ... above every directory's path */
+#define SFS_HOLE_BYTE 0xa5      /* --bug holes-nonzero: what holes hold */
 
 enum sfs_multidevs { SFS_MD_WARN = 0, SFS_MD_REMAP, SFS_MD_FORBID };
 
@@ -54,6 +58,15 @@ struct sfs_xattr {
 
 struct sfs_dent;
 
+/* A piece of a file's content (data.c): offsets [idx * SFS_CHUNK,
+ * idx * SFS_CHUNK + used) are in p (alloc bytes). */
+#define SFS_CHUNK (64u * 1024)
+struct sfs_chunk {
+	uint64_t idx;
+	uint32_t used, alloc;
+	uint8_t *p;
+};
+
 struct sfs_node {
 	uint64_t id;          /* unique, never reused; the root device inode */
 	uint64_t ino;         /* inode number on its device */
@@ -75,9 +88,9 @@ struct sfs_node {
 	char *name;           /* the name it was last given (for Rstat) */
 	struct sfs_node *parent; /* directories: the parent; NULL if removed */
 	uint64_t size;
-	uint8_t *data;        /* SFS_K_PLAIN content, cap bytes */
-	const char *cdata;    /* static content instead of data */
-	size_t cap;
+	struct sfs_chunk *chunks; /* SFS_K_PLAIN content, sorted by idx; */
+	size_t nchunks, capchunks; /* bytes no chunk holds are a hole */
+	const char *cdata;    /* static content instead of chunks */
 	char *target;         /* symlink target */
 	struct sfs_xattr *xattrs;
 	int64_t atime, mtime, ctime; /* nanoseconds */
@@ -120,6 +133,11 @@ struct sfs_opts {
 	uint64_t quota;        /* bytes of /rw data */
 	int version_static;    /* bug qid-version-static */
 	int path_collision;    /* bug qid-path-collision */
+	int qid_collide;       /* bug qid-collide: files' qid.path is the
+				  node id modulo SFS_COLLIDE_MOD */
+	int append_ignored;    /* bug append-ignored: DMAPPEND ignored */
+	int holes_nonzero;     /* bug holes-nonzero: holes read SFS_HOLE_BYTE */
+	int bare;              /* --bare: only an empty writable root */
 	unsigned readdir_max;  /* files per /readdir/dN at most (0: N); the
 				  fuzzer's tree is small, to build fast */
 };
@@ -150,6 +168,10 @@ void sfs_tree_free(struct sfs_tree *t);
 /* Load extra nodes from a text description (see docs/synthfs.md).  On error
  * returns negative and writes "FILE:LINE: reason" to err. */
 int sfs_tree_load(struct sfs_tree *t, const char *path, char *err, size_t cap);
+/* The cookie after which the entry at listing index idx comes ("." is
+ * index 0, ".." 1, then the entries in cookie order): for the bug
+ * readdir-shift, whose offsets are indexes. */
+uint64_t sfs_index_cookie(const struct sfs_node *dir, uint64_t idx);
 /* Resolve a slash-separated path from the root (no multidevs checks). */
 struct sfs_node *sfs_path(struct sfs_tree *t, const char *path);
 
@@ -198,6 +220,15 @@ struct sfs_node *sfs_node_new(struct sfs_tree *t, uint32_t mode);
 int sfs_dent_add(struct sfs_tree *t, struct sfs_node *dir, const char *name,
 		 size_t len, struct sfs_node *n);
 void sfs_touch(struct sfs_tree *t, struct sfs_node *n); /* modified now */
+/* data.c: a plain file's sparse content.  Read fills len bytes (holes as
+ * zeros); write stores them whole or fails (-ENOSPC: quota); truncate drops
+ * what lies at or beyond size; free drops it all.  No size/time updates. */
+void sfs_data_read(const struct sfs_tree *t, const struct sfs_node *n,
+		   uint64_t off, uint8_t *buf, size_t len);
+int sfs_data_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
+		   const void *buf, size_t len);
+int sfs_data_truncate(struct sfs_tree *t, struct sfs_node *n, uint64_t size);
+void sfs_data_free(struct sfs_tree *t, struct sfs_node *n);
 int64_t sfs_now(void);
 
 #endif

@@ -2,7 +2,8 @@
  * test_synthfs_tree.c - synthfs's tree (synthfs/tree.h) and fid table
  * without 9P: the contract tree, lookups, readdir cookies that survive
  * removals, generated content, quota, links, renames, versions, xattrs,
- * multidevs qid.path mapping, --tree files, and the fid hash table.
+ * multidevs qid.path mapping, --tree files, sparse content (data.c), and
+ * the fid hash table.
  */
 #include <check.h>
 
@@ -291,6 +292,59 @@ START_TEST(fid_clear)
 }
 END_TEST
 
+/* Sparse content: data beyond 4 GiB costs one chunk, holes read as zeros
+ * (0xa5 with holes_nonzero), truncation drops what lies beyond. */
+static void sparse_case(int holes_nonzero)
+{
+	struct sfs_opts o = { .quota = 1 << 20, .holes_nonzero = holes_nonzero };
+	struct sfs_tree *t = sfs_tree_new(&o);
+	struct sfs_node *f;
+	struct sfs_setattr sa = { .valid = SFS_SET_SIZE };
+	const uint64_t far = (5ull << 30) + 3;
+	uint8_t buf[16], hole = holes_nonzero ? SFS_HOLE_BYTE : 0;
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(sfs_create(t, P(t, "rw"), "s", 1, S_IFREG | 0644, 0, 0, &f), 0);
+	ck_assert_int_eq(sfs_write(t, f, far, "xy", 2), 2);
+	ck_assert_uint_eq(f->size, far + 2);
+	ck_assert_uint_le(t->used, SFS_CHUNK); /* not 5 GiB */
+	ck_assert_int_eq(sfs_read(t, f, far - 4, buf, sizeof buf), 6);
+	ck_assert_uint_eq(buf[0], hole);
+	ck_assert_uint_eq(buf[3], hole);
+	ck_assert_int_eq(memcmp(buf + 4, "xy", 2), 0);
+	ck_assert_int_eq(sfs_read(t, f, 1ull << 32, buf, 4), 4);
+	ck_assert_uint_eq(buf[0], hole);
+	/* a write spanning two chunks, a gap inside a chunk */
+	ck_assert_int_eq(sfs_write(t, f, SFS_CHUNK - 2, "abcd", 4), 4);
+	ck_assert_int_eq(sfs_write(t, f, SFS_CHUNK + 8, "z", 1), 1);
+	ck_assert_int_eq(sfs_read(t, f, SFS_CHUNK - 2, buf, 11), 11);
+	ck_assert_int_eq(memcmp(buf, "abcd", 4), 0);
+	ck_assert_uint_eq(buf[4], hole);
+	ck_assert_uint_eq(buf[10], 'z');
+	/* shrink into the first chunk, grow again: the rest is a hole */
+	sa.size = SFS_CHUNK - 1;
+	ck_assert_int_eq(sfs_setattr(t, f, &sa), 0);
+	sa.size = SFS_CHUNK + 4;
+	ck_assert_int_eq(sfs_setattr(t, f, &sa), 0);
+	ck_assert_int_eq(sfs_read(t, f, SFS_CHUNK - 2, buf, 6), 6);
+	ck_assert_uint_eq(buf[0], 'a');
+	ck_assert_uint_eq(buf[1], hole);
+	ck_assert_uint_eq(buf[2], hole);
+	ck_assert_int_eq(sfs_read(t, f, far, buf, 2), 0); /* beyond EOF now */
+	/* the quota holds what is allocated */
+	static uint8_t big[2 << 20];
+	ck_assert_int_eq(sfs_write(t, f, 0, big, sizeof big), -ENOSPC);
+	sa.size = 0;
+	ck_assert_int_eq(sfs_setattr(t, f, &sa), 0);
+	ck_assert_uint_eq(t->used, 0);
+	sfs_tree_free(t);
+}
+
+START_TEST(sparse_content)
+{
+	sparse_case(_i);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("synthfs tree");
@@ -299,6 +353,7 @@ int main(void)
 	tcase_add_test(tc, pattern_content);
 	tcase_add_test(tc, readdir_cookies);
 	tcase_add_test(tc, rw_operations);
+	tcase_add_loop_test(tc, sparse_content, 0, 2);
 	tcase_add_test(tc, symlink_xattr_setattr);
 	tcase_add_test(tc, multidevs_modes);
 	tcase_add_test(tc, tree_file);
