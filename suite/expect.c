@@ -442,11 +442,10 @@ int stmt_expect(struct interp *in, const struct stmt *s)
 	}
 	pd->used = 2; /* answered (or the connection is gone) */
 	if (rc == -ECONNRESET) {
+		if (s->xkind != X_CLOSE && s->xkind != X_ERROR_OR_CLOSE)
+			return in_lost(in, s, pd->type, pd->tag);
 		in_log(in, "<- (connection closed)");
-		if (s->xkind == X_CLOSE || s->xkind == X_ERROR_OR_CLOSE)
-			return 0;
-		return in_fail(in, s, "connection closed while waiting for the reply to %s",
-			       p9_typename(pd->type));
+		return 0;
 	}
 	if (rc)
 		return in_fail(in, s, "waiting for %s: %s", p9_typename(pd->type), in_rc_str(rc));

@@ -14,8 +14,6 @@
 
 #include "suite.h"
 
-enum { SCRATCH_FID = 900, BASE_FID = 901 };
-
 /* ---- transcript and failure ---- */
 
 static void log_raw(struct interp *in, const char *s)
@@ -128,6 +126,7 @@ void in_disconnect(struct interp *in)
 	in->npend = 0;
 	in->last = -1;
 	in->unsol_logged = 0;
+	in->tmpused = 0; /* a new connection has no fids */
 }
 
 const char *in_rc_str(int rc)
@@ -137,6 +136,17 @@ const char *in_rc_str(int rc)
 	if (rc == -ECONNRESET)
 		return "connection closed by the server";
 	return strerror(-rc);
+}
+
+/* The target closed the connection (or died) while req (tag) was its
+ * last request: the case fails with that cause, and the runner checks the
+ * target is still reachable before the next case. */
+int in_lost(struct interp *in, const struct stmt *s, int req, unsigned tag)
+{
+	in->conn_lost = 1;
+	in_log(in, "<- (connection closed)");
+	return in_fail(in, s, "target closed the connection during %s (tag %u): crashed?",
+		       p9_typename((unsigned)req), tag);
 }
 
 int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msize)
@@ -163,14 +173,11 @@ int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msi
 	var_int(in, "root", 0);
 	if (attach < 0)
 		return 0;
-	in_log(in, "-> Tversion tag 65535 msize %u version %s", msize,
-	       p9_dialect_name(in->dialect));
-	rc = p9_client_version(in->cl, msize, p9_dialect_name(in->dialect), in_call_ms(in),
-			       err, sizeof err);
+	rc = in_version(in, msize, err, sizeof err);
+	if (rc == -ECONNRESET)
+		return in_lost(in, s, P9_TVERSION, P9_NOTAG);
 	if (rc)
 		return in_fail(in, s, "version: %s", err);
-	in_log(in, "<- Rversion msize %u version %s", in->cl->msize,
-	       p9_dialect_name(in->cl->dialect));
 	if (in->cl->dialect != in->dialect)
 		return in_fail(in, s, "server answered %s to %s", p9_dialect_name(in->cl->dialect),
 			       p9_dialect_name(in->dialect));
@@ -251,6 +258,8 @@ int in_rpc(struct interp *in, const struct stmt *s, struct p9_msg *m,
 		*r = NULL;
 		return in_unsolicited(in, s, rc);
 	}
+	if (rc == -ECONNRESET)
+		return in_lost(in, s, m->type, m->tag);
 	if (rc)
 		return in_fail(in, s, "%s: %s", p9_typename(m->type), in_rc_str(rc));
 	in_log_reply(in, *r);
@@ -543,6 +552,7 @@ void interp_init(struct interp *in, const struct runopts *o, const struct caps *
 	in->sc = sc;
 	in->dialect = dialect;
 	in->last = -1;
+	in->unlinkat = caps ? caps->unlinkat : 0;
 	uint64_t ms = sc && sc->timeout_ms ? sc->timeout_ms : o->case_ms;
 	in->deadline_ns = p9_now_ns() + ms * 1000000ull;
 }

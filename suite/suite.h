@@ -203,6 +203,8 @@ struct caps {
 	int blocking;        /* /flush/block exists */
 	int xattr;           /* user xattrs can be set in the scratch area */
 	char scratchbase[64];/* "rw" on synthfs, "" (the root) otherwise */
+	int unlinkat;        /* 9P2000.L Tunlinkat: 1 works, -1 EOPNOTSUPP, 0 unknown */
+	int versiondev;      /* VDEV_*: the probe's Rversion broke version(5) */
 };
 
 struct runopts {
@@ -228,6 +230,16 @@ struct var {
 	struct value v;
 };
 
+/* The fids the runner and helpers use, all below 1024 (a server may cap
+ * fids there: nfs-ganesha answers ERANGE above).  A case's own fids stay
+ * below RUNNER_FID_MIN. */
+enum {
+	SCRATCH_FID = 900,   /* the case's scratch directory */
+	BASE_FID = 901,      /* its parent while it is made and removed */
+	RUNNER_FID_MIN = 900, RUNNER_FID_MAX = 909, /* 902-909: runner, fixtures */
+	HELPER_FID_MIN = 960, HELPER_FID_MAX = 1023, /* helpers' temporaries */
+};
+
 /* One running case: its connection, variables and transcript. */
 struct interp {
 	const struct runopts *o;
@@ -248,14 +260,23 @@ struct interp {
 	char *log;
 	size_t loglen, logcap;
 	char failmsg[1024];
-	uint32_t ntmp;       /* helpers' temporary fids handed out */
+	uint64_t tmpused;    /* helpers' temporary fids in use (bit i: HELPER_FID_MIN+i) */
 	int versioned;       /* an Rversion was seen on this connection */
 	int early;           /* the reply being checked answers Tversion or
 				comes before any Rversion */
 	char infra[600];     /* a connection could not be set up */
 	int unsol_logged;    /* the first unsolicited reply is in the transcript */
 	int ntolerated;      /* replies decoded only by a P9_DEC_* tolerance */
+	int unlinkat;        /* as caps->unlinkat, learnt on the way (h_remove) */
+	int conn_lost;       /* the target closed a connection unasked (in_lost) */
+	int versiondev;      /* VDEV_*: how the opening Rversion broke version(5) */
+	unsigned tolkinds;   /* TOL_*: the kinds of the tolerated replies */
 };
+
+/* How an Rversion broke version(5) yet was accepted (handshake.c). */
+enum { VDEV_MSIZE = 1, VDEV_TAG = 2, VDEV_BODY = 4 };
+/* Kinds of tolerated replies, for the summary. */
+enum { TOL_STATLEN = 1, TOL_RLERROR = 2, TOL_RVERSION = 4 };
 
 enum { R_PASS, R_FAIL, R_SKIP };
 
@@ -270,6 +291,11 @@ int in_fail(struct interp *in, const struct stmt *s, const char *fmt, ...)
 void in_log(struct interp *in, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msize);
+/* handshake.c: Tversion and its reply, judged leniently; 0 (the client's
+ * dialect and msize set), -ECONNRESET, or another error with err. */
+int in_version(struct interp *in, uint32_t msize, char *err, size_t cap);
+/* Fail the case: the target closed the connection during request req. */
+int in_lost(struct interp *in, const struct stmt *s, int req, unsigned tag);
 void in_disconnect(struct interp *in);
 int in_call_ms(const struct interp *in);
 /* One request and its reply, with timeouts and transcript; -1 after
@@ -325,6 +351,8 @@ int h_listdir(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t co
 int h_qidscan(struct interp *in, const struct stmt *s, const char *path,
 	      uint64_t *nfiles);
 int h_rmtree(struct interp *in, uint32_t dirfid, const char *name);
+int h_remove(struct interp *in, const struct stmt *s, uint32_t dirfid, uint32_t fid,
+	     const char *name, int isdir);
 int h_writefile(struct interp *in, const struct stmt *s, uint32_t fid,
 		const char *data, size_t len);
 
@@ -360,6 +388,10 @@ struct run {
 	double secs;
 	int nexits;          /* QEMUs that exited unasked between cases */
 	char **exitmsg;      /* their reports, "after CASE [DIALECT]: ..." */
+	char *probenotes;    /* what the probe noticed, lines for TAP comments */
+	char lostafter[80];  /* a case that lost its connection: check the target */
+	char unreachable[160];/* "target unreachable since CASE [D] (crashed?)" */
+	int nunreach;        /* cases skipped for it */
 };
 
 int run_load_expect(struct run *r, const char *file, char *err, size_t cap);
