@@ -55,7 +55,8 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 	    strcmp(name, "wqid") != 0) {
 		/* a real field of the message: handled below */
 	} else if (strcmp(name, "tag") == 0) base = val_int(m->tag);
-	else if (strcmp(name, "msgtype") == 0) base = val_int(m->type);
+	else if (strcmp(name, "msgtype") == 0) /* as on the wire */
+		base = val_int(r->len > 4 ? r->buf[4] : m->type);
 	else if (strcmp(name, "msgsize") == 0) base = val_int(r->len);
 	else if (strcmp(name, "nwqid") == 0) base = val_int(m->nwqid);
 	else if (strcmp(name, "error") == 0 || strcmp(name, "errno") == 0 ||

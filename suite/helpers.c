@@ -10,6 +10,7 @@
  * lowest-free and given back when clunked or removed.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -693,6 +694,37 @@ int h_remove(struct interp *in, const struct stmt *s, uint32_t dirfid, uint32_t 
 	if (in_rpc_ok(in, s, &m, P9_RREMOVE, &r))
 		return -1;
 	p9_reply_free(r);
+	return 0;
+}
+
+/* Remove every entry of directory dirfid whose name matches one of the
+ * fnmatch patterns (NULL-terminated); counts those removed and those left
+ * (their names, comma-separated, in left). */
+int h_sweep(struct interp *in, uint32_t dirfid, const char *const *pat, int *removed,
+	    int *nleft, char *left, size_t cap)
+{
+	struct listing l = { 0 };
+	if (list_fid(in, NULL, dirfid, 0, &l)) {
+		listing_free(&l);
+		return -1;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		int match = 0;
+		for (int k = 0; pat[k] && !match; k++)
+			match = fnmatch(pat[k], l.e[i].name, 0) == 0;
+		if (!match)
+			continue;
+		in->failmsg[0] = 0;
+		if (h_rmtree(in, dirfid, l.e[i].name) == 0 && !in->failmsg[0]) {
+			++*removed;
+			continue;
+		}
+		size_t n = strlen(left);
+		snprintf(left + n, cap - n, "%s%s", n ? ", " : "", l.e[i].name);
+		++*nleft;
+	}
+	in->failmsg[0] = 0;
+	listing_free(&l);
 	return 0;
 }
 

@@ -89,9 +89,20 @@ void in_log_reply(struct interp *in, const struct p9_reply *r)
 	}
 	if (r->decode_rc == 0 && (r->tolerated & P9_DEC_STATLEN)) {
 		in->ntolerated++;
+		in->tolkinds |= TOL_STATLEN;
 		in_log(in, "   (tolerated: %s n[2] is %u, the stat record is %u bytes; "
 		       "STAT13 checks it, --strict-decode refuses it)", p9_typename(r->m.type),
 		       r->m.nstat, r->m.stat.size + 2u);
+	}
+	if (r->decode_rc == 0 && (r->tolerated & P9_DEC_RLERROR)) {
+		char hex[2 * 16 + 1];
+		for (size_t k = 0; k < r->len && k < 16; k++)
+			snprintf(hex + 2 * k, 3, "%02x", r->buf[k]);
+		in->ntolerated++;
+		in->tolkinds |= TOL_RLERROR;
+		in_log(in, "   (tolerated: type %u (Rerror) with Rlerror's body ecode[4] = %u; "
+		       "bytes %s; ERR5 checks it, --strict-decode refuses it)", r->m.wiretype,
+		       r->m.errnum, hex);
 	}
 }
 
@@ -166,9 +177,10 @@ int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msi
 	in->cl = p9_client_new(in->conn, msize, in->dialect);
 	if (!in->cl)
 		abort();
-	/* QEMU's Rstat n[2] = 0 is decoded, logged and counted; STAT13 fails on it */
+	/* QEMU's Rstat n[2] = 0 and nfs-ganesha's Rerror for Rlerror are decoded,
+	 * logged and counted; STAT13 and ERR5 fail on them */
 	if (!in->o->strict_decode)
-		in->cl->decode_flags = P9_DEC_STATLEN;
+		in->cl->decode_flags = P9_DEC_STATLEN | P9_DEC_RLERROR;
 	in->versioned = 0;
 	var_int(in, "root", 0);
 	if (attach < 0)
@@ -594,7 +606,8 @@ static int make_scratch(struct interp *in)
 	return 0;
 }
 
-/* Remove the scratch directory on a fresh connection. */
+/* Remove the scratch directory on a fresh connection.  A failure is the
+ * case's cleanup failure (in->cleanupmsg), not its result. */
 static void remove_scratch(struct interp *in)
 {
 	char saved[sizeof in->failmsg];
@@ -606,15 +619,30 @@ static void remove_scratch(struct interp *in)
 	if (in_connect(in, NULL, 1, in->o->msize) == 0 &&
 	    h_walk(in, NULL, 0, BASE_FID, in->caps->scratchbase, NULL) == 0)
 		h_rmtree(in, BASE_FID, in->scratchname);
-	if (in->failmsg[0] && in->o->verbose)
-		fprintf(stderr, "9psuite: %s: cleanup of %s: %s\n", in->sc->code,
-			in->scratchname, in->failmsg);
+	if (in->failmsg[0]) {
+		snprintf(in->cleanupmsg, sizeof in->cleanupmsg, "removing %s: %s",
+			 in->scratchname, in->failmsg);
+		if (in->o->verbose)
+			fprintf(stderr, "9psuite: %s: cleanup: %s\n", in->sc->code,
+				in->cleanupmsg);
+	}
 	/* the cleanup exchange is not part of the case's transcript */
 	in->loglen = mark;
 	if (in->log)
 		in->log[mark] = 0;
 	memcpy(in->failmsg, saved, sizeof saved);
 	in_disconnect(in);
+}
+
+/* The case's setup (its connection, version and attach; its scratch
+ * directory) failed: an error of the setup, not a failure of the case's
+ * subject (in->setup_failed). */
+static void setup_error(struct interp *in, const char *step)
+{
+	char was[900];
+	snprintf(was, sizeof was, "%.899s", in->failmsg[0] ? in->failmsg : "failed");
+	in->setup_failed = 1;
+	snprintf(in->failmsg, sizeof in->failmsg, "setup (%s): %s", step, was);
 }
 
 /* At the end of the case, replies that have already arrived are taken in:
@@ -642,8 +670,13 @@ int interp_run(struct interp *in)
 	int rc = 0;
 	rc = in_connect(in, NULL, sc->setup == SETUP_ATTACH ? 1 : sc->setup == SETUP_VERSION ? 0 : -1,
 			in->o->msize);
-	if (!rc && (sc->needs & NEED_WRITABLE) && sc->setup == SETUP_ATTACH)
-		rc = make_scratch(in);
+	if (rc)
+		setup_error(in, sc->setup == SETUP_NONE ? "connection" :
+			    sc->setup == SETUP_VERSION ? "connection and Tversion" :
+			    "connection, Tversion and Tattach");
+	if (!rc && (sc->needs & NEED_WRITABLE) && sc->setup == SETUP_ATTACH &&
+	    (rc = make_scratch(in)))
+		setup_error(in, "scratch directory");
 	if (!rc)
 		rc = run_block(in, sc->body, sc->nbody);
 	if (rc && !in->failmsg[0])

@@ -386,7 +386,16 @@ static int run_one(struct run *r, const struct scase *c, int d, struct result *r
 	st = interp_run(&in);
 	res->secs = (double)(p9_now_ns() - t0) / 1e9;
 	res->tolerated = in.ntolerated;
-	if (st == R_PASS) {
+	res->tolkinds = in.tolkinds;
+	if (in.cleanupmsg[0])
+		res->cleanup = xstrdup(in.cleanupmsg);
+	if (st != R_PASS && in.setup_failed) {
+		/* not the subject's failure, whatever the expectations say */
+		res->exchange = xstrdup(in.log);
+		res->status = ST_ERROR;
+		res->msg = xstrdup(in.failmsg);
+		res->is_fail = 1;
+	} else if (st == R_PASS) {
 		res->status = xwhy ? ST_XPASS : ST_PASS;
 		if (xwhy) {
 			char m[600];
@@ -569,11 +578,51 @@ void run_cases(struct run *r)
 	r->secs = (double)(p9_now_ns() - t0) / 1e9;
 }
 
+/* Whether the run may have left something behind: a cleanup failed, or a
+ * case failed (it may have been stopped before its cleanup). */
+static int sweep_needed(const struct run *r)
+{
+	for (int i = 0; i < r->nres; i++)
+		if (r->res[i].cleanup || r->res[i].status == ST_FAIL ||
+		    r->res[i].status == ST_ERROR)
+			return 1;
+	return 0;
+}
+
+void run_sweep(struct run *r)
+{
+	struct scase fake = { .code = "sweep", .setup = SETUP_ATTACH };
+	char pat1[64], pat2[64], left[2048] = "";
+	const char *pat[] = { pat1, pat2, NULL };
+	int d = 0;
+	for (int i = 0; i < 3 && !d; i++)
+		if (r->caps[order[i]].writable && (r->dialects & order[i]))
+			d = order[i];
+	if (!d || !sweep_needed(r) || r->unreachable[0])
+		return;
+	snprintf(pat1, sizeof pat1, "9psuite-*-%d-*", (int)getpid());
+	snprintf(pat2, sizeof pat2, "9psuite-probe-%d", (int)getpid());
+	struct interp in;
+	interp_init(&in, &r->o, &r->caps[d], &fake, d);
+	in.deadline_ns = p9_now_ns() + (uint64_t)r->o.call_ms * 8 * 1000000ull;
+	if (in_connect(&in, NULL, 1, r->o.msize) ||
+	    h_walk(&in, NULL, 0, BASE_FID, r->caps[d].scratchbase, NULL) ||
+	    h_sweep(&in, BASE_FID, pat, &r->swept, &r->unswept, left, sizeof left)) {
+		snprintf(left, sizeof left, "the sweep failed (%s): directories 9psuite-*-%d-* "
+			 "may be left", in.failmsg, (int)getpid());
+		r->unswept++;
+	}
+	if (r->unswept)
+		r->unswept_names = xstrdup(left);
+	interp_done(&in);
+}
+
 void run_free(struct run *r)
 {
 	for (int i = 0; i < r->nres; i++) {
 		free(r->res[i].msg);
 		free(r->res[i].exchange);
+		free(r->res[i].cleanup);
 	}
 	free(r->res);
 	for (int i = 0; i < r->nx; i++) {
@@ -586,5 +635,6 @@ void run_free(struct run *r)
 		free(r->exitmsg[i]);
 	free(r->exitmsg);
 	free(r->probenotes);
+	free(r->unswept_names);
 	catalogue_free(&r->cat);
 }

@@ -215,7 +215,7 @@ struct runopts {
 	int call_ms;         /* one reply's default timeout */
 	uint64_t case_ms;    /* default case timeout */
 	int verbose;
-	int strict_decode;   /* refuse replies P9_DEC_STATLEN would accept */
+	int strict_decode;   /* refuse replies P9_DEC_* (and handshake.c) would accept */
 };
 
 struct pending {
@@ -271,6 +271,8 @@ struct interp {
 	int conn_lost;       /* the target closed a connection unasked (in_lost) */
 	int versiondev;      /* VDEV_*: how the opening Rversion broke version(5) */
 	unsigned tolkinds;   /* TOL_*: the kinds of the tolerated replies */
+	int setup_failed;    /* failmsg is an error of the case's setup */
+	char cleanupmsg[1200];/* the scratch directory could not be removed */
 };
 
 /* How an Rversion broke version(5) yet was accepted (handshake.c). */
@@ -351,6 +353,8 @@ int h_listdir(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t co
 int h_qidscan(struct interp *in, const struct stmt *s, const char *path,
 	      uint64_t *nfiles);
 int h_rmtree(struct interp *in, uint32_t dirfid, const char *name);
+int h_sweep(struct interp *in, uint32_t dirfid, const char *const *pat, int *removed,
+	    int *nleft, char *left, size_t cap);
 int h_remove(struct interp *in, const struct stmt *s, uint32_t dirfid, uint32_t fid,
 	     const char *name, int isdir);
 int h_writefile(struct interp *in, const struct stmt *s, uint32_t fid,
@@ -358,7 +362,8 @@ int h_writefile(struct interp *in, const struct stmt *s, uint32_t fid,
 
 /* ---- runner and reporters (runner.c, report.c) ---- */
 
-enum status { ST_PASS, ST_FAIL, ST_SKIP, ST_XFAIL, ST_XPASS, ST_WARN };
+/* ST_ERROR: the case's setup failed (not its subject); last, as the count. */
+enum status { ST_PASS, ST_FAIL, ST_SKIP, ST_XFAIL, ST_XPASS, ST_WARN, ST_ERROR, ST_COUNT };
 
 struct result {
 	const struct scase *sc;
@@ -369,6 +374,8 @@ struct result {
 	double secs;
 	int is_fail;         /* counts against the exit status */
 	int tolerated;       /* replies the decoder accepted by a tolerance */
+	unsigned tolkinds;   /* TOL_* of those replies */
+	char *cleanup;       /* its scratch directory could not be removed: why */
 };
 
 struct run {
@@ -392,6 +399,8 @@ struct run {
 	char lostafter[80];  /* a case that lost its connection: check the target */
 	char unreachable[160];/* "target unreachable since CASE [D] (crashed?)" */
 	int nunreach;        /* cases skipped for it */
+	int swept, unswept;  /* directories of this run removed by the final sweep, left */
+	char *unswept_names; /* those left, comma-separated */
 };
 
 int run_load_expect(struct run *r, const char *file, char *err, size_t cap);
@@ -399,6 +408,9 @@ int run_load_expect(struct run *r, const char *file, char *err, size_t cap);
 int run_probe(struct run *r, char *err, size_t cap);
 /* Run the selected cases; prints TAP; fills r->res. */
 void run_cases(struct run *r);
+/* After a run with failures: remove what this run left in the export
+ * (r->swept, r->unswept). */
+void run_sweep(struct run *r);
 int case_selected(const struct run *r, const struct scase *c);
 void run_free(struct run *r);
 
@@ -406,6 +418,8 @@ void tap_result(const struct run *r, int n, const struct result *res);
 int write_junit(const struct run *r, const char *file);
 int write_json(const struct run *r, const char *file);
 const char *status_name(int st);
+/* "an Rstat/Twstat n[2] ... (STAT13 reports it); ..." for TOL_* kinds */
+const char *tolerated_kinds(unsigned kinds, char *out, size_t cap);
 const char *dialect_short(int d);
 
 #endif
