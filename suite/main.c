@@ -470,16 +470,17 @@ int main(int argc, char **argv)
 		       ntol, rtol, tolerated_kinds(kinds, k, sizeof k));
 	}
 	print_leftovers(&r, ncleanup);
-	printf("# %d passed, %d failed, %d skipped, %d xfail", count[ST_PASS], count[ST_FAIL],
-	       count[ST_SKIP], count[ST_XFAIL]);
+	printf("# %d passed, %d failed, %d skipped", count[ST_PASS], count[ST_FAIL],
+	       count[ST_SKIP]);
+	if (r.nunreach)
+		printf(" (%d of them: %s)", r.nunreach, r.unreachable);
+	printf(", %d xfail", count[ST_XFAIL]);
 	if (count[ST_ERROR])
 		printf(", %d setup errors", count[ST_ERROR]);
 	if (count[ST_XPASS])
 		printf(", %d xpass", count[ST_XPASS]);
 	if (count[ST_WARN])
 		printf(", %d should-warnings", count[ST_WARN]);
-	if (r.nunreach)
-		printf(", %d skipped as the %s", r.nunreach, r.unreachable);
 	if (ncleanup)
 		printf(", %d cleanup failures", ncleanup);
 	if (r.unswept)

@@ -191,8 +191,10 @@ static int probe_writable(struct run *r, struct interp *in, struct caps *c, char
 		m.wname[0] = p9_s(c->scratchbase);
 		m.nwname = 1;
 	}
-	if (!try_rpc(in, &m, P9_RWALK))
+	struct p9_reply *rw;
+	if (in_rpc_ok(in, NULL, &m, P9_RWALK, &rw))
 		return probe_step_failed(r, in, "walk to the scratch base", err, cap);
+	p9_reply_free(rw);
 	snprintf(name, sizeof name, "9psuite-probe-%d", (int)getpid());
 	if (h_mkdir(in, NULL, base, name, NULL))
 		return probe_step_failed(r, in, "writable check", err, cap);
