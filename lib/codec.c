@@ -182,6 +182,15 @@ int p9_decode_flags(const uint8_t *buf, size_t len, int dialect, unsigned flags,
 	return 0;
 }
 
+const char *p9_decode_flag_rule(unsigned flags)
+{
+	if (flags & P9_DEC_STATLEN)
+		return "the n[2] before a stat record is the record's length";
+	if (flags & P9_DEC_RLERROR)
+		return "9P2000.L errors are Rlerror (type 7), never Rerror (type 107)";
+	return "";
+}
+
 const char *p9_decode_flag_name(unsigned flags)
 {
 	if (flags & P9_DEC_STATLEN)

@@ -280,6 +280,9 @@ int p9_decode_flags(const uint8_t *buf, size_t len, int dialect, unsigned flags,
 /* "statlen" for P9_DEC_STATLEN, "rlerror" for P9_DEC_RLERROR (the lowest
  * flag set); "" for 0. */
 const char *p9_decode_flag_name(unsigned flags);
+/* The rule a flag's deviation breaks, for warnings and logs (the lowest
+ * flag set); "" for 0. */
+const char *p9_decode_flag_rule(unsigned flags);
 /* "Twalk: field wname: string runs past end at offset 23" */
 void p9_decode_err_str(const struct p9_decode_err *e, char *out, size_t cap);
 

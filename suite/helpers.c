@@ -681,11 +681,15 @@ int h_remove(struct interp *in, const struct stmt *s, uint32_t dirfid, uint32_t 
 			return -1;
 		int ok = r->decode_rc == 0 && r->m.type == P9_RUNLINKAT;
 		int unsupported = !ok && r->decode_rc == 0 && p9_reply_errno(r) == EOPNOTSUPP;
+		char got[300] = "";
+		if (!ok)
+			p9_fmt(got, sizeof got, &r->m, in->dialect);
 		p9_reply_free(r);
 		if (ok || !unsupported) {
 			in->unlinkat = 1;
 			int rc = h_clunk(in, s, fid);
-			return ok ? rc : in_fail(in, s, "Tunlinkat %s failed", name);
+			return ok ? rc : in_fail(in, s, "Tunlinkat %s: expected Runlinkat, got %s",
+						 name, got);
 		}
 		in->unlinkat = -1;
 	}
@@ -728,10 +732,18 @@ int h_sweep(struct interp *in, uint32_t dirfid, const char *const *pat, int *rem
 	return 0;
 }
 
-int h_rmtree(struct interp *in, uint32_t dirfid, const char *name)
+/* The deepest tree h_rmtree removes: a server whose directories list
+ * themselves must not take it down without end. */
+enum { RMTREE_MAX_DEPTH = 32 };
+
+static int rmtree_at(struct interp *in, uint32_t dirfid, const char *name, int depth)
 {
-	uint32_t t = tmpfid(in);
+	uint32_t t;
 	struct p9_qid q;
+	if (depth > RMTREE_MAX_DEPTH)
+		return in_fail(in, NULL, "removing %s: deeper than %d levels", name,
+			       RMTREE_MAX_DEPTH);
+	t = tmpfid(in);
 	if (h_walk(in, NULL, dirfid, t, name, &q)) {
 		tmpfid_put(in, t);
 		return -1;
@@ -740,8 +752,13 @@ int h_rmtree(struct interp *in, uint32_t dirfid, const char *name)
 		struct listing l = { 0 };
 		if (list_fid(in, NULL, t, 0, &l) == 0)
 			for (size_t i = 0; i < l.n; i++)
-				h_rmtree(in, t, l.e[i].name);
+				rmtree_at(in, t, l.e[i].name, depth + 1);
 		listing_free(&l);
 	}
 	return h_remove(in, NULL, dirfid, t, name, (q.type & P9_QTDIR) != 0);
+}
+
+int h_rmtree(struct interp *in, uint32_t dirfid, const char *name)
+{
+	return rmtree_at(in, dirfid, name, 0);
 }

@@ -100,9 +100,9 @@ void in_log_reply(struct interp *in, const struct p9_reply *r)
 			snprintf(hex + 2 * k, 3, "%02x", r->buf[k]);
 		in->ntolerated++;
 		in->tolkinds |= TOL_RLERROR;
-		in_log(in, "   (tolerated: type %u (Rerror) with Rlerror's body ecode[4] = %u; "
-		       "bytes %s; ERR5 checks it, --strict-decode refuses it)", r->m.wiretype,
-		       r->m.errnum, hex);
+		in_log(in, "   (tolerated: type %u (Rerror) with Rlerror's body ecode[4] = %u: "
+		       "%s; bytes %s; ERR5 checks it, --strict-decode refuses it)", r->m.wiretype,
+		       r->m.errnum, p9_decode_flag_rule(P9_DEC_RLERROR), hex);
 	}
 }
 

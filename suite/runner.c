@@ -208,9 +208,11 @@ static int probe_writable(struct run *r, struct interp *in, struct caps *c, char
 		if (!try_walk(in, base, dir, name, NULL))
 			return probe_step_failed(r, in, "xattr check: walk", err, cap);
 	}
-	if (h_remove(in, NULL, base, dir, name, 1))
+	if (h_remove(in, NULL, base, dir, name, 1)) {
+		r->probe_left = 1; /* the final sweep tries again */
 		return probe_step_failed(r, in, "writable check: removing the probe directory",
 					 err, cap);
+	}
 	c->unlinkat = in->unlinkat;
 	return 0;
 }
@@ -584,6 +586,8 @@ void run_cases(struct run *r)
  * case failed (it may have been stopped before its cleanup). */
 static int sweep_needed(const struct run *r)
 {
+	if (r->probe_left)
+		return 1;
 	for (int i = 0; i < r->nres; i++)
 		if (r->res[i].cleanup || r->res[i].status == ST_FAIL ||
 		    r->res[i].status == ST_ERROR)

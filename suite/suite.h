@@ -399,6 +399,7 @@ struct run {
 	char lostafter[80];  /* a case that lost its connection: check the target */
 	char unreachable[160];/* "target unreachable since CASE [D] (crashed?)" */
 	int nunreach;        /* cases skipped for it */
+	int probe_left;      /* the probe could not remove its directory */
 	int swept, unswept;  /* directories of this run removed by the final sweep, left */
 	char *unswept_names; /* those left, comma-separated */
 };

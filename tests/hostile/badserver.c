@@ -24,7 +24,7 @@
 #include "lib/p9.h"
 
 enum mode { M_NONE, M_NEVER, M_WRONGTAG, M_TWICE, M_CLOSEMID, M_GARBAGE,
-	    M_STALL, M_REFUSEATTACH, M_RERROR, M_READDIR_LOOP, M_PLAIN };
+	    M_STALL, M_REFUSEATTACH, M_RERROR, M_READDIR_LOOP, M_PLAIN, M_STUBFS };
 /* --rversion FAULT: how the Rversion breaks version(5) */
 enum rvfault { RV_NONE, RV_MSIZE_GROW, RV_TAG, RV_TRAILING };
 
@@ -46,19 +46,27 @@ static const char usage[] =
 "                       107 (Rerror) and Rlerror's body, as nfs-ganesha 4.3\n"
 "  --readdir-loop       Twalk, Tlopen, Tclunk answered; every Treaddir, whatever\n"
 "                       its offset, answers '.' (offset 1) and '..' (offset 2)\n"
+"  --stub-fs            a stub file system nothing can be removed from: walks\n"
+"                       reach directories, Tmkdir makes a name the root lists\n"
+"                       (EROFS once --mkdir-limit N have been made), Tunlinkat\n"
+"                       and Tremove fail with EPERM\n"
 "  --rversion FAULT     the Rversion breaks version(5): msize-grow (twice the\n"
 "                       msize asked), tag (tag 7, not NOTAG), trailing (3 bytes\n"
 "                       after the version string); alone, the rest is Rlerror\n"
 "Prints 'badserver: listening on unix:PATH' and serves until SIGTERM.\n";
 
-enum { MAXC = 512 };
+enum { MAXC = 512, MAXFIDS = 128, MAXMADE = 512 };
 static const char *sock_path;
 struct conn {
 	int fd;
 	uint8_t buf[65536];
 	size_t len;
 	int dialect;
+	struct { uint32_t fid; int depth, used; } fids[MAXFIDS]; /* --stub-fs */
 };
+/* --stub-fs: the names made in the root, for every connection */
+static char *made[MAXMADE];
+static int nmade, nmkdir, mkdir_limit = MAXMADE;
 static struct conn *conns[MAXC];
 static int mode, die_after = -1, rvfault;
 static long served;
@@ -163,6 +171,107 @@ static size_t loop_reply(const uint8_t *p, uint32_t size, uint8_t *b, size_t cap
 	return typed_reply(p, size, b, cap, n);
 }
 
+/* --stub-fs: a fid's depth below the root (unknown fids are the root). */
+static int *fid_depth(struct conn *c, uint32_t fid, int make)
+{
+	static int root;
+	int free_slot = -1;
+	for (int i = 0; i < MAXFIDS; i++) {
+		if (c->fids[i].used && c->fids[i].fid == fid)
+			return &c->fids[i].depth;
+		if (!c->fids[i].used && free_slot < 0)
+			free_slot = i;
+	}
+	root = 0;
+	if (!make || free_slot < 0)
+		return &root;
+	c->fids[free_slot].used = 1;
+	c->fids[free_slot].fid = fid;
+	c->fids[free_slot].depth = 0;
+	return &c->fids[free_slot].depth;
+}
+
+static size_t hdr(uint8_t *b, size_t len, uint8_t type, uint16_t tag)
+{
+	p9_put32(b, (uint32_t)len);
+	b[4] = type;
+	p9_put16(b + 5, tag);
+	return len;
+}
+
+/* --stub-fs Treaddir: the root lists the names made, from the index
+ * offset on; any other directory is empty. */
+static size_t stub_readdir(struct conn *c, const uint8_t *p, uint8_t *b, size_t cap)
+{
+	uint64_t off = p9_get32(p + 11) | (uint64_t)p9_get32(p + 15) << 32;
+	uint32_t count = p9_get32(p + 19);
+	size_t len = 11;
+	if (*fid_depth(c, p9_get32(p + 7), 0) == 0)
+		for (uint64_t i = off; i < (uint64_t)nmade; i++) {
+			struct p9_dirent e = { .qid = { .type = 0x80, .path = i + 100 },
+					       .offset = i + 1, .type = 4 };
+			e.name = p9_s(made[i]);
+			long k = p9_dirent_put(b + len, cap - len, &e);
+			if (k < 0 || len + (size_t)k - 11 > count)
+				break;
+			len += (size_t)k;
+		}
+	p9_put32(b + 7, (uint32_t)(len - 11));
+	return hdr(b, len, P9_RREADDIR, p9_get16(p + 5));
+}
+
+/* --stub-fs: the reply to one request, in b (cap bytes). */
+static size_t stub_reply(struct conn *c, const uint8_t *p, uint32_t size, uint8_t *b,
+			 size_t cap)
+{
+	uint16_t tag = p9_get16(p + 5);
+	switch (p[4]) {
+	case P9_TWALK: {
+		/* no synthfs tree here */
+		static const char *absent[] = { "ctl", "flush", "multidev", "rw", NULL };
+		for (int i = 0; size >= 19 && p9_get16(p + 15) && absent[i]; i++)
+			if (p9_get16(p + 17) == strlen(absent[i]) && 19u + p9_get16(p + 17) <= size &&
+			    memcmp(p + 19, absent[i], strlen(absent[i])) == 0)
+				return lerror(tag, ENOENT, b);
+		size_t n = typed_reply(p, size, b, cap, lerror(tag, EOPNOTSUPP, b));
+		if (b[4] == P9_RWALK) {
+			int d = *fid_depth(c, p9_get32(p + 7), 0) + p9_get16(p + 15);
+			*fid_depth(c, p9_get32(p + 11), 1) = d;
+		}
+		return n;
+	}
+	case P9_TCLUNK: {
+		int *d = fid_depth(c, p9_get32(p + 7), 0);
+		for (int i = 0; i < MAXFIDS; i++)
+			if (&c->fids[i].depth == d)
+				c->fids[i].used = 0;
+		return hdr(b, 7, P9_RCLUNK, tag);
+	}
+	case P9_TLOPEN:
+		memset(b, 0, 24);
+		b[7] = 0x80;
+		return hdr(b, 24, P9_RLOPEN, tag);
+	case P9_TREADDIR:
+		return stub_readdir(c, p, b, cap);
+	case P9_TMKDIR: {
+		uint16_t nl = p9_get16(p + 11);
+		if (nmkdir >= mkdir_limit || 13u + nl > size || nmade >= MAXMADE)
+			return lerror(tag, EROFS, b);
+		nmkdir++;
+		if (*fid_depth(c, p9_get32(p + 7), 0) == 0 && !(made[nmade++] = strndup((const char *)p + 13, nl)))
+			abort();
+		memset(b, 0, 20);
+		b[7] = 0x80;
+		b[12] = (uint8_t)(nmade + 100);
+		return hdr(b, 20, P9_RMKDIR, tag);
+	}
+	case P9_TUNLINKAT:
+	case P9_TREMOVE:
+		return lerror(tag, EPERM, b);
+	}
+	return lerror(tag, EOPNOTSUPP, b);
+}
+
 /* One request: the answer the mode calls for; 1 if the connection ends. */
 static int answer(struct conn *c, const uint8_t *p, uint32_t size)
 {
@@ -210,6 +319,11 @@ static int answer(struct conn *c, const uint8_t *p, uint32_t size)
 	case M_PLAIN:
 		put(c, b, n);
 		return 0;
+	case M_STUBFS: {
+		static uint8_t big[65536];
+		put(c, big, stub_reply(c, p, size, big, sizeof big));
+		return 0;
+	}
 	case M_RERROR: /* nfs-ganesha 4.3's 9P2000.L error replies */
 		b[4] = P9_RERROR;
 		put(c, b, n);
@@ -306,6 +420,7 @@ int main(int argc, char **argv)
 		{ "die-after", 1, 0, 'd' }, { "stall-partial", 0, 0, 's' },
 		{ "refuse-attach", 0, 0, 'r' }, { "rerror-for-rlerror", 0, 0, 'E' },
 		{ "readdir-loop", 0, 0, 'L' }, { "rversion", 1, 0, 'V' },
+		{ "stub-fs", 0, 0, 'S' }, { "mkdir-limit", 1, 0, 'M' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
 	const char *addr = NULL;
 	int ch, lfd;
@@ -321,6 +436,8 @@ int main(int argc, char **argv)
 		case 'r': mode = M_REFUSEATTACH; break;
 		case 'E': mode = M_RERROR; break;
 		case 'L': mode = M_READDIR_LOOP; break;
+		case 'S': mode = M_STUBFS; break;
+		case 'M': mkdir_limit = atoi(optarg); break;
 		case 'V':
 			rvfault = !strcmp(optarg, "msize-grow") ? RV_MSIZE_GROW :
 				  !strcmp(optarg, "tag") ? RV_TAG :
