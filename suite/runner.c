@@ -145,8 +145,10 @@ static void probe_version_notes(struct run *r, const struct interp *in)
 	probe_note(r, line);
 }
 
-/* A probe step that failed: a note for the TAP output; -1 when it closed
- * the connection (the target crashed: the run cannot go on), else 0. */
+/* A probe step that failed: a note for the TAP output.  0: the probe goes
+ * on; 1: the step closed the connection but the target can be reached
+ * again (the probe of this dialect stops there); -1: the target is gone
+ * (crashed: the run cannot go on, err says which step). */
 static int probe_step_failed(struct run *r, struct interp *in, const char *step,
 			     char *err, size_t cap)
 {
@@ -155,8 +157,15 @@ static int probe_step_failed(struct run *r, struct interp *in, const char *step,
 		 in->failmsg[0] ? in->failmsg : "failed");
 	in->failmsg[0] = 0;
 	if (in->conn_lost) {
-		snprintf(err, cap, "%s", line);
-		return -1;
+		struct p9_conn *c;
+		char derr[256];
+		if (p9_dial(r->o.target, r->o.call_ms, &c, derr, sizeof derr)) {
+			snprintf(err, cap, "%s", line);
+			return -1;
+		}
+		p9_conn_close(c);
+		probe_note(r, line);
+		return 1;
 	}
 	probe_note(r, line);
 	return 0;
@@ -265,7 +274,7 @@ static int probe_one(struct run *r, int d, char *err, size_t cap)
 	if (c->synthfs && c->writable)
 		c->xattr = 1;
 	interp_done(&in);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 int run_probe(struct run *r, char *err, size_t cap)
