@@ -122,7 +122,7 @@ static int dec_fail_reset(struct p9_msg *m, struct p9_decode_err *err, int code,
 	uint8_t type = m->type;
 	uint16_t tag = m->tag;
 	memset(m, 0, sizeof *m);
-	m->type = type;
+	m->type = m->wiretype = type;
 	m->tag = tag;
 	return dec_fail(err, code, type, field, off, what);
 }
@@ -147,11 +147,20 @@ int p9_decode_flags(const uint8_t *buf, size_t len, int dialect, unsigned flags,
 	if (len < P9_HDRSZ)
 		return dec_fail(err, -EBADMSG, 0, "size", 0, "shorter than a header");
 	size = p9_get32(buf);
-	m->type = buf[4];
+	m->type = m->wiretype = buf[4];
 	m->tag = p9_get16(buf + 5);
 	if (size != len)
 		return dec_fail(err, -EBADMSG, m->type, "size", 0,
 				size > len ? "size beyond buffer" : "size short of buffer");
+	/* nfs-ganesha's 9P2000.L errors: type Rerror, body ecode[4] (Rlerror's) */
+	if ((flags & P9_DEC_RLERROR) && dialect == P9_DL && m->type == P9_RERROR &&
+	    len == P9_HDRSZ + 4) {
+		m->type = P9_RLERROR;
+		m->errnum = p9_get32(buf + P9_HDRSZ);
+		if (tolerated)
+			*tolerated = P9_DEC_RLERROR;
+		return 0;
+	}
 	d = p9_msgdef(m->type);
 	if (!d)
 		return dec_fail(err, -EPROTO, m->type, "type", 4, "unknown message type");
@@ -173,10 +182,21 @@ int p9_decode_flags(const uint8_t *buf, size_t len, int dialect, unsigned flags,
 	return 0;
 }
 
+const char *p9_decode_flag_rule(unsigned flags)
+{
+	if (flags & P9_DEC_STATLEN)
+		return "the n[2] before a stat record is the record's length";
+	if (flags & P9_DEC_RLERROR)
+		return "9P2000.L errors are Rlerror (type 7), never Rerror (type 107)";
+	return "";
+}
+
 const char *p9_decode_flag_name(unsigned flags)
 {
 	if (flags & P9_DEC_STATLEN)
 		return "statlen";
+	if (flags & P9_DEC_RLERROR)
+		return "rlerror";
 	return "";
 }
 

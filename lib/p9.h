@@ -141,6 +141,8 @@ struct p9_dirent {
  */
 struct p9_msg {
 	uint8_t type;
+	uint8_t wiretype;  /* decoded: the type byte on the wire (not type only
+			      when P9_DEC_RLERROR tolerated an Rerror) */
 	uint16_t tag;
 	/* common */
 	uint32_t fid, newfid, afid, dfid, msize, iounit, count, n_uname;
@@ -265,13 +267,22 @@ enum p9_decode_flag {
 	 * (its own size[2] matches its fields) and ends the message.  m->nstat
 	 * keeps the n[2] that was on the wire. */
 	P9_DEC_STATLEN = 1,
+	/* 9P2000.L: a message of type Rerror (107) whose body is exactly
+	 * ecode[4], Rlerror's body, as nfs-ganesha 4.3 sends every .L error, is
+	 * decoded as that Rlerror (m->type P9_RLERROR, m->errnum the ecode;
+	 * m->wiretype keeps 107). */
+	P9_DEC_RLERROR = 2,
 };
 /* p9_decode with flags; *tolerated (if not NULL) gets the flags whose
  * deviation this message really had (0 for a strictly valid message). */
 int p9_decode_flags(const uint8_t *buf, size_t len, int dialect, unsigned flags,
 		    struct p9_msg *m, struct p9_decode_err *err, unsigned *tolerated);
-/* "statlen" for P9_DEC_STATLEN (the lowest flag set); "" for 0. */
+/* "statlen" for P9_DEC_STATLEN, "rlerror" for P9_DEC_RLERROR (the lowest
+ * flag set); "" for 0. */
 const char *p9_decode_flag_name(unsigned flags);
+/* The rule a flag's deviation breaks, for warnings and logs (the lowest
+ * flag set); "" for 0. */
+const char *p9_decode_flag_rule(unsigned flags);
 /* "Twalk: field wname: string runs past end at offset 23" */
 void p9_decode_err_str(const struct p9_decode_err *e, char *out, size_t cap);
 

@@ -55,7 +55,8 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 	    strcmp(name, "wqid") != 0) {
 		/* a real field of the message: handled below */
 	} else if (strcmp(name, "tag") == 0) base = val_int(m->tag);
-	else if (strcmp(name, "msgtype") == 0) base = val_int(m->type);
+	else if (strcmp(name, "msgtype") == 0) /* as on the wire */
+		base = val_int(r->len > 4 ? r->buf[4] : m->type);
 	else if (strcmp(name, "msgsize") == 0) base = val_int(r->len);
 	else if (strcmp(name, "nwqid") == 0) base = val_int(m->nwqid);
 	else if (strcmp(name, "error") == 0 || strcmp(name, "errno") == 0 ||
@@ -442,11 +443,10 @@ int stmt_expect(struct interp *in, const struct stmt *s)
 	}
 	pd->used = 2; /* answered (or the connection is gone) */
 	if (rc == -ECONNRESET) {
+		if (s->xkind != X_CLOSE && s->xkind != X_ERROR_OR_CLOSE)
+			return in_lost(in, s, pd->type, pd->tag);
 		in_log(in, "<- (connection closed)");
-		if (s->xkind == X_CLOSE || s->xkind == X_ERROR_OR_CLOSE)
-			return 0;
-		return in_fail(in, s, "connection closed while waiting for the reply to %s",
-			       p9_typename(pd->type));
+		return 0;
 	}
 	if (rc)
 		return in_fail(in, s, "waiting for %s: %s", p9_typename(pd->type), in_rc_str(rc));

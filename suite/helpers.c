@@ -5,19 +5,36 @@
  * otherwise) with their checks, the qid uniqueness scan and recursive
  * removal of the scratch directory.
  *
- * Owns: the temporary fids these steps use (0x7000xxxx, never a case's).
+ * Owns: the temporary fids these steps use (HELPER_FID_MIN..MAX, 960-1023:
+ * below the 1024 fids some servers allow, never a case's), handed out
+ * lowest-free and given back when clunked or removed.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "suite.h"
 
-enum { TMPFID = 0x70000000 };
+enum { LINUX_AT_REMOVEDIR = 0x200 }; /* Tunlinkat flags: remove a directory */
 
+/* The lowest free helper fid (all 64 in use: the case's helpers nest too
+ * deep, which the scan's depth limit prevents; the last one is reused). */
 static uint32_t tmpfid(struct interp *in)
 {
-	return TMPFID + (in->ntmp++ & 0xFFFF);
+	for (uint32_t i = 0; i <= HELPER_FID_MAX - HELPER_FID_MIN; i++)
+		if (!(in->tmpused & (1ull << i))) {
+			in->tmpused |= 1ull << i;
+			return HELPER_FID_MIN + i;
+		}
+	return HELPER_FID_MAX;
+}
+
+/* A helper fid is free again (clunked, removed, or its walk failed). */
+static void tmpfid_put(struct interp *in, uint32_t fid)
+{
+	if (fid >= HELPER_FID_MIN && fid <= HELPER_FID_MAX)
+		in->tmpused &= ~(1ull << (fid - HELPER_FID_MIN));
 }
 
 /* ---- walk ---- */
@@ -157,6 +174,7 @@ int h_clunk(struct interp *in, const struct stmt *s, uint32_t fid)
 {
 	struct p9_msg m = { .type = P9_TCLUNK, .fid = fid };
 	struct p9_reply *r;
+	tmpfid_put(in, fid); /* a clunk frees the fid even when it fails */
 	if (in_rpc_ok(in, s, &m, P9_RCLUNK, &r))
 		return -1;
 	p9_reply_free(r);
@@ -325,78 +343,144 @@ static int dot(struct p9_str n)
 	return (n.len == 1 && n.p[0] == '.') || (n.len == 2 && n.p[0] == '.' && n.p[1] == '.');
 }
 
-/* List an open directory fid t into l with the given count per request. */
+/* The most entries a listing may have before it is judged endless (the
+ * largest fixture directory has 10000). */
+enum { LIST_MAX_ENTRIES = 1000000 };
+
+/* One listing in progress: what it has seen, to stop at once on a listing
+ * that would not end (a repeated entry or offset), never by timeout. */
+struct walkdir {
+	struct listing *l;
+	uint32_t count;
+	uint64_t off;        /* offset of the request being answered */
+	int ndot[2];         /* "." and ".." seen */
+	uint64_t *offs;      /* open-addressing set of entry offsets (.L): value + 1 */
+	size_t noffs, nslot;
+};
+
+static int off_seen(struct walkdir *w, uint64_t v)
+{
+	if ((w->noffs + 1) * 2 > w->nslot) {
+		size_t n = w->nslot ? w->nslot * 2 : 256, old = w->nslot;
+		uint64_t *o = w->offs;
+		w->offs = calloc(n, sizeof *w->offs);
+		if (!w->offs)
+			abort();
+		w->nslot = n;
+		w->noffs = 0;
+		for (size_t i = 0; i < old; i++)
+			if (o[i])
+				off_seen(w, o[i] - 1);
+		free(o);
+	}
+	size_t h = (size_t)((v * 0x9E3779B97F4A7C15ull) >> 17) & (w->nslot - 1);
+	for (; w->offs[h]; h = (h + 1) & (w->nslot - 1))
+		if (w->offs[h] == v + 1)
+			return 1;
+	w->offs[h] = v + 1;
+	w->noffs++;
+	return 0;
+}
+
+/* One entry of a listing; fails the case if it was listed already (its
+ * name, or in 9P2000.L its offset) or the listing has grown past belief. */
+static int take_entry(struct interp *in, const struct stmt *s, struct walkdir *w,
+		      struct p9_str name, struct p9_qid q, const uint64_t *eoff)
+{
+	const char *what = in->dialect == P9_DL ? "readdir" : "directory read";
+	char nm[300];
+	int twice;
+	p9_strcpy(nm, sizeof nm, name);
+	if (dot(name))
+		twice = w->ndot[name.len - 1]++ > 0;
+	else
+		twice = listing_add(w->l, name, q);
+	if (twice)
+		return in_fail(in, s, "%s (count %u) at offset %llu returned '%s' twice: "
+			       "the listing would not end", what, w->count,
+			       (unsigned long long)w->off, nm);
+	if (eoff && off_seen(w, *eoff))
+		return in_fail(in, s, "readdir (count %u) at offset %llu: entry '%s' has "
+			       "offset %llu, which an earlier entry already had: the listing "
+			       "would not end", w->count, (unsigned long long)w->off, nm,
+			       (unsigned long long)*eoff);
+	if (w->l->n > LIST_MAX_ENTRIES)
+		return in_fail(in, s, "%s (count %u) at offset %llu: more than %d entries "
+			       "(last '%s'): the listing would not end", what, w->count,
+			       (unsigned long long)w->off, LIST_MAX_ENTRIES, nm);
+	return 0;
+}
+
+/* The entries of one reply's data; *next gets the next request's offset.
+ * 0, -1 after in_fail, or -2 for a partial or malformed entry at *pos. */
+static int take_reply(struct interp *in, const struct stmt *s, struct walkdir *w,
+		      const struct p9_msg *m, size_t *pos, size_t *seen, uint64_t *next)
+{
+	int k;
+	*next = w->off + m->count;
+	if (in->dialect == P9_DL) {
+		struct p9_dirent de;
+		while ((k = p9_dirent_next(m->data, m->count, pos, &de)) == 1) {
+			++*seen;
+			*next = de.offset;
+			if (take_entry(in, s, w, de.name, de.qid, &de.offset))
+				return -1;
+		}
+	} else {
+		struct p9_stat st;
+		while ((k = p9_stat_next(m->data, m->count, in->dialect, pos, &st)) == 1) {
+			++*seen;
+			if (take_entry(in, s, w, st.name, st.qid, NULL))
+				return -1;
+		}
+	}
+	return k < 0 ? -2 : 0;
+}
+
+/* List an open directory fid t into l with the given count per request:
+ * Treaddir in 9P2000.L (each request at the last entry's offset), Tread
+ * of stat records otherwise (offsets advance by the bytes read). */
 static int list_open(struct interp *in, const struct stmt *s, uint32_t t, uint32_t count,
 		     struct listing *l)
 {
-	uint64_t off = 0;
-	size_t rounds = 0;
+	struct walkdir w = { .l = l, .count = count };
+	int rc = 0;
 	for (;;) {
-		struct p9_msg m = { .fid = t, .offset = off, .count = count };
+		struct p9_msg m = { .fid = t, .offset = w.off, .count = count };
 		struct p9_reply *r;
-		size_t pos = 0, fresh = 0, seen = 0;
-		int k;
+		size_t pos = 0, seen = 0;
+		uint64_t next;
 		m.type = in->dialect == P9_DL ? P9_TREADDIR : P9_TREAD;
-		if (++rounds > 200000)
-			return in_fail(in, s, "directory listing does not end");
-		if (in_rpc_ok(in, s, &m, m.type + 1, &r))
-			return -1;
-		if (r->m.count > count) {
+		if ((rc = in_rpc_ok(in, s, &m, m.type + 1, &r)))
+			break;
+		if (r->m.count > count || r->m.count == 0) {
 			uint32_t got = r->m.count;
 			p9_reply_free(r);
-			return in_fail(in, s, "%s count %u returned %u bytes", p9_typename(m.type),
-				       count, got);
+			if (got)
+				rc = in_fail(in, s, "%s count %u returned %u bytes",
+					     p9_typename(m.type), count, got);
+			break;
 		}
-		if (r->m.count == 0) {
-			p9_reply_free(r);
-			return 0;
-		}
-		if (in->dialect == P9_DL) {
-			struct p9_dirent de;
-			while ((k = p9_dirent_next(r->m.data, r->m.count, &pos, &de)) == 1) {
-				seen++;
-				off = de.offset;
-				if (!dot(de.name)) {
-					if (listing_add(l, de.name, de.qid)) {
-						char nm[300];
-						p9_strcpy(nm, sizeof nm, de.name);
-						p9_reply_free(r);
-						return in_fail(in, s, "readdir (count %u) returned '%s' twice",
-							       count, nm);
-					}
-					fresh++;
-				} else {
-					fresh++;
-				}
-			}
-		} else {
-			struct p9_stat st;
-			while ((k = p9_stat_next(r->m.data, r->m.count, in->dialect, &pos, &st)) == 1) {
-				seen++;
-				if (!dot(st.name)) {
-					if (listing_add(l, st.name, st.qid)) {
-						char nm[300];
-						p9_strcpy(nm, sizeof nm, st.name);
-						p9_reply_free(r);
-						return in_fail(in, s, "directory read (count %u) returned '%s' twice",
-							       count, nm);
-					}
-				}
-				fresh++;
-			}
-			off += r->m.count;
-		}
-		if (k < 0) {
-			size_t got = r->m.count;
-			p9_reply_free(r);
-			return in_fail(in, s, "%s (count %u): partial or malformed entry at byte %zu of %zu",
-				       p9_typename(m.type + 1), count, pos, got);
-		}
+		uint32_t got = r->m.count;
+		rc = take_reply(in, s, &w, &r->m, &pos, &seen, &next);
 		p9_reply_free(r);
-		if (!seen)
-			return in_fail(in, s, "%s returned data but no whole entry", p9_typename(m.type + 1));
-		(void)fresh;
+		if (rc == -2)
+			rc = in_fail(in, s, "%s (count %u) at offset %llu: partial or malformed "
+				     "entry at byte %zu of %u", p9_typename(m.type + 1), count,
+				     (unsigned long long)w.off, pos, got);
+		else if (!rc && !seen)
+			rc = in_fail(in, s, "%s at offset %llu returned data but no whole entry",
+				     p9_typename(m.type + 1), (unsigned long long)w.off);
+		else if (!rc && next == w.off)
+			rc = in_fail(in, s, "readdir (count %u) at offset %llu: the last entry's "
+				     "offset is %llu again: the listing would not advance", count,
+				     (unsigned long long)w.off, (unsigned long long)next);
+		if (rc)
+			break;
+		w.off = next;
 	}
+	free(w.offs);
+	return rc;
 }
 
 static int list_fid(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t count,
@@ -406,8 +490,14 @@ static int list_fid(struct interp *in, const struct stmt *s, uint32_t fid, uint3
 	int rc;
 	if (!count)
 		count = in->cl->msize - P9_IOHDRSZ;
-	if (h_walk(in, s, fid, t, "", NULL) || h_open(in, s, t, "read", NULL, NULL))
+	if (h_walk(in, s, fid, t, "", NULL)) {
+		tmpfid_put(in, t);
 		return -1;
+	}
+	if (h_open(in, s, t, "read", NULL, NULL)) {
+		h_clunk(in, s, t);
+		return -1;
+	}
 	rc = list_open(in, s, t, count, l);
 	if (h_clunk(in, s, t))
 		rc = -1;
@@ -533,8 +623,10 @@ static int scan(struct interp *in, const struct stmt *s, uint32_t dfid, const ch
 			rc = in_fail(in, s, "qidscan: more than 20000 files");
 			break;
 		}
-		if ((rc = h_walk(in, s, dfid, t, l.e[i].name, &q)))
+		if ((rc = h_walk(in, s, dfid, t, l.e[i].name, &q))) {
+			tmpfid_put(in, t);
 			break;
+		}
 		if (in->dialect == P9_DL && l.e[i].qid.path != q.path) {
 			rc = in_fail(in, s, "%s: readdir qid.path %#llx differs from walk qid.path %#llx",
 				     sub, (unsigned long long)l.e[i].qid.path,
@@ -574,23 +666,99 @@ int h_qidscan(struct interp *in, const struct stmt *s, const char *path, uint64_
 
 /* ---- recursive removal ---- */
 
-int h_rmtree(struct interp *in, uint32_t dirfid, const char *name)
+/* Remove name, a child of dirfid already walked to fid (clunked either
+ * way).  In 9P2000.L Tunlinkat is tried first (nfs-ganesha 4.3 crashes
+ * after every successful Tremove); a target that answers it EOPNOTSUPP
+ * (diod 1.0.24) gets Tremove from then on (in->unlinkat). */
+int h_remove(struct interp *in, const struct stmt *s, uint32_t dirfid, uint32_t fid,
+	     const char *name, int isdir)
 {
-	uint32_t t = tmpfid(in);
-	struct p9_qid q;
-	struct p9_msg m = { .type = P9_TREMOVE, .fid = t };
 	struct p9_reply *r;
-	if (h_walk(in, NULL, dirfid, t, name, &q))
+	if (in->dialect == P9_DL && in->unlinkat >= 0) {
+		struct p9_msg u = { .type = P9_TUNLINKAT, .dfid = dirfid, .name = p9_s(name),
+				    .flags = isdir ? LINUX_AT_REMOVEDIR : 0 };
+		if (in_rpc(in, s, &u, &r))
+			return -1;
+		int ok = r->decode_rc == 0 && r->m.type == P9_RUNLINKAT;
+		int unsupported = !ok && r->decode_rc == 0 && p9_reply_errno(r) == EOPNOTSUPP;
+		char got[300] = "";
+		if (!ok)
+			p9_fmt(got, sizeof got, &r->m, in->dialect);
+		p9_reply_free(r);
+		if (ok || !unsupported) {
+			in->unlinkat = 1;
+			int rc = h_clunk(in, s, fid);
+			return ok ? rc : in_fail(in, s, "Tunlinkat %s: expected Runlinkat, got %s",
+						 name, got);
+		}
+		in->unlinkat = -1;
+	}
+	struct p9_msg m = { .type = P9_TREMOVE, .fid = fid };
+	tmpfid_put(in, fid); /* Tremove clunks, even when it fails */
+	if (in_rpc_ok(in, s, &m, P9_RREMOVE, &r))
 		return -1;
+	p9_reply_free(r);
+	return 0;
+}
+
+/* Remove every entry of directory dirfid whose name matches one of the
+ * fnmatch patterns (NULL-terminated); counts those removed and those left
+ * (their names, comma-separated, in left). */
+int h_sweep(struct interp *in, uint32_t dirfid, const char *const *pat, int *removed,
+	    int *nleft, char *left, size_t cap)
+{
+	struct listing l = { 0 };
+	if (list_fid(in, NULL, dirfid, 0, &l)) {
+		listing_free(&l);
+		return -1;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		int match = 0;
+		for (int k = 0; pat[k] && !match; k++)
+			match = fnmatch(pat[k], l.e[i].name, 0) == 0;
+		if (!match)
+			continue;
+		in->failmsg[0] = 0;
+		if (h_rmtree(in, dirfid, l.e[i].name) == 0 && !in->failmsg[0]) {
+			++*removed;
+			continue;
+		}
+		size_t n = strlen(left);
+		snprintf(left + n, cap - n, "%s%s", n ? ", " : "", l.e[i].name);
+		++*nleft;
+	}
+	in->failmsg[0] = 0;
+	listing_free(&l);
+	return 0;
+}
+
+/* The deepest tree h_rmtree removes: a server whose directories list
+ * themselves must not take it down without end. */
+enum { RMTREE_MAX_DEPTH = 32 };
+
+static int rmtree_at(struct interp *in, uint32_t dirfid, const char *name, int depth)
+{
+	uint32_t t;
+	struct p9_qid q;
+	if (depth > RMTREE_MAX_DEPTH)
+		return in_fail(in, NULL, "removing %s: deeper than %d levels", name,
+			       RMTREE_MAX_DEPTH);
+	t = tmpfid(in);
+	if (h_walk(in, NULL, dirfid, t, name, &q)) {
+		tmpfid_put(in, t);
+		return -1;
+	}
 	if (q.type & P9_QTDIR) {
 		struct listing l = { 0 };
 		if (list_fid(in, NULL, t, 0, &l) == 0)
 			for (size_t i = 0; i < l.n; i++)
-				h_rmtree(in, t, l.e[i].name);
+				rmtree_at(in, t, l.e[i].name, depth + 1);
 		listing_free(&l);
 	}
-	if (in_rpc_ok(in, NULL, &m, P9_RREMOVE, &r))
-		return -1;
-	p9_reply_free(r);
-	return 0;
+	return h_remove(in, NULL, dirfid, t, name, (q.type & P9_QTDIR) != 0);
+}
+
+int h_rmtree(struct interp *in, uint32_t dirfid, const char *name)
+{
+	return rmtree_at(in, dirfid, name, 0);
 }

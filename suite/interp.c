@@ -14,8 +14,6 @@
 
 #include "suite.h"
 
-enum { SCRATCH_FID = 900, BASE_FID = 901, FIX_FID = 902 };
-
 /* ---- transcript and failure ---- */
 
 static void log_raw(struct interp *in, const char *s)
@@ -91,9 +89,20 @@ void in_log_reply(struct interp *in, const struct p9_reply *r)
 	}
 	if (r->decode_rc == 0 && (r->tolerated & P9_DEC_STATLEN)) {
 		in->ntolerated++;
+		in->tolkinds |= TOL_STATLEN;
 		in_log(in, "   (tolerated: %s n[2] is %u, the stat record is %u bytes; "
 		       "STAT13 checks it, --strict-decode refuses it)", p9_typename(r->m.type),
 		       r->m.nstat, r->m.stat.size + 2u);
+	}
+	if (r->decode_rc == 0 && (r->tolerated & P9_DEC_RLERROR)) {
+		char hex[2 * 16 + 1];
+		for (size_t k = 0; k < r->len && k < 16; k++)
+			snprintf(hex + 2 * k, 3, "%02x", r->buf[k]);
+		in->ntolerated++;
+		in->tolkinds |= TOL_RLERROR;
+		in_log(in, "   (tolerated: type %u (Rerror) with Rlerror's body ecode[4] = %u: "
+		       "%s; bytes %s; ERR5 checks it, --strict-decode refuses it)", r->m.wiretype,
+		       r->m.errnum, p9_decode_flag_rule(P9_DEC_RLERROR), hex);
 	}
 }
 
@@ -128,6 +137,7 @@ void in_disconnect(struct interp *in)
 	in->npend = 0;
 	in->last = -1;
 	in->unsol_logged = 0;
+	in->tmpused = 0; /* a new connection has no fids */
 }
 
 const char *in_rc_str(int rc)
@@ -137,6 +147,17 @@ const char *in_rc_str(int rc)
 	if (rc == -ECONNRESET)
 		return "connection closed by the server";
 	return strerror(-rc);
+}
+
+/* The target closed the connection (or died) while req (tag) was its
+ * last request: the case fails with that cause, and the runner checks the
+ * target is still reachable before the next case. */
+int in_lost(struct interp *in, const struct stmt *s, int req, unsigned tag)
+{
+	in->conn_lost = 1;
+	in_log(in, "<- (connection closed)");
+	return in_fail(in, s, "target closed the connection during %s (tag %u): crashed?",
+		       p9_typename((unsigned)req), tag);
 }
 
 int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msize)
@@ -156,21 +177,19 @@ int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msi
 	in->cl = p9_client_new(in->conn, msize, in->dialect);
 	if (!in->cl)
 		abort();
-	/* QEMU's Rstat n[2] = 0 is decoded, logged and counted; STAT13 fails on it */
+	/* QEMU's Rstat n[2] = 0 and nfs-ganesha's Rerror for Rlerror are decoded,
+	 * logged and counted; STAT13 and ERR5 fail on them */
 	if (!in->o->strict_decode)
-		in->cl->decode_flags = P9_DEC_STATLEN;
+		in->cl->decode_flags = P9_DEC_STATLEN | P9_DEC_RLERROR;
 	in->versioned = 0;
 	var_int(in, "root", 0);
 	if (attach < 0)
 		return 0;
-	in_log(in, "-> Tversion tag 65535 msize %u version %s", msize,
-	       p9_dialect_name(in->dialect));
-	rc = p9_client_version(in->cl, msize, p9_dialect_name(in->dialect), in_call_ms(in),
-			       err, sizeof err);
+	rc = in_version(in, msize, err, sizeof err);
+	if (rc == -ECONNRESET)
+		return in_lost(in, s, P9_TVERSION, P9_NOTAG);
 	if (rc)
 		return in_fail(in, s, "version: %s", err);
-	in_log(in, "<- Rversion msize %u version %s", in->cl->msize,
-	       p9_dialect_name(in->cl->dialect));
 	if (in->cl->dialect != in->dialect)
 		return in_fail(in, s, "server answered %s to %s", p9_dialect_name(in->cl->dialect),
 			       p9_dialect_name(in->dialect));
@@ -251,6 +270,8 @@ int in_rpc(struct interp *in, const struct stmt *s, struct p9_msg *m,
 		*r = NULL;
 		return in_unsolicited(in, s, rc);
 	}
+	if (rc == -ECONNRESET)
+		return in_lost(in, s, m->type, m->tag);
 	if (rc)
 		return in_fail(in, s, "%s: %s", p9_typename(m->type), in_rc_str(rc));
 	in_log_reply(in, *r);
@@ -543,6 +564,7 @@ void interp_init(struct interp *in, const struct runopts *o, const struct caps *
 	in->sc = sc;
 	in->dialect = dialect;
 	in->last = -1;
+	in->unlinkat = caps ? caps->unlinkat : 0;
 	uint64_t ms = sc && sc->timeout_ms ? sc->timeout_ms : o->case_ms;
 	in->deadline_ns = p9_now_ns() + ms * 1000000ull;
 }
@@ -595,7 +617,8 @@ static int walk_fixtures(struct interp *in)
 	return 0;
 }
 
-/* Remove the scratch directory on a fresh connection. */
+/* Remove the scratch directory on a fresh connection.  A failure is the
+ * case's cleanup failure (in->cleanupmsg), not its result. */
 static void remove_scratch(struct interp *in)
 {
 	char saved[sizeof in->failmsg];
@@ -607,15 +630,30 @@ static void remove_scratch(struct interp *in)
 	if (in_connect(in, NULL, 1, in->o->msize) == 0 &&
 	    h_walk(in, NULL, 0, BASE_FID, in->caps->scratchbase, NULL) == 0)
 		h_rmtree(in, BASE_FID, in->scratchname);
-	if (in->failmsg[0] && in->o->verbose)
-		fprintf(stderr, "9psuite: %s: cleanup of %s: %s\n", in->sc->code,
-			in->scratchname, in->failmsg);
+	if (in->failmsg[0]) {
+		snprintf(in->cleanupmsg, sizeof in->cleanupmsg, "removing %s: %s",
+			 in->scratchname, in->failmsg);
+		if (in->o->verbose)
+			fprintf(stderr, "9psuite: %s: cleanup: %s\n", in->sc->code,
+				in->cleanupmsg);
+	}
 	/* the cleanup exchange is not part of the case's transcript */
 	in->loglen = mark;
 	if (in->log)
 		in->log[mark] = 0;
 	memcpy(in->failmsg, saved, sizeof saved);
 	in_disconnect(in);
+}
+
+/* The case's setup (its connection, version and attach; its scratch
+ * directory) failed: an error of the setup, not a failure of the case's
+ * subject (in->setup_failed). */
+static void setup_error(struct interp *in, const char *step)
+{
+	char was[900];
+	snprintf(was, sizeof was, "%.899s", in->failmsg[0] ? in->failmsg : "failed");
+	in->setup_failed = 1;
+	snprintf(in->failmsg, sizeof in->failmsg, "setup (%s): %s", step, was);
 }
 
 /* At the end of the case, replies that have already arrived are taken in:
@@ -643,10 +681,16 @@ int interp_run(struct interp *in)
 	int rc = 0;
 	rc = in_connect(in, NULL, sc->setup == SETUP_ATTACH ? 1 : sc->setup == SETUP_VERSION ? 0 : -1,
 			in->o->msize);
-	if (!rc && (sc->needs & NEED_WRITABLE) && sc->setup == SETUP_ATTACH)
-		rc = make_scratch(in);
-	if (!rc && (sc->needs & NEED_FIXTURES) && sc->setup == SETUP_ATTACH)
-		rc = walk_fixtures(in);
+	if (rc)
+		setup_error(in, sc->setup == SETUP_NONE ? "connection" :
+			    sc->setup == SETUP_VERSION ? "connection and Tversion" :
+			    "connection, Tversion and Tattach");
+	if (!rc && (sc->needs & NEED_WRITABLE) && sc->setup == SETUP_ATTACH &&
+	    (rc = make_scratch(in)))
+		setup_error(in, "scratch directory");
+	if (!rc && (sc->needs & NEED_FIXTURES) && sc->setup == SETUP_ATTACH &&
+	    (rc = walk_fixtures(in)))
+		setup_error(in, "fixture tree");
 	if (!rc)
 		rc = run_block(in, sc->body, sc->nbody);
 	if (rc && !in->failmsg[0])

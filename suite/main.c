@@ -289,6 +289,21 @@ static void list_cases(const struct run *r)
 	printf("# %d cases\n", n);
 }
 
+/* Scratch directories the cases could not remove, and what the final
+ * sweep did about them: TAP comments before the summary line. */
+static void print_leftovers(const struct run *r, int ncleanup)
+{
+	if (ncleanup)
+		printf("# cleanup: %d cases could not remove their scratch directory "
+		       "(see '# cleanup failed' above)\n", ncleanup);
+	if (r->swept)
+		printf("# sweep: removed %d directories this run had left in the export\n",
+		       r->swept);
+	if (r->unswept)
+		printf("# sweep: could not remove %d directories of this run from the export: %s\n",
+		       r->unswept, r->unswept_names ? r->unswept_names : "");
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -468,27 +483,43 @@ int main(int argc, char **argv)
 	if (r.fixbuilt[0])
 		printf("# fixtures: built at /%s for this run, %s\n", r.fixbuilt,
 		       fixtures_release(&r) ? "NOT removed (see stderr)" : "removed");
+	run_sweep(&r);
 
-	int count[6] = { 0 }, failed = 0, ntol = 0, rtol = 0;
+	int count[ST_COUNT] = { 0 }, failed = 0, ntol = 0, rtol = 0, ncleanup = 0;
+	unsigned kinds = 0;
 	for (int i = 0; i < r.nres; i++) {
 		count[r.res[i].status]++;
 		failed += r.res[i].is_fail;
 		ntol += r.res[i].tolerated;
 		rtol += r.res[i].tolerated > 0;
+		kinds |= r.res[i].tolkinds;
+		ncleanup += r.res[i].cleanup != NULL;
 	}
-	if (ntol)
-		printf("# tolerated: %d replies in %d results had an Rstat n[2] that disagrees "
-		       "with the stat record (STAT13 reports it; --strict-decode refuses them)\n",
-		       ntol, rtol);
-	printf("# %d passed, %d failed, %d skipped, %d xfail", count[ST_PASS], count[ST_FAIL],
-	       count[ST_SKIP], count[ST_XFAIL]);
+	if (ntol) {
+		char k[600];
+		printf("# tolerated: %d replies in %d results: %s; --strict-decode refuses them\n",
+		       ntol, rtol, tolerated_kinds(kinds, k, sizeof k));
+	}
+	print_leftovers(&r, ncleanup);
+	printf("# %d passed, %d failed, %d skipped", count[ST_PASS], count[ST_FAIL],
+	       count[ST_SKIP]);
+	if (r.nunreach)
+		printf(" (%d of them: %s)", r.nunreach, r.unreachable);
+	printf(", %d xfail", count[ST_XFAIL]);
+	if (count[ST_ERROR])
+		printf(", %d setup errors", count[ST_ERROR]);
 	if (count[ST_XPASS])
 		printf(", %d xpass", count[ST_XPASS]);
 	if (count[ST_WARN])
 		printf(", %d should-warnings", count[ST_WARN]);
+	if (ncleanup)
+		printf(", %d cleanup failures", ncleanup);
+	if (r.unswept)
+		printf(", %d directories left in the export", r.unswept);
 	if (r.nexits)
 		printf(", %d unexpected QEMU exits between cases", r.nexits);
 	printf(" (%.1fs, %s)\n", r.secs, r.o.target);
+	failed += r.nunreach > 0;
 	failed += r.nexits;
 	fflush(stdout);
 	if (r.junit && write_junit(&r, r.junit)) {

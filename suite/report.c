@@ -14,8 +14,27 @@
 
 const char *status_name(int st)
 {
-	static const char *n[] = { "pass", "fail", "skip", "xfail", "xpass", "warn" };
-	return st >= 0 && st <= ST_WARN ? n[st] : "?";
+	static const char *n[] = { "pass", "fail", "skip", "xfail", "xpass", "warn", "error" };
+	return st >= 0 && st < ST_COUNT ? n[st] : "?";
+}
+
+/* What tolerated replies were, joined: for the summary and JUnit. */
+const char *tolerated_kinds(unsigned kinds, char *out, size_t cap)
+{
+	static const struct { unsigned k; const char *what; } t[] = {
+		{ TOL_STATLEN, "an Rstat/Twstat n[2] that disagrees with the stat record "
+			       "(STAT13 reports it)" },
+		{ TOL_RLERROR, "an Rerror (type 107) with Rlerror's body in 9P2000.L "
+			       "(ERR5 reports it)" },
+		{ TOL_RVERSION, "an Rversion that breaks version(5) (VER11-VER13 report it)" },
+	};
+	out[0] = 0;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (kinds & t[i].k) {
+			size_t n = strlen(out);
+			snprintf(out + n, cap - n, "%s%s", n ? "; " : "", t[i].what);
+		}
+	return out;
 }
 
 static void case_name(const struct run *r, const struct result *res, char *out, size_t cap)
@@ -47,7 +66,8 @@ static void yaml_block(const struct result *res)
 	printf("  message: '");
 	for (const char *p = m; *p; p++)
 		fputs(*p == '\'' ? "''" : (char[]){ *p, 0 }, stdout);
-	printf("'\n  severity: %s\n", res->status == ST_FAIL ? "fail" : status_name(res->status));
+	printf("'\n  severity: %s\n", res->status == ST_FAIL ? "fail" : res->status == ST_ERROR ?
+	       "setup error" : status_name(res->status));
 	printf("  at: %s:%d\n", res->sc->pos.file, res->sc->pos.line);
 	if (res->sc->level == LV_MUST && res->sc->cite)
 		printf("  cite: '%s'\n", res->sc->cite);
@@ -102,6 +122,15 @@ void tap_result(const struct run *r, int n, const struct result *res)
 		printf("not ok %d - %s\n", n, name);
 		yaml_block(res);
 		break;
+	case ST_ERROR: /* the case's setup failed, not its subject */
+		printf("not ok %d - %s # setup error\n", n, name);
+		yaml_block(res);
+		break;
+	}
+	if (res->cleanup) {
+		char c[1300];
+		oneline(res->cleanup, c, sizeof c);
+		printf("# cleanup failed after %s: %s\n", res->sc->code, c);
 	}
 	if (r->o.verbose && res->status == ST_PASS && res->exchange) {
 		const char *p = res->exchange;
@@ -137,7 +166,8 @@ static void xml(FILE *f, const char *s)
 }
 
 /* A testcase's <system-out>: a warning or unexpected pass, and the replies
- * its decode tolerated (QEMU's Rstat n[2]), so neither is silent in CI. */
+ * its decode tolerated (QEMU's Rstat n[2], nfs-ganesha's Rerror for
+ * Rlerror, a bad Rversion), so neither is silent in CI. */
 static void junit_out(FILE *f, const struct result *res)
 {
 	int note = !res->is_fail && (res->status == ST_WARN || res->status == ST_XPASS);
@@ -149,31 +179,34 @@ static void junit_out(FILE *f, const struct result *res)
 		xml(f, ": ");
 		xml(f, res->msg);
 	}
-	if (res->tolerated)
-		fprintf(f, "%stolerated: %d %s whose Rstat/Twstat n[2] disagrees with "
-			"the stat record", note ? "\n" : "", res->tolerated,
+	if (res->tolerated) {
+		char k[600];
+		fprintf(f, "%stolerated: %d %s: ", note ? "\n" : "", res->tolerated,
 			res->tolerated == 1 ? "reply" : "replies");
+		xml(f, tolerated_kinds(res->tolkinds, k, sizeof k));
+	}
 	fprintf(f, "</system-out>");
 }
 
 int write_junit(const struct run *r, const char *file)
 {
 	FILE *f = fopen(file, "w");
-	int fails = 0, skips = 0, tolerated = 0;
+	int fails = 0, skips = 0, tolerated = 0, errors = 0;
 	if (!f)
 		return -1;
 	for (int i = 0; i < r->nres; i++) {
 		tolerated += r->res[i].tolerated;
-		fails += r->res[i].is_fail;
+		errors += r->res[i].status == ST_ERROR;
+		fails += r->res[i].is_fail && r->res[i].status != ST_ERROR;
 		skips += r->res[i].status == ST_SKIP || r->res[i].status == ST_XFAIL;
 	}
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-	fprintf(f, "<testsuites name=\"9psuite\" tests=\"%d\" failures=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
-		r->nres, fails, skips, r->secs);
+	fprintf(f, "<testsuites name=\"9psuite\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
+		"skipped=\"%d\" time=\"%.3f\">\n", r->nres, fails, errors, skips, r->secs);
 	fprintf(f, "  <testsuite name=\"9psuite ");
 	xml(f, r->o.target);
-	fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
-		r->nres, fails, skips, r->secs);
+	fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+		r->nres, fails, errors, skips, r->secs);
 	fprintf(f, "    <properties><property name=\"tolerated\" value=\"%d\"/></properties>\n",
 		tolerated);
 	for (int i = 0; i < r->nres; i++) {
@@ -190,11 +223,12 @@ int write_junit(const struct run *r, const char *file)
 			xml(f, res->msg);
 			fprintf(f, "\"/>");
 		} else if (res->is_fail) {
-			fprintf(f, "\n      <failure message=\"");
+			const char *el = res->status == ST_ERROR ? "error" : "failure";
+			fprintf(f, "\n      <%s message=\"", el);
 			xml(f, res->msg);
 			fprintf(f, "\" type=\"%s\">", status_name(res->status));
 			xml(f, res->exchange);
-			fprintf(f, "</failure>\n    ");
+			fprintf(f, "</%s>\n    ", el);
 		}
 		junit_out(f, res);
 		fprintf(f, "</testcase>\n");
@@ -225,21 +259,28 @@ static void js(FILE *f, const char *s)
 int write_json(const struct run *r, const char *file)
 {
 	FILE *f = fopen(file, "w");
-	int count[6] = { 0 };
+	int count[ST_COUNT] = { 0 };
 	if (!f)
 		return -1;
-	int ntol = 0;
+	int ntol = 0, ncleanup = 0;
 	for (int i = 0; i < r->nres; i++) {
 		count[r->res[i].status]++;
 		ntol += r->res[i].tolerated;
+		ncleanup += r->res[i].cleanup != NULL;
 	}
 	fprintf(f, "{\"tool\":\"9psuite\",\"target\":");
 	js(f, r->o.target);
 	fprintf(f, ",\"strict\":%s,\"time\":%.3f,\"summary\":{", r->strict ? "true" : "false",
 		r->secs);
-	for (int s = 0; s <= ST_WARN; s++)
+	for (int s = 0; s < ST_COUNT; s++)
 		fprintf(f, "%s\"%s\":%d", s ? "," : "", status_name(s), count[s]);
-	fprintf(f, ",\"tolerated\":%d}", ntol);
+	fprintf(f, ",\"tolerated\":%d,\"cleanup_failed\":%d,\"swept\":%d,\"left_behind\":%d",
+		ntol, ncleanup, r->swept, r->unswept);
+	if (r->unreachable[0]) {
+		fprintf(f, ",\"unreachable\":");
+		js(f, r->unreachable);
+	}
+	fprintf(f, "}");
 	if (r->nexits) { /* a QEMU that exited unasked between cases */
 		fprintf(f, ",\"target_exits\":[");
 		for (int i = 0; i < r->nexits; i++) {
@@ -271,6 +312,10 @@ int write_json(const struct run *r, const char *file)
 		if (res->msg) {
 			fprintf(f, ",\"message\":");
 			js(f, res->msg);
+		}
+		if (res->cleanup) {
+			fprintf(f, ",\"cleanup\":");
+			js(f, res->cleanup);
 		}
 		if (res->exchange && res->status != ST_PASS) {
 			fprintf(f, ",\"exchange\":[");

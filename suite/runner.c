@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "suite.h"
@@ -119,7 +120,78 @@ static int try_walk(struct interp *in, uint32_t fid, uint32_t newfid, const char
 	return ok;
 }
 
-static void probe_writable(struct interp *in, struct caps *c)
+/* A line for the TAP output (a comment after the version line). */
+static void probe_note(struct run *r, const char *line)
+{
+	size_t n = r->probenotes ? strlen(r->probenotes) : 0, l = strlen(line);
+	r->probenotes = realloc(r->probenotes, n + l + 2);
+	if (!r->probenotes)
+		abort();
+	memcpy(r->probenotes + n, line, l);
+	memcpy(r->probenotes + n + l, "\n", 2);
+}
+
+/* The probe's Rversion broke version(5) but named the dialect: accepted. */
+static void probe_version_notes(struct run *r, const struct interp *in)
+{
+	char line[400];
+	if (!in->versiondev)
+		return;
+	snprintf(line, sizeof line, "probe (%s): version: the Rversion breaks version(5)%s%s%s, "
+		 "accepted (the session uses msize %u); VER11-VER13 report it",
+		 p9_dialect_name(in->dialect), in->versiondev & VDEV_TAG ? ", tag not NOTAG" : "",
+		 in->versiondev & VDEV_MSIZE ? ", msize above the one asked" : "",
+		 in->versiondev & VDEV_BODY ? ", malformed body" : "", in->cl->msize);
+	probe_note(r, line);
+}
+
+/* A probe step that failed: a note for the TAP output.  0: the probe goes
+ * on; 1: the step closed the connection but the target can be reached
+ * again (the probe of this dialect stops there); -1: the target is gone
+ * (crashed: the run cannot go on, err says which step). */
+static int probe_step_failed(struct run *r, struct interp *in, const char *step,
+			     char *err, size_t cap)
+{
+	char line[1400];
+	snprintf(line, sizeof line, "probe (%s): %s: %s", p9_dialect_name(in->dialect), step,
+		 in->failmsg[0] ? in->failmsg : "failed");
+	in->failmsg[0] = 0;
+	if (in->conn_lost) {
+		struct p9_conn *c;
+		char derr[256];
+		if (p9_dial(r->o.target, r->o.call_ms, &c, derr, sizeof derr)) {
+			snprintf(err, cap, "%s", line);
+			return -1;
+		}
+		p9_conn_close(c);
+		probe_note(r, line);
+		return 1;
+	}
+	probe_note(r, line);
+	return 0;
+}
+
+/* xattr check: create a user xattr on the probe directory (fid dir). */
+static void probe_xattr(struct interp *in, struct caps *c, uint32_t dir)
+{
+	struct p9_msg x = { .type = P9_TXATTRCREATE, .fid = dir,
+			    .name = p9_s("user.9psuite"), .attr_size = 1 };
+	struct p9_msg w = { .type = P9_TWRITE, .fid = dir, .data = (const uint8_t *)"x",
+			    .count = 1 };
+	struct p9_msg cl = { .type = P9_TCLUNK, .fid = dir };
+	if (try_rpc(in, &x, P9_RXATTRCREATE)) {
+		int ok = try_rpc(in, &w, P9_RWRITE);
+		c->xattr = try_rpc(in, &cl, P9_RCLUNK) && ok;
+	} else {
+		try_rpc(in, &cl, P9_RCLUNK);
+	}
+}
+
+/* Writable check: make a directory in the scratch base, try a user xattr
+ * on it (9P2000.L), remove it (Tunlinkat first, then Tremove).  -1 when a
+ * step closed the connection (err says which). */
+static int probe_writable(struct run *r, struct interp *in, struct caps *c, char *err,
+			  size_t cap)
 {
 	char name[64];
 	uint32_t base = 10, dir = 11;
@@ -128,36 +200,30 @@ static void probe_writable(struct interp *in, struct caps *c)
 		m.wname[0] = p9_s(c->scratchbase);
 		m.nwname = 1;
 	}
-	if (!try_rpc(in, &m, P9_RWALK))
-		return;
+	struct p9_reply *rw;
+	if (in_rpc_ok(in, NULL, &m, P9_RWALK, &rw))
+		return probe_step_failed(r, in, "walk to the scratch base", err, cap);
+	p9_reply_free(rw);
 	snprintf(name, sizeof name, "9psuite-probe-%d", (int)getpid());
-	if (h_mkdir(in, NULL, base, name, NULL)) {
-		in->failmsg[0] = 0;
-		return;
-	}
+	if (h_mkdir(in, NULL, base, name, NULL))
+		return probe_step_failed(r, in, "writable check", err, cap);
 	c->writable = 1;
-	if (!try_walk(in, base, dir, name, NULL)) {
-		in->failmsg[0] = 0;
-		return;
-	}
+	if (!try_walk(in, base, dir, name, NULL))
+		return probe_step_failed(r, in, "writable check: walk", err, cap);
 	if (in->dialect == P9_DL) {
-		/* user xattrs: create one on the probe directory */
-		struct p9_msg x = { .type = P9_TXATTRCREATE, .fid = dir,
-				    .name = p9_s("user.9psuite"), .attr_size = 1 };
-		struct p9_msg w = { .type = P9_TWRITE, .fid = dir, .data = (const uint8_t *)"x",
-				    .count = 1 };
-		struct p9_msg cl = { .type = P9_TCLUNK, .fid = dir };
-		if (try_rpc(in, &x, P9_RXATTRCREATE)) {
-			int ok = try_rpc(in, &w, P9_RWRITE);
-			c->xattr = try_rpc(in, &cl, P9_RCLUNK) && ok;
-		} else {
-			try_rpc(in, &cl, P9_RCLUNK);
-		}
-		try_walk(in, base, dir, name, NULL);
+		probe_xattr(in, c, dir);
+		if (in->conn_lost)
+			return probe_step_failed(r, in, "xattr check", err, cap);
+		if (!try_walk(in, base, dir, name, NULL))
+			return probe_step_failed(r, in, "xattr check: walk", err, cap);
 	}
-	struct p9_msg rm = { .type = P9_TREMOVE, .fid = dir };
-	try_rpc(in, &rm, P9_RREMOVE);
-	in->failmsg[0] = 0;
+	if (h_remove(in, NULL, base, dir, name, 1)) {
+		r->probe_left = 1; /* the final sweep tries again */
+		return probe_step_failed(r, in, "writable check: removing the probe directory",
+					 err, cap);
+	}
+	c->unlinkat = in->unlinkat;
+	return 0;
 }
 
 /* A selected case of dialect d needs the contract tree (built only then). */
@@ -171,6 +237,9 @@ static int wants_fixtures(const struct run *r, int d)
 	return 0;
 }
 
+/* The probe of one dialect: version and attach, then which trees exist
+ * and whether the scratch base is writable.  Each step is named in its
+ * failure; one that makes the target close the connection ends the run. */
 static int probe_one(struct run *r, int d, char *err, size_t cap)
 {
 	struct scase fake = { .code = "probe", .setup = SETUP_ATTACH };
@@ -183,11 +252,16 @@ static int probe_one(struct run *r, int d, char *err, size_t cap)
 		if (in.infra[0]) {
 			snprintf(err, cap, "cannot reach target %s: %s", r->o.target, in.infra);
 			rc = -1;
+		} else if (in.conn_lost) {
+			snprintf(err, cap, "probe (%s): version: %s", p9_dialect_name(d),
+				 in.failmsg);
+			rc = -1;
 		}
 		/* the target does not speak this dialect */
 		interp_done(&in);
 		return rc;
 	}
+	probe_version_notes(r, &in);
 	char aerr[512];
 	struct p9_qid q;
 	if (p9_client_attach(in.cl, 0, r->o.uname, r->o.aname, r->o.n_uname, r->o.call_ms, &q,
@@ -197,18 +271,23 @@ static int probe_one(struct run *r, int d, char *err, size_t cap)
 		return -1;
 	}
 	c->dialects = d;
+	c->versiondev = in.versiondev;
 	c->synthfs = try_walk(&in, 0, 1, "ctl", "msgs");
 	c->blocking = c->synthfs && try_walk(&in, 0, 2, "flush", "block");
 	/* the directory only: under multidevs=forbid walking into devA fails */
 	c->multidev = try_walk(&in, 0, 3, "multidev", NULL);
+	if (in.failmsg[0])
+		rc = probe_step_failed(r, &in, "tree check (walks to /ctl, /flush, /multidev)",
+				       err, cap);
 	snprintf(c->scratchbase, sizeof c->scratchbase, "%s", c->synthfs ? "rw" : "");
-	probe_writable(&in, c);
+	if (!rc)
+		rc = probe_writable(r, &in, c, err, cap);
 	if (c->synthfs && c->writable)
 		c->xattr = 1;
 	if (wants_fixtures(r, d))
 		fixtures_probe(r, c, &in);
 	interp_done(&in);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int run_probe(struct run *r, char *err, size_t cap)
@@ -323,7 +402,9 @@ static void progress(const struct run *r, int done, int total, const char *code)
 	(void)r;
 }
 
-static void run_one(struct run *r, const struct scase *c, int d, struct result *res)
+/* Run one case; returns 1 if it lost its connection (or could not make
+ * one), so the runner checks the target before the next case. */
+static int run_one(struct run *r, const struct scase *c, int d, struct result *res)
 {
 	struct interp in;
 	const char *xwhy = expected(r, c, d);
@@ -333,7 +414,16 @@ static void run_one(struct run *r, const struct scase *c, int d, struct result *
 	st = interp_run(&in);
 	res->secs = (double)(p9_now_ns() - t0) / 1e9;
 	res->tolerated = in.ntolerated;
-	if (st == R_PASS) {
+	res->tolkinds = in.tolkinds;
+	if (in.cleanupmsg[0])
+		res->cleanup = xstrdup(in.cleanupmsg);
+	if (st != R_PASS && in.setup_failed) {
+		/* not the subject's failure, whatever the expectations say */
+		res->exchange = xstrdup(in.log);
+		res->status = ST_ERROR;
+		res->msg = xstrdup(in.failmsg);
+		res->is_fail = 1;
+	} else if (st == R_PASS) {
 		res->status = xwhy ? ST_XPASS : ST_PASS;
 		if (xwhy) {
 			char m[600];
@@ -360,7 +450,46 @@ static void run_one(struct run *r, const struct scase *c, int d, struct result *
 	}
 	if (r->o.verbose && in.log && res->status == ST_PASS)
 		res->exchange = xstrdup(in.log);
+	int lost = in.conn_lost || in.infra[0];
 	interp_done(&in);
+	return lost;
+}
+
+/* Targets reached by dialing an address that a server listens on: one
+ * that is gone stays gone (exec: and qemu: start a new server per
+ * connection; fd: has a single connection). */
+static int target_listens(const char *t)
+{
+	return strncmp(t, "tcp:", 4) == 0 || strncmp(t, "unix:", 5) == 0;
+}
+
+/* After a case that lost its connection: is the target reachable again?
+ * A supervisor may restart a crashed server, so dialing is retried for
+ * REACH_WAIT_MS; a target still gone is reported once, and every case
+ * left is skipped naming the case after which it went. */
+static void check_reachable(struct run *r)
+{
+	enum { REACH_WAIT_MS = 5000, REACH_STEP_MS = 100 };
+	char err[512] = "";
+	uint64_t end = p9_now_ns() + REACH_WAIT_MS * 1000000ull;
+	for (;;) {
+		struct p9_conn *c;
+		if (p9_dial(r->o.target, 1000, &c, err, sizeof err) == 0) {
+			p9_conn_close(c);
+			r->lostafter[0] = 0;
+			return;
+		}
+		if (p9_now_ns() >= end)
+			break;
+		struct timespec ts = { 0, REACH_STEP_MS * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	snprintf(r->unreachable, sizeof r->unreachable, "target unreachable since %s (crashed?)",
+		 r->lostafter);
+	printf("# %s: %s\n", r->unreachable, err);
+	fflush(stdout);
+	fprintf(stderr, "9psuite: %s: %s\n", r->unreachable, err);
+	r->lostafter[0] = 0;
 }
 
 /* A QEMU (qemu: transport) that exited without being asked to, seen before
@@ -412,6 +541,11 @@ void run_cases(struct run *r)
 		if (case_selected(r, &r->cat.c[i]))
 			total++;
 	printf("TAP version 14\n");
+	for (const char *p = r->probenotes; p && *p;) {
+		size_t l = strcspn(p, "\n");
+		printf("# %.*s\n", (int)l, p);
+		p += l + (p[l] != 0);
+	}
 	fflush(stdout);
 	for (int i = 0; i < r->cat.n; i++) {
 		const struct scase *c = &r->cat.c[i];
@@ -442,6 +576,12 @@ void run_cases(struct run *r)
 			const char *xw = expected(r, c, d);
 			if (!why && xw && strncmp(xw, "skip:", 5) == 0)
 				why = xw;
+			if (!why && r->lostafter[0])
+				check_reachable(r);
+			if (!why && r->unreachable[0]) {
+				why = r->unreachable;
+				r->nunreach++;
+			}
 			res = add_result(r, c, d);
 			if (why) {
 				res->status = ST_SKIP;
@@ -450,7 +590,8 @@ void run_cases(struct run *r)
 				char label[64];
 				snprintf(label, sizeof label, "%s [%s]", c->code, p9_dialect_name(d));
 				qemu_exit_between(r, prev[0] ? prev : NULL, 0);
-				run_one(r, c, d, res);
+				if (run_one(r, c, d, res) && target_listens(r->o.target))
+					snprintf(r->lostafter, sizeof r->lostafter, "%s", label);
 				qemu_exit_during(res, label);
 				snprintf(prev, sizeof prev, "%s", label);
 			}
@@ -465,11 +606,53 @@ void run_cases(struct run *r)
 	r->secs = (double)(p9_now_ns() - t0) / 1e9;
 }
 
+/* Whether the run may have left something behind: a cleanup failed, or a
+ * case failed (it may have been stopped before its cleanup). */
+static int sweep_needed(const struct run *r)
+{
+	if (r->probe_left)
+		return 1;
+	for (int i = 0; i < r->nres; i++)
+		if (r->res[i].cleanup || r->res[i].status == ST_FAIL ||
+		    r->res[i].status == ST_ERROR)
+			return 1;
+	return 0;
+}
+
+void run_sweep(struct run *r)
+{
+	struct scase fake = { .code = "sweep", .setup = SETUP_ATTACH };
+	char pat1[64], pat2[64], left[2048] = "";
+	const char *pat[] = { pat1, pat2, NULL };
+	int d = 0;
+	for (int i = 0; i < 3 && !d; i++)
+		if (r->caps[order[i]].writable && (r->dialects & order[i]))
+			d = order[i];
+	if (!d || !sweep_needed(r) || r->unreachable[0])
+		return;
+	snprintf(pat1, sizeof pat1, "9psuite-*-%d-*", (int)getpid());
+	snprintf(pat2, sizeof pat2, "9psuite-probe-%d", (int)getpid());
+	struct interp in;
+	interp_init(&in, &r->o, &r->caps[d], &fake, d);
+	in.deadline_ns = p9_now_ns() + (uint64_t)r->o.call_ms * 8 * 1000000ull;
+	if (in_connect(&in, NULL, 1, r->o.msize) ||
+	    h_walk(&in, NULL, 0, BASE_FID, r->caps[d].scratchbase, NULL) ||
+	    h_sweep(&in, BASE_FID, pat, &r->swept, &r->unswept, left, sizeof left)) {
+		snprintf(left, sizeof left, "the sweep failed (%s): directories 9psuite-*-%d-* "
+			 "may be left", in.failmsg, (int)getpid());
+		r->unswept++;
+	}
+	if (r->unswept)
+		r->unswept_names = xstrdup(left);
+	interp_done(&in);
+}
+
 void run_free(struct run *r)
 {
 	for (int i = 0; i < r->nres; i++) {
 		free(r->res[i].msg);
 		free(r->res[i].exchange);
+		free(r->res[i].cleanup);
 	}
 	free(r->res);
 	for (int i = 0; i < r->nx; i++) {
@@ -481,5 +664,7 @@ void run_free(struct run *r)
 	for (int i = 0; i < r->nexits; i++)
 		free(r->exitmsg[i]);
 	free(r->exitmsg);
+	free(r->probenotes);
+	free(r->unswept_names);
 	catalogue_free(&r->cat);
 }

@@ -268,6 +268,10 @@ int stmt_send(struct interp *in, const struct stmt *s)
 	} else {
 		rc = p9_client_send(in->cl, &m);
 	}
+	if (rc == -ECONNRESET) {
+		rc = in_lost(in, s, m.type, m.tag);
+		goto out;
+	}
 	if (rc) {
 		rc = in_fail(in, s, "send %s: %s", s->def->name, in_rc_str(rc));
 		goto out;

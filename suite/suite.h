@@ -207,6 +207,8 @@ struct caps {
 	int fixtures;        /* the contract tree is at fixpath */
 	char fixpath[160];   /* from the root: "" (synthfs, a provisioned export) */
 	char fixwhy[600];    /* why there is none */
+	int unlinkat;        /* 9P2000.L Tunlinkat: 1 works, -1 EOPNOTSUPP, 0 unknown */
+	int versiondev;      /* VDEV_*: the probe's Rversion broke version(5) */
 };
 
 struct runopts {
@@ -217,7 +219,7 @@ struct runopts {
 	int call_ms;         /* one reply's default timeout */
 	uint64_t case_ms;    /* default case timeout */
 	int verbose;
-	int strict_decode;   /* refuse replies P9_DEC_STATLEN would accept */
+	int strict_decode;   /* refuse replies P9_DEC_* (and handshake.c) would accept */
 };
 
 struct pending {
@@ -230,6 +232,17 @@ struct pending {
 struct var {
 	char *name;
 	struct value v;
+};
+
+/* The fids the runner and helpers use, all below 1024 (a server may cap
+ * fids there: nfs-ganesha answers ERANGE above).  A case's own fids stay
+ * below RUNNER_FID_MIN. */
+enum {
+	SCRATCH_FID = 900,   /* the case's scratch directory */
+	BASE_FID = 901,      /* its parent while it is made and removed */
+	FIX_FID = 902,       /* the root of the fixture tree ($fix) */
+	RUNNER_FID_MIN = 900, RUNNER_FID_MAX = 909, /* 902-909: runner, fixtures */
+	HELPER_FID_MIN = 960, HELPER_FID_MAX = 1023, /* helpers' temporaries */
 };
 
 /* One running case: its connection, variables and transcript. */
@@ -252,14 +265,25 @@ struct interp {
 	char *log;
 	size_t loglen, logcap;
 	char failmsg[1024];
-	uint32_t ntmp;       /* helpers' temporary fids handed out */
+	uint64_t tmpused;    /* helpers' temporary fids in use (bit i: HELPER_FID_MIN+i) */
 	int versioned;       /* an Rversion was seen on this connection */
 	int early;           /* the reply being checked answers Tversion or
 				comes before any Rversion */
 	char infra[600];     /* a connection could not be set up */
 	int unsol_logged;    /* the first unsolicited reply is in the transcript */
 	int ntolerated;      /* replies decoded only by a P9_DEC_* tolerance */
+	int unlinkat;        /* as caps->unlinkat, learnt on the way (h_remove) */
+	int conn_lost;       /* the target closed a connection unasked (in_lost) */
+	int versiondev;      /* VDEV_*: how the opening Rversion broke version(5) */
+	unsigned tolkinds;   /* TOL_*: the kinds of the tolerated replies */
+	int setup_failed;    /* failmsg is an error of the case's setup */
+	char cleanupmsg[1200];/* the scratch directory could not be removed */
 };
+
+/* How an Rversion broke version(5) yet was accepted (handshake.c). */
+enum { VDEV_MSIZE = 1, VDEV_TAG = 2, VDEV_BODY = 4 };
+/* Kinds of tolerated replies, for the summary. */
+enum { TOL_STATLEN = 1, TOL_RLERROR = 2, TOL_RVERSION = 4 };
 
 enum { R_PASS, R_FAIL, R_SKIP };
 
@@ -274,6 +298,11 @@ int in_fail(struct interp *in, const struct stmt *s, const char *fmt, ...)
 void in_log(struct interp *in, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msize);
+/* handshake.c: Tversion and its reply, judged leniently; 0 (the client's
+ * dialect and msize set), -ECONNRESET, or another error with err. */
+int in_version(struct interp *in, uint32_t msize, char *err, size_t cap);
+/* Fail the case: the target closed the connection during request req. */
+int in_lost(struct interp *in, const struct stmt *s, int req, unsigned tag);
 void in_disconnect(struct interp *in);
 int in_call_ms(const struct interp *in);
 /* One request and its reply, with timeouts and transcript; -1 after
@@ -329,6 +358,10 @@ int h_listdir(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t co
 int h_qidscan(struct interp *in, const struct stmt *s, const char *path,
 	      uint64_t *nfiles);
 int h_rmtree(struct interp *in, uint32_t dirfid, const char *name);
+int h_sweep(struct interp *in, uint32_t dirfid, const char *const *pat, int *removed,
+	    int *nleft, char *left, size_t cap);
+int h_remove(struct interp *in, const struct stmt *s, uint32_t dirfid, uint32_t fid,
+	     const char *name, int isdir);
 int h_writefile(struct interp *in, const struct stmt *s, uint32_t fid,
 		const char *data, size_t len);
 
@@ -345,7 +378,8 @@ int fixtures_build_host(const char *dir, char *err, size_t cap);
 
 /* ---- runner and reporters (runner.c, report.c) ---- */
 
-enum status { ST_PASS, ST_FAIL, ST_SKIP, ST_XFAIL, ST_XPASS, ST_WARN };
+/* ST_ERROR: the case's setup failed (not its subject); last, as the count. */
+enum status { ST_PASS, ST_FAIL, ST_SKIP, ST_XFAIL, ST_XPASS, ST_WARN, ST_ERROR, ST_COUNT };
 
 struct result {
 	const struct scase *sc;
@@ -356,6 +390,8 @@ struct result {
 	double secs;
 	int is_fail;         /* counts against the exit status */
 	int tolerated;       /* replies the decoder accepted by a tolerance */
+	unsigned tolkinds;   /* TOL_* of those replies */
+	char *cleanup;       /* its scratch directory could not be removed: why */
 };
 
 struct run {
@@ -378,6 +414,13 @@ struct run {
 	char fixfound[160];  /* where an earlier dialect's probe found or built it */
 	int nexits;          /* QEMUs that exited unasked between cases */
 	char **exitmsg;      /* their reports, "after CASE [DIALECT]: ..." */
+	char *probenotes;    /* what the probe noticed, lines for TAP comments */
+	char lostafter[80];  /* a case that lost its connection: check the target */
+	char unreachable[160];/* "target unreachable since CASE [D] (crashed?)" */
+	int nunreach;        /* cases skipped for it */
+	int probe_left;      /* the probe could not remove its directory */
+	int swept, unswept;  /* directories of this run removed by the final sweep, left */
+	char *unswept_names; /* those left, comma-separated */
 };
 
 int run_load_expect(struct run *r, const char *file, char *err, size_t cap);
@@ -385,6 +428,9 @@ int run_load_expect(struct run *r, const char *file, char *err, size_t cap);
 int run_probe(struct run *r, char *err, size_t cap);
 /* Run the selected cases; prints TAP; fills r->res. */
 void run_cases(struct run *r);
+/* After a run with failures: remove what this run left in the export
+ * (r->swept, r->unswept). */
+void run_sweep(struct run *r);
 int case_selected(const struct run *r, const struct scase *c);
 void run_free(struct run *r);
 
@@ -392,6 +438,8 @@ void tap_result(const struct run *r, int n, const struct result *res);
 int write_junit(const struct run *r, const char *file);
 int write_json(const struct run *r, const char *file);
 const char *status_name(int st);
+/* "an Rstat/Twstat n[2] ... (STAT13 reports it); ..." for TOL_* kinds */
+const char *tolerated_kinds(unsigned kinds, char *out, size_t cap);
 const char *dialect_short(int d);
 
 #endif

@@ -8,7 +8,8 @@
  * count above the requested count, an Rreaddir (or a 9P2000 directory
  * Rread) whose last entry is split, Rreaddir offsets going backwards, an Rerror/Rlerror answering a Tflush.
  * Both: an Rstat/Twstat whose n[2] is not its stat record's length (QEMU's
- * Rstat has 0; the decoder tolerates it, see P9_DEC_STATLEN).
+ * Rstat has 0; the decoder tolerates it, see P9_DEC_STATLEN); a 9P2000.L
+ * error sent as Rerror with Rlerror's body (nfs-ganesha; P9_DEC_RLERROR).
  * Fid rules apply only to sessions seen from their Tversion.
  */
 #include <stdarg.h>
@@ -99,6 +100,14 @@ static void check_statlen(struct tr_conn *c, const struct p9_msg *m, size_t len)
 		p9_typename(m->type), m->tag, m->nstat, m->stat.size + 2u);
 }
 
+/* A reply decoded as Rlerror from a type-107 (Rerror) message. */
+static void check_rlerror_type(struct tr_conn *c, const struct p9_msg *m, size_t len)
+{
+	if (len && m->type == P9_RLERROR && m->wiretype == P9_RERROR)
+		tr_warn(c, "Rlerror tag %u: sent as type %u with Rlerror's body (ecode %u): %s",
+			m->tag, m->wiretype, m->errnum, p9_decode_flag_rule(P9_DEC_RLERROR));
+}
+
 void tr_check_request(struct tr_conn *c, const struct p9_msg *m, size_t len)
 {
 	check_statlen(c, m, len);
@@ -163,6 +172,7 @@ void tr_check_reply(struct tr_conn *c, const struct p9_msg *m, size_t len,
 	if (m->type == P9_RREADDIR && m->data)
 		check_readdir(c, m, rq);
 	check_statlen(c, m, len);
+	check_rlerror_type(c, m, len);
 	if (m->type == P9_RREAD && m->data && c->dialect != P9_DL &&
 	    tr_fid_isdir(c, rq->fid)) {
 		struct p9_stat st;

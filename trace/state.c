@@ -409,11 +409,12 @@ static void apply_reply(struct tr_conn *c, const struct p9_msg *m, struct tr_req
 	}
 }
 
-/* QEMU's Rstat n[2] = 0 is decoded (--check warns about it), not undecodable. */
+/* QEMU's Rstat n[2] = 0 and nfs-ganesha's Rerror for Rlerror are decoded
+ * (--check warns about them), not undecodable. */
 static int lax_decode(const uint8_t *buf, size_t len, int dialect, struct p9_msg *m,
 		      struct p9_decode_err *e)
 {
-	return p9_decode_flags(buf, len, dialect, P9_DEC_STATLEN, m, e, NULL);
+	return p9_decode_flags(buf, len, dialect, P9_DEC_STATLEN | P9_DEC_RLERROR, m, e, NULL);
 }
 
 static int decode(struct tr_conn *c, const uint8_t *buf, size_t len,

@@ -21,7 +21,8 @@ enum { MAXFRAME = P9_MAXMSIZE, RESYNC_BOUND = 4 << 20 };
 static int decodes(const struct tr_conn *c, const uint8_t *p, size_t n)
 {
 	struct p9_msg m;
-	unsigned f = P9_DEC_STATLEN; /* as state.c decodes: QEMU's Rstat n[2] = 0 */
+	/* as state.c decodes: QEMU's Rstat n[2] = 0, nfs-ganesha's Rerror for Rlerror */
+	unsigned f = P9_DEC_STATLEN | P9_DEC_RLERROR;
 	if (c->dialect)
 		return p9_decode_flags(p, n, c->dialect, f, &m, NULL, NULL) == 0;
 	return p9_decode_flags(p, n, P9_DL, f, &m, NULL, NULL) == 0 ||

@@ -691,6 +691,41 @@ START_TEST(statlen_flag)
 }
 END_TEST
 
+/* nfs-ganesha 4.3's 9P2000.L error: type 107 (Rerror), body ecode[4]. */
+START_TEST(rlerror_flag)
+{
+	struct p9_msg m;
+	unsigned tol = 99;
+	char why[256];
+	static const char ganesha[] = "0b000000 6b 0300 02000000";
+	/* strict: not an Rlerror (Rerror's ename[s] reads the ecode's bytes) */
+	lax_decode(ganesha, P9_DL, 0, &m, &tol, why, sizeof why);
+	ck_assert_uint_eq(tol, 0);
+	ck_assert(m.type != P9_RLERROR);
+	/* with the flag: that Rlerror, the wire type kept */
+	ck_assert_int_eq(lax_decode(ganesha, P9_DL, P9_DEC_RLERROR, &m, &tol, why, sizeof why), 0);
+	ck_assert_uint_eq(tol, P9_DEC_RLERROR);
+	ck_assert_uint_eq(m.type, P9_RLERROR);
+	ck_assert_uint_eq(m.wiretype, P9_RERROR);
+	ck_assert_uint_eq(m.tag, 3);
+	ck_assert_uint_eq(m.errnum, 2);
+	/* only in 9P2000.L, only a 4-byte body */
+	lax_decode(ganesha, P9_DU, P9_DEC_RLERROR, &m, &tol, why, sizeof why);
+	ck_assert_uint_eq(tol, 0);
+	ck_assert(m.type != P9_RLERROR);
+	lax_decode("0c000000 6b 0300 0200000000", P9_DL, P9_DEC_RLERROR, &m, &tol, why, sizeof why);
+	ck_assert_uint_eq(tol, 0);
+	/* a real Rlerror is untouched */
+	ck_assert_int_eq(lax_decode("0b000000 07 0300 02000000", P9_DL, P9_DEC_RLERROR, &m, &tol,
+				    why, sizeof why), 0);
+	ck_assert_uint_eq(tol, 0);
+	ck_assert_uint_eq(m.wiretype, P9_RLERROR);
+	ck_assert_str_eq(p9_decode_flag_name(P9_DEC_RLERROR), "rlerror");
+	ck_assert_str_eq(p9_decode_flag_rule(P9_DEC_RLERROR),
+			 "9P2000.L errors are Rlerror (type 7), never Rerror (type 107)");
+}
+END_TEST
+
 /* The client decodes replies strictly unless decode_flags says otherwise,
  * and a reply records what was tolerated. */
 START_TEST(client_decode_flags)
@@ -907,6 +942,7 @@ static Suite *codec_suite(void)
 	tcase_add_test(t, decode_errors_name_type_field_offset);
 	tcase_add_test(t, stat_size_mismatch);
 	tcase_add_test(t, statlen_flag);
+	tcase_add_test(t, rlerror_flag);
 	tcase_add_test(t, client_decode_flags);
 	tcase_add_test(t, failed_decode_prints_safely);
 	tcase_add_test(t, dirent_partial_entry);
