@@ -448,6 +448,9 @@ int p9_client_wait_any(struct p9_client *c, int timeout_ms, struct p9_reply **r)
 /* 1 if a reply with tag was received and no request with it is in flight:
  * sending it again reuses it (drain first to catch a late duplicate). */
 int p9_client_tag_answered(const struct p9_client *c, uint16_t tag);
+/* The request with this tag was flushed (its Rflush came, no reply before
+ * it): the tag is free, and a reply to it arriving now is unsolicited. */
+void p9_client_forget(struct p9_client *c, uint16_t tag);
 /* Take in, without waiting, every reply already received by the transport
  * (expected ones are kept for the waits); the count, or -errno. */
 int p9_client_drain(struct p9_client *c);

@@ -199,13 +199,12 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 	return rc;
 }
 
-int value_compare(struct interp *in, const struct stmt *s, const char *what,
-		   const struct value *a, int op, const struct value *b)
+int value_test(struct interp *in, const struct stmt *s, const char *what,
+	       const struct value *a, int op, const struct value *b)
 {
-	char sa[200], sb[200];
 	int ok = 0;
 	if (b->kind == V_NONE)
-		return 0; /* any */
+		return 1; /* any */
 	switch (op) {
 	case P_EQ: ok = val_eq(a, b); break;
 	case P_NE: ok = !val_eq(a, b); break;
@@ -228,8 +227,16 @@ int value_compare(struct interp *in, const struct stmt *s, const char *what,
 			return in_fail(in, s, "%s: ~ tests bits of numbers or substrings", what);
 		break;
 	}
+	return ok;
+}
+
+int value_compare(struct interp *in, const struct stmt *s, const char *what,
+		   const struct value *a, int op, const struct value *b)
+{
+	char sa[200], sb[200];
+	int ok = value_test(in, s, what, a, op, b);
 	if (ok)
-		return 0;
+		return ok < 0 ? -1 : 0;
 	static const char *opn[] = { "=", "!=", "<", "<=", ">", ">=", "in", "~" };
 	if (op == P_IN) {
 		size_t n = 0;
@@ -349,6 +356,8 @@ static int expect_flushed(struct interp *in, const struct stmt *s, int idx, int 
 	if (unsolicited_after(in, s, rc, r))
 		return -1;
 	if (rc == -ETIMEDOUT) {
+		/* flush(5): nothing more may come for the tag; a reply now is unsolicited */
+		p9_client_forget(in->cl, pd->tag);
 		pd->used = 2;
 		return 0;
 	}

@@ -318,7 +318,10 @@ static void run_one(struct run *r, const struct scase *c, int d, struct result *
 	st = interp_run(&in);
 	res->secs = (double)(p9_now_ns() - t0) / 1e9;
 	res->tolerated = in.ntolerated;
-	if (st == R_PASS) {
+	if (st == R_SKIP) {
+		res->status = ST_SKIP;
+		res->msg = xstrdup(in.skipmsg);
+	} else if (st == R_PASS) {
 		res->status = xwhy ? ST_XPASS : ST_PASS;
 		if (xwhy) {
 			char m[600];

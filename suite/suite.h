@@ -94,7 +94,7 @@ enum stmt_kind {
 	S_SEND, S_SENDRAW, S_EXPECT, S_FOR, S_IF, S_REPEAT, S_SET, S_ASSERT,
 	S_SLEEP, S_CONNECT, S_RECONNECT, S_DISCONNECT, S_WALK, S_OPEN,
 	S_CREATE, S_MKDIR, S_CLUNK, S_GETSIZE, S_GETQID, S_LISTDIR, S_QIDSCAN,
-	S_FAIL, S_LOG, S_VERSION, S_WRITEFILE,
+	S_FAIL, S_LOG, S_VERSION, S_WRITEFILE, S_SKIP,
 };
 
 enum pred_op { P_EQ, P_NE, P_LT, P_LE, P_GT, P_GE, P_IN, P_HAS, P_CAPTURE };
@@ -248,6 +248,7 @@ struct interp {
 	char *log;
 	size_t loglen, logcap;
 	char failmsg[1024];
+	char skipmsg[300];   /* set by 'skip': the case ends as skipped */
 	uint32_t ntmp;       /* helpers' temporary fids handed out */
 	int versioned;       /* an Rversion was seen on this connection */
 	int early;           /* the reply being checked answers Tversion or
@@ -262,7 +263,8 @@ enum { R_PASS, R_FAIL, R_SKIP };
 void interp_init(struct interp *in, const struct runopts *o, const struct caps *caps,
 		 const struct scase *sc, int dialect);
 void interp_done(struct interp *in);
-/* Run the case's setup, body and cleanup.  R_PASS, R_FAIL (failmsg). */
+/* Run the case's setup, body and cleanup.  R_PASS, R_FAIL (failmsg),
+ * R_SKIP (skipmsg: the case said 'skip'). */
 int interp_run(struct interp *in);
 /* Low-level pieces used by helpers.c and runner.c. */
 int in_fail(struct interp *in, const struct stmt *s, const char *fmt, ...)
@@ -300,6 +302,9 @@ void var_str(struct interp *in, const char *name, const char *s);
 int stmt_send(struct interp *in, const struct stmt *s);
 int stmt_sendraw(struct interp *in, const struct stmt *s);
 int stmt_expect(struct interp *in, const struct stmt *s);
+/* 1 when a OP b holds, 0 when not, -1 (case failed) on a type error. */
+int value_test(struct interp *in, const struct stmt *s, const char *what,
+	       const struct value *a, int op, const struct value *b);
 int value_compare(struct interp *in, const struct stmt *s, const char *what,
 		  const struct value *a, int op, const struct value *b);
 struct value *var_get(struct interp *in, const char *name);
