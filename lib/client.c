@@ -183,6 +183,7 @@ static int recv_one(struct p9_client *c, int timeout_ms, struct p9_reply **out)
 	}
 	memcpy(r->buf, c->rxbuf, (size_t)n);
 	r->len = (size_t)n;
+	r->seq = ++c->nrecv;
 	if (n >= P9_HDRSZ && r->buf[4] == P9_NOREPLY) {
 		r->m.type = P9_NOREPLY;
 		r->m.tag = p9_get16(r->buf + 5);

@@ -397,6 +397,7 @@ struct p9_reply {
 	unsigned tolerated;          /* P9_DEC_* deviations the decode accepted */
 	int unsolicited;             /* P9_REPLY_* */
 	uint8_t reqtype;             /* type of the last request sent with its tag, 0 none */
+	uint64_t seq;                /* arrival order on the connection, from 1 */
 };
 
 /* What a client knows about one tag of its connection. */
@@ -423,6 +424,7 @@ struct p9_client {
 	/* replies for a tag with no request in flight: never handed out as an
 	 * answer, counted, the first kept for reports */
 	unsigned long nunsolicited;
+	uint64_t nrecv;             /* messages received (the last reply's seq) */
 	struct p9_reply *unsolicited;
 	unsigned decode_flags;      /* P9_DEC_* for replies; 0 (strict) by default */
 };

@@ -323,6 +323,36 @@ static int in_stash(const struct interp *in, uint16_t tag)
 static int match_reply(struct interp *in, const struct stmt *s, struct p9_reply *r,
 		       int ms, int ptype);
 
+int in_answered(struct interp *in, const char *name, int ms)
+{
+	int idx = -1;
+	if (!in->cl)
+		return in_fail(in, NULL, "answered(%s): not connected", name);
+	for (int i = in->npend - 1; i >= 0 && idx < 0; i--)
+		if (in->pend[i].used && strcmp(in->pend[i].name, name) == 0)
+			idx = i;
+	if (idx < 0)
+		return in_fail(in, NULL, "answered(%s): no request named @%s was sent", name, name);
+	if (in->pend[idx].used != 1)
+		return 1; /* its reply was taken already */
+	uint64_t end = p9_now_ns() + (uint64_t)ms * 1000000ull;
+	for (;;) {
+		int rc = p9_client_drain(in->cl);
+		if (rc < 0 && rc != -ETIMEDOUT)
+			return in_fail(in, NULL, "answered(%s): %s", name, in_rc_str(rc));
+		for (size_t i = 0; i < in->cl->nstash; i++)
+			if (in->cl->stash[i]->m.tag == in->pend[idx].tag) {
+				in_log_reply(in, in->cl->stash[i]);
+				in_log(in, "   (answered(%s): arrived)", name);
+				return 1;
+			}
+		if (p9_now_ns() >= end || p9_now_ns() >= in->deadline_ns)
+			return 0;
+		struct timespec ts = { 0, 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* After a wait (result rc, reply r): a reply that came for a tag with no
  * request in flight fails the case before anything else (frees r). */
 static int unsolicited_after(struct interp *in, const struct stmt *s, int rc,
@@ -335,6 +365,20 @@ static int unsolicited_after(struct interp *in, const struct stmt *s, int rc,
 	return in_unsolicited(in, s, rc);
 }
 
+/* Arrival order of the first Rflush received for a Tflush of tag; 0 if
+ * none was received yet. */
+static uint64_t rflush_seq(const struct interp *in, uint16_t tag)
+{
+	uint64_t first = 0;
+	for (int i = 0; i < in->npend; i++) {
+		const struct pending *f = &in->pend[i];
+		if (f->type == P9_TFLUSH && f->oldtag == tag && f->seq &&
+		    (!first || f->seq < first))
+			first = f->seq;
+	}
+	return first;
+}
+
 /* The request was flushed: no reply at all, or one that arrived before the
  * Rflush the case already consumed (so it is in the stash now). */
 static int expect_flushed(struct interp *in, const struct stmt *s, int idx, int ms)
@@ -343,11 +387,18 @@ static int expect_flushed(struct interp *in, const struct stmt *s, int idx, int 
 	struct p9_reply *r = NULL;
 	int rc;
 	if (in_stash(in, pd->tag)) {
+		uint64_t fl = rflush_seq(in, pd->tag);
 		p9_client_wait(in->cl, pd->tag, 0, &r);
 		in_log_reply(in, r);
+		pd->used = 2;
+		if (fl && r->seq > fl) {
+			char got[512];
+			p9_fmt(got, sizeof got, &r->m, in->dialect);
+			p9_reply_free(r);
+			return in_fail(in, s, "flushed request answered after its Rflush: %s", got);
+		}
 		in_log(in, "   (the flushed request was answered before Rflush: allowed)");
 		p9_reply_free(r);
-		pd->used = 2;
 		return 0;
 	}
 	if (!s->within_ms)
@@ -383,6 +434,8 @@ static int expect_all(struct interp *in, const struct stmt *s)
 			continue;
 		rc = p9_client_wait(in->cl, pd->tag, ms, &r);
 		pd->used = 2;
+		if (!rc)
+			pd->seq = r->seq;
 		if (unsolicited_after(in, s, rc, r))
 			return -1;
 		if (rc)
@@ -450,6 +503,8 @@ int stmt_expect(struct interp *in, const struct stmt *s)
 			       pd->tag, ms, s->xkind == X_ERROR_OR_CLOSE ? " (server hung)" : "");
 	}
 	pd->used = 2; /* answered (or the connection is gone) */
+	if (!rc)
+		pd->seq = r->seq;
 	if (rc == -ECONNRESET) {
 		in_log(in, "<- (connection closed)");
 		if (s->xkind == X_CLOSE || s->xkind == X_ERROR_OR_CLOSE)

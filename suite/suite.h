@@ -221,6 +221,8 @@ struct pending {
 	uint16_t tag;
 	uint8_t type;
 	int used;
+	uint16_t oldtag;     /* Tflush: the tag it flushes */
+	uint64_t seq;        /* arrival order of its reply (p9_reply.seq), 0 none yet */
 };
 
 struct var {
@@ -302,6 +304,9 @@ void var_str(struct interp *in, const char *name, const char *s);
 int stmt_send(struct interp *in, const struct stmt *s);
 int stmt_sendraw(struct interp *in, const struct stmt *s);
 int stmt_expect(struct interp *in, const struct stmt *s);
+/* 1 once a reply to the request named name has arrived (waiting up to ms
+ * for it, without taking it), 0 if none has, -1 (case failed) on error. */
+int in_answered(struct interp *in, const char *name, int ms);
 /* 1 when a OP b holds, 0 when not, -1 (case failed) on a type error. */
 int value_test(struct interp *in, const struct stmt *s, const char *what,
 	       const struct value *a, int op, const struct value *b);
