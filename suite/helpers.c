@@ -260,7 +260,13 @@ struct listing {
 	/* open-addressing set of names for the duplicate check */
 	size_t *slot;
 	size_t nslot;
+	/* listdir churn=DIRFID: between requests, unlink an entry just listed
+	 * and create a new one in DIRFID */
+	int churn;
+	uint32_t churnfid;
 };
+
+#define CHURN_PREFIX "9psuite-churn-"
 
 static size_t hash(const char *s, size_t n)
 {
@@ -325,6 +331,63 @@ static int dot(struct p9_str n)
 	return (n.len == 1 && n.p[0] == '.') || (n.len == 2 && n.p[0] == '.' && n.p[1] == '.');
 }
 
+/* The first entry of a reply that the churn may unlink: not . or .., not
+ * one the churn made. */
+static void churn_pick(const struct listing *l, struct p9_str n, char *victim, size_t cap)
+{
+	if (!l->churn || victim[0] || dot(n) || n.len >= cap ||
+	    (n.len >= strlen(CHURN_PREFIX) && memcmp(n.p, CHURN_PREFIX, strlen(CHURN_PREFIX)) == 0))
+		return;
+	p9_strcpy(victim, cap, n);
+}
+
+/* Unlink name in dirfid: Tunlinkat in 9P2000.L (a server without it,
+ * EOPNOTSUPP, gets walk and Tremove), walk and Tremove otherwise. */
+static int unlink_name(struct interp *in, const struct stmt *s, uint32_t dirfid,
+		       const char *name)
+{
+	struct p9_reply *r;
+	if (in->dialect == P9_DL) {
+		struct p9_msg m = { .type = P9_TUNLINKAT, .dfid = dirfid, .name = p9_s(name) };
+		if (in_rpc(in, s, &m, &r))
+			return -1;
+		int type = r->decode_rc ? -1 : r->m.type;
+		int e = type == P9_RLERROR ? (int)r->m.errnum : 0;
+		p9_reply_free(r);
+		if (type == P9_RUNLINKAT)
+			return 0;
+		if (e != EOPNOTSUPP)
+			return in_fail(in, s, "listdir churn: Tunlinkat %s failed (%s)", name,
+				       type == P9_RLERROR ? strerror(e) : "malformed reply");
+	}
+	uint32_t t = tmpfid(in);
+	struct p9_msg rm = { .type = P9_TREMOVE, .fid = t };
+	if (h_walk(in, s, dirfid, t, name, NULL) || in_rpc_ok(in, s, &rm, P9_RREMOVE, &r))
+		return -1;
+	p9_reply_free(r);
+	return 0;
+}
+
+/* Between two requests of a listing: unlink an entry the last reply
+ * listed (so that entries before the position shift) and create a new one
+ * (so that entries after it may shift the other way). */
+static int churn_step(struct interp *in, const struct stmt *s, struct listing *l,
+		      const char *victim)
+{
+	char name[64];
+	/* only while entries of the directory are listed: new ones appear at
+	 * the end of the listing, and making one per reply would never end */
+	if (!victim[0])
+		return 0;
+	uint32_t t = tmpfid(in);
+	if (unlink_name(in, s, l->churnfid, victim))
+		return -1;
+	snprintf(name, sizeof name, "%s%u", CHURN_PREFIX, in->nchurn++);
+	if (h_walk(in, s, l->churnfid, t, "", NULL) || h_create(in, s, t, name, "", NULL))
+		return -1;
+	return h_clunk(in, s, t);
+}
+
 /* List an open directory fid t into l with the given count per request. */
 static int list_open(struct interp *in, const struct stmt *s, uint32_t t, uint32_t count,
 		     struct listing *l)
@@ -336,6 +399,7 @@ static int list_open(struct interp *in, const struct stmt *s, uint32_t t, uint32
 		struct p9_reply *r;
 		size_t pos = 0, fresh = 0, seen = 0;
 		int k;
+		char victim[300] = "";
 		m.type = in->dialect == P9_DL ? P9_TREADDIR : P9_TREAD;
 		if (++rounds > 200000)
 			return in_fail(in, s, "directory listing does not end");
@@ -356,6 +420,7 @@ static int list_open(struct interp *in, const struct stmt *s, uint32_t t, uint32
 			while ((k = p9_dirent_next(r->m.data, r->m.count, &pos, &de)) == 1) {
 				seen++;
 				off = de.offset;
+				churn_pick(l, de.name, victim, sizeof victim);
 				if (!dot(de.name)) {
 					if (listing_add(l, de.name, de.qid)) {
 						char nm[300];
@@ -373,6 +438,7 @@ static int list_open(struct interp *in, const struct stmt *s, uint32_t t, uint32
 			struct p9_stat st;
 			while ((k = p9_stat_next(r->m.data, r->m.count, in->dialect, &pos, &st)) == 1) {
 				seen++;
+				churn_pick(l, st.name, victim, sizeof victim);
 				if (!dot(st.name)) {
 					if (listing_add(l, st.name, st.qid)) {
 						char nm[300];
@@ -395,6 +461,8 @@ static int list_open(struct interp *in, const struct stmt *s, uint32_t t, uint32
 		p9_reply_free(r);
 		if (!seen)
 			return in_fail(in, s, "%s returned data but no whole entry", p9_typename(m.type + 1));
+		if (l->churn && churn_step(in, s, l, victim))
+			return -1;
 		(void)fresh;
 	}
 }
@@ -446,13 +514,17 @@ static int check_synth(struct interp *in, const struct stmt *s, const struct lis
 }
 
 int h_listdir(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t count,
-	      uint64_t synth, uint64_t *n)
+	      uint64_t synth, int churn, uint32_t churnfid, uint64_t *n)
 {
-	struct listing l = { 0 };
+	struct listing l = { .churn = churn, .churnfid = churnfid };
 	int rc = list_fid(in, s, fid, count, &l);
 	if (!rc && synth)
 		rc = check_synth(in, s, &l, synth, count ? count : in->cl->msize - P9_IOHDRSZ);
 	*n = l.n;
+	/* with churn: the entries listed that the churn did not make */
+	for (size_t i = 0; churn && i < l.n; i++)
+		if (strncmp(l.e[i].name, CHURN_PREFIX, strlen(CHURN_PREFIX)) == 0)
+			--*n;
 	listing_free(&l);
 	return rc;
 }

@@ -390,11 +390,15 @@ static int do_helper(struct interp *in, const struct stmt *s)
 		var_qid(in, s->var, q);
 		return 0;
 	case S_LISTDIR:
-		if (check_opts(in, s, " count synth ") || arg_u32(in, s, 0, &a) ||
-		    opt_u64(in, s, "count", &x) || opt_u64(in, s, "synth", &n))
+	{
+		uint64_t cf = UINT64_MAX;
+		if (check_opts(in, s, " count synth churn ") || arg_u32(in, s, 0, &a) ||
+		    opt_u64(in, s, "count", &x) || opt_u64(in, s, "synth", &n) ||
+		    opt_u64(in, s, "churn", &cf))
 			return -1;
-		if (h_listdir(in, s, a, (uint32_t)x, n, &n))
+		if (h_listdir(in, s, a, (uint32_t)x, n, cf != UINT64_MAX, (uint32_t)cf, &n))
 			return -1;
+	}
 		if (s->var)
 			var_int(in, s->var, n);
 		return 0;

@@ -252,6 +252,7 @@ struct interp {
 	char failmsg[1024];
 	char skipmsg[300];   /* set by 'skip': the case ends as skipped */
 	uint32_t ntmp;       /* helpers' temporary fids handed out */
+	unsigned nchurn;     /* files made by listdir churn= so far */
 	int versioned;       /* an Rversion was seen on this connection */
 	int early;           /* the reply being checked answers Tversion or
 				comes before any Rversion */
@@ -331,7 +332,7 @@ int h_clunk(struct interp *in, const struct stmt *s, uint32_t fid);
 int h_getsize(struct interp *in, const struct stmt *s, uint32_t fid, uint64_t *size);
 int h_getqid(struct interp *in, const struct stmt *s, uint32_t fid, struct p9_qid *q);
 int h_listdir(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t count,
-	      uint64_t synth, uint64_t *n);
+	      uint64_t synth, int churn, uint32_t churnfid, uint64_t *n);
 int h_qidscan(struct interp *in, const struct stmt *s, const char *path,
 	      uint64_t *nfiles);
 int h_rmtree(struct interp *in, uint32_t dirfid, const char *name);
