@@ -84,6 +84,14 @@ int p9_client_tag_answered(const struct p9_client *c, uint16_t tag)
 	return c->tags && c->tags[tag].answered && !c->tags[tag].inflight;
 }
 
+void p9_client_forget(struct p9_client *c, uint16_t tag)
+{
+	if (c->tags) {
+		c->tags[tag].inflight = 0;
+		c->tags[tag].answered = 0;
+	}
+}
+
 int p9_client_send(struct p9_client *c, const struct p9_msg *m)
 {
 	long n = p9_encoded_size(m, c->dialect);
@@ -175,6 +183,7 @@ static int recv_one(struct p9_client *c, int timeout_ms, struct p9_reply **out)
 	}
 	memcpy(r->buf, c->rxbuf, (size_t)n);
 	r->len = (size_t)n;
+	r->seq = ++c->nrecv;
 	if (n >= P9_HDRSZ && r->buf[4] == P9_NOREPLY) {
 		r->m.type = P9_NOREPLY;
 		r->m.tag = p9_get16(r->buf + 5);

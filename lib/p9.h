@@ -408,6 +408,7 @@ struct p9_reply {
 	unsigned tolerated;          /* P9_DEC_* deviations the decode accepted */
 	int unsolicited;             /* P9_REPLY_* */
 	uint8_t reqtype;             /* type of the last request sent with its tag, 0 none */
+	uint64_t seq;                /* arrival order on the connection, from 1 */
 };
 
 /* What a client knows about one tag of its connection. */
@@ -434,6 +435,7 @@ struct p9_client {
 	/* replies for a tag with no request in flight: never handed out as an
 	 * answer, counted, the first kept for reports */
 	unsigned long nunsolicited;
+	uint64_t nrecv;             /* messages received (the last reply's seq) */
 	struct p9_reply *unsolicited;
 	unsigned decode_flags;      /* P9_DEC_* for replies; 0 (strict) by default */
 };
@@ -459,6 +461,9 @@ int p9_client_wait_any(struct p9_client *c, int timeout_ms, struct p9_reply **r)
 /* 1 if a reply with tag was received and no request with it is in flight:
  * sending it again reuses it (drain first to catch a late duplicate). */
 int p9_client_tag_answered(const struct p9_client *c, uint16_t tag);
+/* The request with this tag was flushed (its Rflush came, no reply before
+ * it): the tag is free, and a reply to it arriving now is unsolicited. */
+void p9_client_forget(struct p9_client *c, uint16_t tag);
 /* Take in, without waiting, every reply already received by the transport
  * (expected ones are kept for the waits); the count, or -errno. */
 int p9_client_drain(struct p9_client *c);

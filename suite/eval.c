@@ -173,6 +173,14 @@ static int eval_call(struct interp *in, const struct expr *e, struct value *out)
 		for (uint64_t i = 0; i < a[0].i % 53; i++)
 			buf[n++] = 'x';
 		*out = val_str(buf, (size_t)n);
+	} else if (strcmp(e->s, "answered") == 0 && e->narg >= 1 && a[0].kind == V_STR) {
+		/* answered(NAME[, WAIT]): 1 once a reply to @NAME has arrived */
+		uint64_t ms = e->narg > 1 && a[1].kind == V_INT ? a[1].i : 0;
+		int k = in_answered(in, a[0].s, ms > 600000 ? 600000 : (int)ms);
+		if (k < 0)
+			rc = -1;
+		else
+			*out = val_int((uint64_t)k);
 	} else if (strcmp(e->s, "len") == 0 && e->narg == 1) {
 		*out = val_int(a[0].kind == V_LIST ? (uint64_t)a[0].nitem : a[0].len);
 	} else if (strcmp(e->s, "cat") == 0 && e->narg == 2 && a[0].kind == V_STR &&
@@ -192,7 +200,7 @@ static int eval_call(struct interp *in, const struct expr *e, struct value *out)
 		*out = val_str(buf, a[0].len + l2);
 		free(buf);
 	} else {
-		rc = in_fail(in, NULL, "%s:%d: bad call %s() (str(s,n), bytes(n[,off]), synthname(i), len(x), cat(a,b))",
+		rc = in_fail(in, NULL, "%s:%d: bad call %s() (str(s,n), bytes(n[,off]), synthname(i), len(x), cat(a,b), answered(name[,wait]))",
 			     e->pos.file, e->pos.line, e->s);
 	}
 out:

@@ -200,13 +200,12 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 	return rc;
 }
 
-int value_compare(struct interp *in, const struct stmt *s, const char *what,
-		   const struct value *a, int op, const struct value *b)
+int value_test(struct interp *in, const struct stmt *s, const char *what,
+	       const struct value *a, int op, const struct value *b)
 {
-	char sa[200], sb[200];
 	int ok = 0;
 	if (b->kind == V_NONE)
-		return 0; /* any */
+		return 1; /* any */
 	switch (op) {
 	case P_EQ: ok = val_eq(a, b); break;
 	case P_NE: ok = !val_eq(a, b); break;
@@ -229,8 +228,16 @@ int value_compare(struct interp *in, const struct stmt *s, const char *what,
 			return in_fail(in, s, "%s: ~ tests bits of numbers or substrings", what);
 		break;
 	}
+	return ok;
+}
+
+int value_compare(struct interp *in, const struct stmt *s, const char *what,
+		   const struct value *a, int op, const struct value *b)
+{
+	char sa[200], sb[200];
+	int ok = value_test(in, s, what, a, op, b);
 	if (ok)
-		return 0;
+		return ok < 0 ? -1 : 0;
 	static const char *opn[] = { "=", "!=", "<", "<=", ">", ">=", "in", "~" };
 	if (op == P_IN) {
 		size_t n = 0;
@@ -317,6 +324,36 @@ static int in_stash(const struct interp *in, uint16_t tag)
 static int match_reply(struct interp *in, const struct stmt *s, struct p9_reply *r,
 		       int ms, int ptype);
 
+int in_answered(struct interp *in, const char *name, int ms)
+{
+	int idx = -1;
+	if (!in->cl)
+		return in_fail(in, NULL, "answered(%s): not connected", name);
+	for (int i = in->npend - 1; i >= 0 && idx < 0; i--)
+		if (in->pend[i].used && strcmp(in->pend[i].name, name) == 0)
+			idx = i;
+	if (idx < 0)
+		return in_fail(in, NULL, "answered(%s): no request named @%s was sent", name, name);
+	if (in->pend[idx].used != 1)
+		return 1; /* its reply was taken already */
+	uint64_t end = p9_now_ns() + (uint64_t)ms * 1000000ull;
+	for (;;) {
+		int rc = p9_client_drain(in->cl);
+		if (rc < 0 && rc != -ETIMEDOUT)
+			return in_fail(in, NULL, "answered(%s): %s", name, in_rc_str(rc));
+		for (size_t i = 0; i < in->cl->nstash; i++)
+			if (in->cl->stash[i]->m.tag == in->pend[idx].tag) {
+				in_log_reply(in, in->cl->stash[i]);
+				in_log(in, "   (answered(%s): arrived)", name);
+				return 1;
+			}
+		if (p9_now_ns() >= end || p9_now_ns() >= in->deadline_ns)
+			return 0;
+		struct timespec ts = { 0, 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* After a wait (result rc, reply r): a reply that came for a tag with no
  * request in flight fails the case before anything else (frees r). */
 static int unsolicited_after(struct interp *in, const struct stmt *s, int rc,
@@ -329,6 +366,20 @@ static int unsolicited_after(struct interp *in, const struct stmt *s, int rc,
 	return in_unsolicited(in, s, rc);
 }
 
+/* Arrival order of the first Rflush received for a Tflush of tag; 0 if
+ * none was received yet. */
+static uint64_t rflush_seq(const struct interp *in, uint16_t tag)
+{
+	uint64_t first = 0;
+	for (int i = 0; i < in->npend; i++) {
+		const struct pending *f = &in->pend[i];
+		if (f->type == P9_TFLUSH && f->oldtag == tag && f->seq &&
+		    (!first || f->seq < first))
+			first = f->seq;
+	}
+	return first;
+}
+
 /* The request was flushed: no reply at all, or one that arrived before the
  * Rflush the case already consumed (so it is in the stash now). */
 static int expect_flushed(struct interp *in, const struct stmt *s, int idx, int ms)
@@ -337,11 +388,18 @@ static int expect_flushed(struct interp *in, const struct stmt *s, int idx, int 
 	struct p9_reply *r = NULL;
 	int rc;
 	if (in_stash(in, pd->tag)) {
+		uint64_t fl = rflush_seq(in, pd->tag);
 		p9_client_wait(in->cl, pd->tag, 0, &r);
 		in_log_reply(in, r);
+		pd->used = 2;
+		if (fl && r->seq > fl) {
+			char got[512];
+			p9_fmt(got, sizeof got, &r->m, in->dialect);
+			p9_reply_free(r);
+			return in_fail(in, s, "flushed request answered after its Rflush: %s", got);
+		}
 		in_log(in, "   (the flushed request was answered before Rflush: allowed)");
 		p9_reply_free(r);
-		pd->used = 2;
 		return 0;
 	}
 	if (!s->within_ms)
@@ -350,6 +408,8 @@ static int expect_flushed(struct interp *in, const struct stmt *s, int idx, int 
 	if (unsolicited_after(in, s, rc, r))
 		return -1;
 	if (rc == -ETIMEDOUT) {
+		/* flush(5): nothing more may come for the tag; a reply now is unsolicited */
+		p9_client_forget(in->cl, pd->tag);
 		pd->used = 2;
 		return 0;
 	}
@@ -375,6 +435,8 @@ static int expect_all(struct interp *in, const struct stmt *s)
 			continue;
 		rc = p9_client_wait(in->cl, pd->tag, ms, &r);
 		pd->used = 2;
+		if (!rc)
+			pd->seq = r->seq;
 		if (unsolicited_after(in, s, rc, r))
 			return -1;
 		if (rc)
@@ -442,6 +504,8 @@ int stmt_expect(struct interp *in, const struct stmt *s)
 			       pd->tag, ms, s->xkind == X_ERROR_OR_CLOSE ? " (server hung)" : "");
 	}
 	pd->used = 2; /* answered (or the connection is gone) */
+	if (!rc)
+		pd->seq = r->seq;
 	if (rc == -ECONNRESET) {
 		if (s->xkind != X_CLOSE && s->xkind != X_ERROR_OR_CLOSE)
 			return in_lost(in, s, pd->type, pd->tag);

@@ -278,7 +278,13 @@ struct listing {
 	/* open-addressing set of names for the duplicate check */
 	size_t *slot;
 	size_t nslot;
+	/* listdir churn=DIRFID: between requests, unlink an entry just listed
+	 * and create a new one in DIRFID */
+	int churn;
+	uint32_t churnfid;
 };
+
+#define CHURN_PREFIX "9psuite-churn-"
 
 static size_t hash(const char *s, size_t n)
 {
@@ -343,6 +349,47 @@ static int dot(struct p9_str n)
 	return (n.len == 1 && n.p[0] == '.') || (n.len == 2 && n.p[0] == '.' && n.p[1] == '.');
 }
 
+/* The first entry of a reply that the churn may unlink: not . or .., not
+ * one the churn made. */
+static void churn_pick(const struct listing *l, struct p9_str n, char *victim, size_t cap)
+{
+	if (!l->churn || victim[0] || dot(n) || n.len >= cap ||
+	    (n.len >= strlen(CHURN_PREFIX) && memcmp(n.p, CHURN_PREFIX, strlen(CHURN_PREFIX)) == 0))
+		return;
+	p9_strcpy(victim, cap, n);
+}
+
+/* Between two requests of a listing: unlink an entry the last reply
+ * listed (so that entries before the position shift) and create a new one
+ * (so that entries after it may shift the other way). */
+static int churn_step(struct interp *in, const struct stmt *s, struct listing *l,
+		      const char *victim)
+{
+	char name[64];
+	/* only while entries of the directory are listed: new ones appear at
+	 * the end of the listing, and making one per reply would never end */
+	if (!victim[0])
+		return 0;
+	uint32_t t = tmpfid(in);
+	if (h_walk(in, s, l->churnfid, t, victim, NULL)) {
+		tmpfid_put(in, t);
+		return -1;
+	}
+	if (h_remove(in, s, l->churnfid, t, victim, 0))
+		return -1;
+	snprintf(name, sizeof name, "%s%u", CHURN_PREFIX, in->nchurn++);
+	t = tmpfid(in);
+	if (h_walk(in, s, l->churnfid, t, "", NULL)) {
+		tmpfid_put(in, t);
+		return -1;
+	}
+	if (h_create(in, s, t, name, "", NULL)) {
+		h_clunk(in, s, t);
+		return -1;
+	}
+	return h_clunk(in, s, t);
+}
+
 /* The most entries a listing may have before it is judged endless (the
  * largest fixture directory has 10000). */
 enum { LIST_MAX_ENTRIES = 1000000 };
@@ -356,6 +403,7 @@ struct walkdir {
 	int ndot[2];         /* "." and ".." seen */
 	uint64_t *offs;      /* open-addressing set of entry offsets (.L): value + 1 */
 	size_t noffs, nslot;
+	char victim[300];    /* churn: the entry of this reply to unlink next */
 };
 
 static int off_seen(struct walkdir *w, uint64_t v)
@@ -391,6 +439,7 @@ static int take_entry(struct interp *in, const struct stmt *s, struct walkdir *w
 	char nm[300];
 	int twice;
 	p9_strcpy(nm, sizeof nm, name);
+	churn_pick(w->l, name, w->victim, sizeof w->victim);
 	if (dot(name))
 		twice = w->ndot[name.len - 1]++ > 0;
 	else
@@ -399,7 +448,8 @@ static int take_entry(struct interp *in, const struct stmt *s, struct walkdir *w
 		return in_fail(in, s, "%s (count %u) at offset %llu returned '%s' twice: "
 			       "the listing would not end", what, w->count,
 			       (unsigned long long)w->off, nm);
-	if (eoff && off_seen(w, *eoff))
+	/* under churn a new entry may take a removed one's offset */
+	if (eoff && !w->l->churn && off_seen(w, *eoff))
 		return in_fail(in, s, "readdir (count %u) at offset %llu: entry '%s' has "
 			       "offset %llu, which an earlier entry already had: the listing "
 			       "would not end", w->count, (unsigned long long)w->off, nm,
@@ -475,8 +525,11 @@ static int list_open(struct interp *in, const struct stmt *s, uint32_t t, uint32
 			rc = in_fail(in, s, "readdir (count %u) at offset %llu: the last entry's "
 				     "offset is %llu again: the listing would not advance", count,
 				     (unsigned long long)w.off, (unsigned long long)next);
+		if (!rc && l->churn)
+			rc = churn_step(in, s, l, w.victim);
 		if (rc)
 			break;
+		w.victim[0] = 0;
 		w.off = next;
 	}
 	free(w.offs);
@@ -536,13 +589,17 @@ static int check_synth(struct interp *in, const struct stmt *s, const struct lis
 }
 
 int h_listdir(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t count,
-	      uint64_t synth, uint64_t *n)
+	      uint64_t synth, int churn, uint32_t churnfid, uint64_t *n)
 {
-	struct listing l = { 0 };
+	struct listing l = { .churn = churn, .churnfid = churnfid };
 	int rc = list_fid(in, s, fid, count, &l);
 	if (!rc && synth)
 		rc = check_synth(in, s, &l, synth, count ? count : in->cl->msize - P9_IOHDRSZ);
 	*n = l.n;
+	/* with churn: the entries listed that the churn did not make */
+	for (size_t i = 0; churn && i < l.n; i++)
+		if (strncmp(l.e[i].name, CHURN_PREFIX, strlen(CHURN_PREFIX)) == 0)
+			--*n;
 	listing_free(&l);
 	return rc;
 }

@@ -411,11 +411,15 @@ static int do_helper(struct interp *in, const struct stmt *s)
 		var_qid(in, s->var, q);
 		return 0;
 	case S_LISTDIR:
-		if (check_opts(in, s, " count synth ") || arg_u32(in, s, 0, &a) ||
-		    opt_u64(in, s, "count", &x) || opt_u64(in, s, "synth", &n))
+	{
+		uint64_t cf = UINT64_MAX;
+		if (check_opts(in, s, " count synth churn ") || arg_u32(in, s, 0, &a) ||
+		    opt_u64(in, s, "count", &x) || opt_u64(in, s, "synth", &n) ||
+		    opt_u64(in, s, "churn", &cf))
 			return -1;
-		if (h_listdir(in, s, a, (uint32_t)x, n, &n))
+		if (h_listdir(in, s, a, (uint32_t)x, n, cf != UINT64_MAX, (uint32_t)cf, &n))
 			return -1;
+	}
 		if (s->var)
 			var_int(in, s->var, n);
 		return 0;
@@ -451,6 +455,12 @@ static int do_helper(struct interp *in, const struct stmt *s)
 			return -1;
 		in_fail(in, s, "%s", str);
 		break;
+	case S_SKIP: /* ends the case, as skipped: the target lacks a precondition */
+		if (!(str = eval_cstr(in, s->arg[0])))
+			return -1;
+		snprintf(in->skipmsg, sizeof in->skipmsg, "%s", str);
+		in_log(in, "# skip: %s", str);
+		break;
 	case S_LOG:
 		if (modes(in, s, 0, mode, sizeof mode))
 			return -1;
@@ -465,7 +475,8 @@ static int do_helper(struct interp *in, const struct stmt *s)
 
 static int run_block(struct interp *in, const struct stmt *body, int n);
 
-static int do_assert(struct interp *in, const struct stmt *s)
+/* assert A OP B (fails the case), or the condition of if A OP B (1/0). */
+static int do_compare(struct interp *in, const struct stmt *s, int test)
 {
 	struct value a, b;
 	int rc;
@@ -475,11 +486,9 @@ static int do_assert(struct interp *in, const struct stmt *s)
 		val_free(&a);
 		return -1;
 	}
-	const char *what = s->text;
-	if (strncmp(what, "assert ", 7) == 0)
-		what += 7;
-	rc = value_compare(in, s, s->arg[0]->kind == E_VAR ? s->arg[0]->s : "value", &a, s->op, &b);
-	(void)what;
+	const char *what = s->arg[0]->kind == E_VAR ? s->arg[0]->s : "value";
+	rc = test ? value_test(in, s, what, &a, s->op, &b)
+		  : value_compare(in, s, what, &a, s->op, &b);
 	val_free(&a);
 	val_free(&b);
 	return rc;
@@ -510,7 +519,7 @@ static int run_stmt(struct interp *in, const struct stmt *s)
 		return 0;
 	}
 	case S_ASSERT:
-		return do_assert(in, s);
+		return do_compare(in, s, 0);
 	case S_FOR: {
 		uint64_t lo, hi, step = 1;
 		if (eval_int(in, s->arg[0], &lo) || eval_int(in, s->arg[1], &hi) ||
@@ -536,10 +545,14 @@ static int run_stmt(struct interp *in, const struct stmt *s)
 		}
 		return 0;
 	}
-	case S_IF:
-		if (s->dialects & in->dialect)
+	case S_IF: {
+		int yes = s->narg ? do_compare(in, s, 1) : !!(s->dialects & in->dialect);
+		if (yes < 0)
+			return -1;
+		if (yes)
 			return run_block(in, s->body, s->nbody);
 		return run_block(in, s->elsebody, s->nelse);
+	}
 	default:
 		return do_helper(in, s);
 	}
@@ -693,12 +706,14 @@ int interp_run(struct interp *in)
 		setup_error(in, "fixture tree");
 	if (!rc)
 		rc = run_block(in, sc->body, sc->nbody);
-	if (rc && !in->failmsg[0])
+	if (rc && !in->failmsg[0] && !in->skipmsg[0])
 		in_fail(in, NULL, "failed");
 	end_check(in);
 	in_disconnect(in);
 	if (in->scratchfid)
 		remove_scratch(in);
+	if (in->skipmsg[0] && !in->failmsg[0])
+		return R_SKIP;
 	return in->failmsg[0] ? R_FAIL : R_PASS;
 }
 

@@ -532,6 +532,7 @@ static const struct helper helpers[] = {
 	{ "writefile", S_WRITEFILE, 2, 2, 0 },
 	{ "sleep", S_SLEEP, 1, 1, 0 },
 	{ "fail", S_FAIL, 1, 1, 0 },
+	{ "skip", S_SKIP, 1, 1, 0 },
 	{ "log", S_LOG, 1, 8, 0 },
 	{ NULL, 0, 0, 0, 0 },
 };
@@ -587,6 +588,26 @@ static int parse_dialects(struct parser *p, int *out)
 static int parse_block(struct parser *p, struct stmt **body, int *nbody,
 		       int *ended_by_else);
 
+/* A OP B (assert, if): arg[0], op, arg[1]. */
+static int parse_compare(struct parser *p, struct stmt *s)
+{
+	struct tok *t;
+	s->arg = calloc(2, sizeof *s->arg);
+	if (!s->arg || !(s->arg[0] = parse_expr(p)))
+		return -1;
+	s->narg = 1;
+	t = cur(p);
+	if (is_word(t, "in"))
+		s->op = P_IN;
+	else if (t->kind != T_OP || (s->op = op_of(t->s)) < 0)
+		return perr(p, t, "expected a comparison", NULL);
+	p->pos++;
+	if (!(s->arg[1] = parse_expr(p)))
+		return -1;
+	s->narg = 2;
+	return 0;
+}
+
 static int parse_stmt(struct parser *p, struct stmt *s)
 {
 	struct tok *t = cur(p);
@@ -617,20 +638,8 @@ static int parse_stmt(struct parser *p, struct stmt *s)
 			if (!s->arg || !(s->arg[0] = parse_expr(p)))
 				return -1;
 			s->narg = 1;
-		} else {
-			s->arg = calloc(2, sizeof *s->arg);
-			if (!s->arg || !(s->arg[0] = parse_expr(p)))
-				return -1;
-			s->narg = 1;
-			t = cur(p);
-			if (is_word(t, "in"))
-				s->op = P_IN;
-			else if (t->kind != T_OP || (s->op = op_of(t->s)) < 0)
-				return perr(p, t, "expected a comparison", NULL);
-			p->pos++;
-			if (!(s->arg[1] = parse_expr(p)))
-				return -1;
-			s->narg = 2;
+		} else if (parse_compare(p, s)) {
+			return -1;
 		}
 		if (cur(p)->kind != T_EOL)
 			return perr(p, cur(p), "unexpected text at end of line", NULL);
@@ -685,11 +694,17 @@ static int parse_stmt(struct parser *p, struct stmt *s)
 	if (strcmp(w, "if") == 0) {
 		int haselse;
 		s->kind = S_IF;
-		if (!is_word(cur(p), "dialect"))
-			return perr(p, cur(p), "expected: if dialect NAME...", NULL);
-		p->pos++;
-		if (parse_dialects(p, &s->dialects))
-			return -1;
+		if (!is_word(cur(p), "dialect")) {
+			/* if A OP B: a comparison, as in assert */
+			if (parse_compare(p, s))
+				return -1;
+			if (cur(p)->kind != T_EOL)
+				return perr(p, cur(p), "unexpected text at end of line", NULL);
+		} else {
+			p->pos++;
+			if (parse_dialects(p, &s->dialects))
+				return -1;
+		}
 		if (parse_block(p, &s->body, &s->nbody, &haselse))
 			return -1;
 		if (haselse) {

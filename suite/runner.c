@@ -423,6 +423,9 @@ static int run_one(struct run *r, const struct scase *c, int d, struct result *r
 		res->status = ST_ERROR;
 		res->msg = xstrdup(in.failmsg);
 		res->is_fail = 1;
+	} else if (st == R_SKIP) {
+		res->status = ST_SKIP;
+		res->msg = xstrdup(in.skipmsg);
 	} else if (st == R_PASS) {
 		res->status = xwhy ? ST_XPASS : ST_PASS;
 		if (xwhy) {

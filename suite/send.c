@@ -158,6 +158,8 @@ static int add_pending(struct interp *in, const char *name, uint16_t tag, uint8_
 	in->pend[slot].tag = tag;
 	in->pend[slot].type = type;
 	in->pend[slot].used = 1;
+	in->pend[slot].oldtag = 0;
+	in->pend[slot].seq = 0;
 	in->last = slot;
 	return 0;
 }
@@ -277,6 +279,8 @@ int stmt_send(struct interp *in, const struct stmt *s)
 		goto out;
 	}
 	rc = add_pending(in, s->handle, m.tag, m.type);
+	if (!rc && m.type == P9_TFLUSH)
+		in->pend[in->last].oldtag = m.oldtag;
 	set_tag_vars(in, s->handle, m.tag);
 out:
 	keep_free(k);

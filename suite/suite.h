@@ -94,7 +94,7 @@ enum stmt_kind {
 	S_SEND, S_SENDRAW, S_EXPECT, S_FOR, S_IF, S_REPEAT, S_SET, S_ASSERT,
 	S_SLEEP, S_CONNECT, S_RECONNECT, S_DISCONNECT, S_WALK, S_OPEN,
 	S_CREATE, S_MKDIR, S_CLUNK, S_GETSIZE, S_GETQID, S_LISTDIR, S_QIDSCAN,
-	S_FAIL, S_LOG, S_VERSION, S_WRITEFILE,
+	S_FAIL, S_LOG, S_VERSION, S_WRITEFILE, S_SKIP,
 };
 
 enum pred_op { P_EQ, P_NE, P_LT, P_LE, P_GT, P_GE, P_IN, P_HAS, P_CAPTURE };
@@ -227,6 +227,8 @@ struct pending {
 	uint16_t tag;
 	uint8_t type;
 	int used;
+	uint16_t oldtag;     /* Tflush: the tag it flushes */
+	uint64_t seq;        /* arrival order of its reply (p9_reply.seq), 0 none yet */
 };
 
 struct var {
@@ -266,6 +268,8 @@ struct interp {
 	size_t loglen, logcap;
 	char failmsg[1024];
 	uint64_t tmpused;    /* helpers' temporary fids in use (bit i: HELPER_FID_MIN+i) */
+	char skipmsg[300];   /* set by 'skip': the case ends as skipped */
+	unsigned nchurn;     /* files made by listdir churn= so far */
 	int versioned;       /* an Rversion was seen on this connection */
 	int early;           /* the reply being checked answers Tversion or
 				comes before any Rversion */
@@ -290,7 +294,8 @@ enum { R_PASS, R_FAIL, R_SKIP };
 void interp_init(struct interp *in, const struct runopts *o, const struct caps *caps,
 		 const struct scase *sc, int dialect);
 void interp_done(struct interp *in);
-/* Run the case's setup, body and cleanup.  R_PASS, R_FAIL (failmsg). */
+/* Run the case's setup, body and cleanup.  R_PASS, R_FAIL (failmsg),
+ * R_SKIP (skipmsg: the case said 'skip'). */
 int interp_run(struct interp *in);
 /* Low-level pieces used by helpers.c and runner.c. */
 int in_fail(struct interp *in, const struct stmt *s, const char *fmt, ...)
@@ -333,6 +338,12 @@ void var_str(struct interp *in, const char *name, const char *s);
 int stmt_send(struct interp *in, const struct stmt *s);
 int stmt_sendraw(struct interp *in, const struct stmt *s);
 int stmt_expect(struct interp *in, const struct stmt *s);
+/* 1 once a reply to the request named name has arrived (waiting up to ms
+ * for it, without taking it), 0 if none has, -1 (case failed) on error. */
+int in_answered(struct interp *in, const char *name, int ms);
+/* 1 when a OP b holds, 0 when not, -1 (case failed) on a type error. */
+int value_test(struct interp *in, const struct stmt *s, const char *what,
+	       const struct value *a, int op, const struct value *b);
 int value_compare(struct interp *in, const struct stmt *s, const char *what,
 		  const struct value *a, int op, const struct value *b);
 struct value *var_get(struct interp *in, const char *name);
@@ -354,7 +365,7 @@ int h_clunk(struct interp *in, const struct stmt *s, uint32_t fid);
 int h_getsize(struct interp *in, const struct stmt *s, uint32_t fid, uint64_t *size);
 int h_getqid(struct interp *in, const struct stmt *s, uint32_t fid, struct p9_qid *q);
 int h_listdir(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t count,
-	      uint64_t synth, uint64_t *n);
+	      uint64_t synth, int churn, uint32_t churnfid, uint64_t *n);
 int h_qidscan(struct interp *in, const struct stmt *s, const char *path,
 	      uint64_t *nfiles);
 int h_rmtree(struct interp *in, uint32_t dirfid, const char *name);

@@ -15,7 +15,11 @@ rc=0
 secs=$(( $(date +%s) - start ))
 grep -v '^ok' "$P9TMP/unix.tap" | grep -v '# TODO should' || true
 [[ $rc == 0 ]] || { echo "built-in synthfs run: exit $rc"; exit 1; }
-grep -q '^# [0-9]* passed, 0 failed, 0 skipped, 0 xfail' "$P9TMP/unix.tap"
+# the only skips: FLUSH14/15, which need a FIFO read or a Tlock that blocks
+# (synthfs answers both at once)
+other_skips() { grep '# SKIP' "$1" | grep -v -E ' - FLUSH1[45] ' || true; }
+[[ -z $(other_skips "$P9TMP/unix.tap") ]] || { other_skips "$P9TMP/unix.tap"; exit 1; }
+grep -q '^# [0-9]* passed, 0 failed, [0-9]* skipped, 0 xfail' "$P9TMP/unix.tap"
 echo "built-in synthfs, all dialects: $(tail -1 "$P9TMP/unix.tap" | cut -c1-80) in ${secs}s"
 python3 - "$P9TMP/unix.xml" "$P9TMP/unix.json" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
@@ -35,7 +39,8 @@ rc=0
 "$s" --target "$addr" --dialect all >"$P9TMP/tcp.tap" || rc=$?
 grep -v '^ok' "$P9TMP/tcp.tap" | grep -v '# TODO should' || true
 [[ $rc == 0 ]] || { echo "synthfs over tcp: exit $rc"; exit 1; }
-grep -q '^# [0-9]* passed, 0 failed, 0 skipped' "$P9TMP/tcp.tap"
+[[ -z $(other_skips "$P9TMP/tcp.tap") ]] || { other_skips "$P9TMP/tcp.tap"; exit 1; }
+grep -q '^# [0-9]* passed, 0 failed, [0-9]* skipped' "$P9TMP/tcp.tap"
 echo "synthfs over $addr: $(tail -1 "$P9TMP/tcp.tap" | cut -c1-60)"
 # the server is still serving after the malformed cases
 "$s" --target "$addr" --dialect L WALK1 >"$P9TMP/after.tap"

@@ -238,6 +238,31 @@ START_TEST(raw_send_in_flight)
 }
 END_TEST
 
+/* A flushed request is forgotten: its tag is free, and a reply to it that
+ * arrives after the Rflush is a stray.  Replies carry their arrival order. */
+START_TEST(forget_flushed_tag)
+{
+	struct pair p;
+	struct p9_reply *r;
+	char why[256];
+	pair_open(&p);
+	send_walk(&p, 5);
+	send_clunk(&p, 6);
+	peer_reply(&p, P9_RCLUNK, 6);
+	ck_assert_int_eq(p9_client_wait(p.c, 6, TMO, &r), 0);
+	ck_assert_uint_eq(r->seq, 1);
+	p9_reply_free(r);
+	p9_client_forget(p.c, 5);
+	ck_assert_int_eq(p9_client_tag_answered(p.c, 5), 0);
+	peer_reply(&p, P9_RWALK, 5);
+	ck_assert_int_eq(p9_client_drain(p.c), 1);
+	ck_assert_uint_eq(p9_client_unsolicited(p.c, why, sizeof why), 1);
+	ck_assert_int_eq(p.c->unsolicited->unsolicited, P9_REPLY_STRAY);
+	ck_assert_uint_eq(p.c->unsolicited->seq, 2);
+	pair_close(&p);
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
 	Suite *s = suite_create("lib_client");
@@ -249,6 +274,7 @@ static Suite *client_suite(void)
 	tcase_add_test(t, stray_tag_counted);
 	tcase_add_test(t, same_tag_twice_in_flight);
 	tcase_add_test(t, raw_send_in_flight);
+	tcase_add_test(t, forget_flushed_tag);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -233,6 +233,46 @@ START_TEST(vars_total_limit)
 }
 END_TEST
 
+/* if A OP B: a comparison like assert's, with else; skip "reason"; and
+ * value_test, the comparison that does not fail the case. */
+START_TEST(parse_if_compare_skip)
+{
+	static const struct runopts o = { .case_ms = 1000 };
+	static const struct caps caps = { 0 };
+	struct catalogue cat;
+	struct interp in;
+	char err[512];
+	ck_assert_int_eq(parse_tmp("case A1 \"t\"\nlevel should\n"
+				   "if $e != 0\n  skip \"no fifo\"\nelse\n  assert $e = 0\nend\n"
+				   "if answered(r, 300ms) = 1\n  fail \"x\"\nend\nend\n",
+				   &cat, err, sizeof err), 0);
+	const struct stmt *b = cat.c[0].body;
+	ck_assert_int_eq(cat.c[0].nbody, 2);
+	ck_assert_int_eq(b[0].kind, S_IF);
+	ck_assert_int_eq(b[0].narg, 2);
+	ck_assert_int_eq(b[0].op, P_NE);
+	ck_assert_int_eq(b[0].body[0].kind, S_SKIP);
+	ck_assert_int_eq(b[0].nelse, 1);
+	ck_assert_int_eq(b[0].elsebody[0].kind, S_ASSERT);
+	ck_assert_int_eq(b[1].arg[0]->kind, E_CALL);
+	ck_assert_str_eq(b[1].arg[0]->s, "answered");
+	interp_init(&in, &o, &caps, &cat.c[0], P9_DL);
+	struct value two = val_int(2), three = val_int(3), s = val_str("ab", 2);
+	ck_assert_int_eq(value_test(&in, NULL, "x", &two, P_LT, &three), 1);
+	ck_assert_int_eq(value_test(&in, NULL, "x", &two, P_EQ, &three), 0);
+	ck_assert_str_eq(in.failmsg, "");
+	ck_assert_int_eq(value_test(&in, NULL, "x", &two, P_LT, &s), -1);
+	ck_assert_ptr_nonnull(strstr(in.failmsg, "compare numbers"));
+	val_free(&s);
+	interp_done(&in);
+	catalogue_free(&cat);
+	want_error("case A1 \"t\"\nlevel should\nif $e\nend\nend\n",
+		   "t.case:3:6: expected a comparison");
+	want_error("case A1 \"t\"\nlevel should\nif $e = 1 x\nend\nend\n",
+		   "t.case:3:11: unexpected text at end of line");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("suite language");
@@ -243,6 +283,7 @@ int main(void)
 	tcase_add_test(tc, constants);
 	tcase_add_test(tc, eval_string_limit);
 	tcase_add_test(tc, vars_total_limit);
+	tcase_add_test(tc, parse_if_compare_skip);
 	suite_add_tcase(s, tc);
 	int rc = unit_run(s, CK_NOFORK);
 	if (dir[0])
