@@ -24,6 +24,7 @@
 
 static char exedir[PATH_MAX];
 static char tmpdir[PATH_MAX];
+static char targetdir[PATH_MAX]; /* %d: the directory of the target file */
 
 static void usage(FILE *f)
 {
@@ -73,13 +74,14 @@ static void cleanup_tmp(void)
 		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Expand %t (a private temporary directory) and %b (9psuite's directory). */
+/* Expand %t (a private temporary directory), %b (9psuite's directory) and
+ * %d (the directory of the target file being read, e.g. for its helpers). */
 static char *expand(const char *s)
 {
 	char out[4096];
 	size_t n = 0;
 	for (; *s && n < sizeof out - PATH_MAX - 1; s++) {
-		if (s[0] == '%' && (s[1] == 't' || s[1] == 'b')) {
+		if (s[0] == '%' && (s[1] == 't' || s[1] == 'b' || s[1] == 'd')) {
 			if (s[1] == 't' && !tmpdir[0]) {
 				snprintf(tmpdir, sizeof tmpdir, "/tmp/9psuite.XXXXXX");
 				if (!mkdtemp(tmpdir))
@@ -87,7 +89,8 @@ static char *expand(const char *s)
 				else if (chmod(tmpdir, 0777) == 0 || 1)
 					atexit(cleanup_tmp);
 			}
-			n += (size_t)snprintf(out + n, sizeof out - n, "%s", s[1] == 't' ? tmpdir : exedir);
+			n += (size_t)snprintf(out + n, sizeof out - n, "%s",
+					      s[1] == 't' ? tmpdir : s[1] == 'd' ? targetdir : exedir);
 			s++;
 		} else {
 			out[n++] = *s;
@@ -143,6 +146,7 @@ static int load_target(const char *name, struct tfile *tf, char *err, size_t cap
 	}
 	snprintf(tf->dir, sizeof tf->dir, "%s", path);
 	*strrchr(tf->dir, '/') = 0;
+	snprintf(targetdir, sizeof targetdir, "%s", tf->dir);
 	if (!(f = fopen(path, "r"))) {
 		snprintf(err, cap, "%s: %s", path, strerror(errno));
 		return -1;
