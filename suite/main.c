@@ -303,7 +303,7 @@ int main(int argc, char **argv)
 	const char *target = NULL, *dialect = NULL, *cases = NULL;
 	char err[PATH_MAX + 1024], path[PATH_MAX];
 	static char *owned_target;
-	int c, rc = 0, have_msize = 0, have_timeout = 0;
+	int c, rc = 0, have_msize = 0, have_timeout = 0, have_aname = 0, have_uname = 0;
 	ssize_t el;
 	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error, not a kill */
 	el = readlink("/proc/self/exe", exedir, sizeof exedir - 1);
@@ -327,8 +327,8 @@ int main(int argc, char **argv)
 		case 't': target = optarg; break;
 		case 'd': dialect = optarg; break;
 		case 'm': r.o.msize = (uint32_t)strtoul(optarg, NULL, 0); have_msize = 1; break;
-		case 'a': r.o.aname = optarg; break;
-		case 'u': r.o.uname = optarg; break;
+		case 'a': r.o.aname = optarg; have_aname = 1; break;
+		case 'u': r.o.uname = optarg; have_uname = 1; break;
 		case 'N': r.o.n_uname = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'T': r.o.case_ms = (uint64_t)(strtod(optarg, NULL) * 1000); have_timeout = 1; break;
 		case 'e': r.expectfile = optarg; break;
@@ -390,9 +390,9 @@ int main(int argc, char **argv)
 		target = tf.target;
 		if (!dialect)
 			dialect = tf.dialect;
-		if (tf.aname)
+		if (tf.aname && !have_aname)
 			r.o.aname = tf.aname;
-		if (tf.uname)
+		if (tf.uname && !have_uname)
 			r.o.uname = tf.uname;
 		if (tf.msize && !have_msize)
 			r.o.msize = (uint32_t)tf.msize;
