@@ -43,6 +43,7 @@ gone() {
 
 # 1. the whole catalogue, the export and the log kept for the checks below
 exp=$P9TMP/export st=$P9TMP/state log=$P9TMP/ganesha-run.log
+chmod 0755 "$P9TMP" # ganesha answers EACCES to an attach below a 0700 directory
 mkdir -p "$exp" "$st"
 rc=0
 GANESHA_RUN_EXPORT=$exp GANESHA_RUN_LOG=$log TMPDIR=$st \
@@ -86,7 +87,8 @@ gone "$st"
 grep -q '9psuite exited; ganesha stopped' "$log"
 # nothing of the cases is left in the export
 left=$(ls -A "$exp")
-[[ -z $left ]] || { echo "left behind in the export: $(echo $left | cut -c1-300)"; exit 1; }
+[[ -z $left ]] || { echo "left behind in the export ($(wc -w <<<"$left") entries):" \
+	"$(echo $left | cut -c1-200)"; grep -m3 'cleanup of' "$P9TMP/g.err" || true; exit 1; }
 
 # 2. Ctrl-C (SIGINT to 9psuite's process group) in the middle of a run
 st2=$P9TMP/state-int log2=$P9TMP/int.log
