@@ -24,6 +24,7 @@
 
 static char exedir[PATH_MAX];
 static char tmpdir[PATH_MAX];
+static char targetdir[PATH_MAX]; /* %d: the directory of the target file */
 
 static void usage(FILE *f)
 {
@@ -78,13 +79,14 @@ static void cleanup_tmp(void)
 		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Expand %t (a private temporary directory) and %b (9psuite's directory). */
+/* Expand %t (a private temporary directory), %b (9psuite's directory) and
+ * %d (the directory of the target file being read, e.g. for its helpers). */
 static char *expand(const char *s)
 {
 	char out[4096];
 	size_t n = 0;
 	for (; *s && n < sizeof out - PATH_MAX - 1; s++) {
-		if (s[0] == '%' && (s[1] == 't' || s[1] == 'b')) {
+		if (s[0] == '%' && (s[1] == 't' || s[1] == 'b' || s[1] == 'd')) {
 			if (s[1] == 't' && !tmpdir[0]) {
 				snprintf(tmpdir, sizeof tmpdir, "/tmp/9psuite.XXXXXX");
 				if (!mkdtemp(tmpdir))
@@ -92,7 +94,8 @@ static char *expand(const char *s)
 				else if (chmod(tmpdir, 0777) == 0 || 1)
 					atexit(cleanup_tmp);
 			}
-			n += (size_t)snprintf(out + n, sizeof out - n, "%s", s[1] == 't' ? tmpdir : exedir);
+			n += (size_t)snprintf(out + n, sizeof out - n, "%s",
+					      s[1] == 't' ? tmpdir : s[1] == 'd' ? targetdir : exedir);
 			s++;
 		} else {
 			out[n++] = *s;
@@ -148,6 +151,7 @@ static int load_target(const char *name, struct tfile *tf, char *err, size_t cap
 	}
 	snprintf(tf->dir, sizeof tf->dir, "%s", path);
 	*strrchr(tf->dir, '/') = 0;
+	snprintf(targetdir, sizeof targetdir, "%s", tf->dir);
 	if (!(f = fopen(path, "r"))) {
 		snprintf(err, cap, "%s: %s", path, strerror(errno));
 		return -1;
@@ -320,7 +324,8 @@ int main(int argc, char **argv)
 	const char *target = NULL, *dialect = NULL, *cases = NULL;
 	char err[PATH_MAX + 1024], path[PATH_MAX];
 	static char *owned_target;
-	int c, rc = 0, have_msize = 0, have_timeout = 0, provision = 0;
+	int c, rc = 0, have_msize = 0, have_timeout = 0, have_aname = 0, have_uname = 0;
+	int provision = 0;
 	const char *provdir = NULL;
 	ssize_t el;
 	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error, not a kill */
@@ -345,8 +350,8 @@ int main(int argc, char **argv)
 		case 't': target = optarg; break;
 		case 'd': dialect = optarg; break;
 		case 'm': r.o.msize = (uint32_t)strtoul(optarg, NULL, 0); have_msize = 1; break;
-		case 'a': r.o.aname = optarg; break;
-		case 'u': r.o.uname = optarg; break;
+		case 'a': r.o.aname = optarg; have_aname = 1; break;
+		case 'u': r.o.uname = optarg; have_uname = 1; break;
 		case 'N': r.o.n_uname = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'T': r.o.case_ms = (uint64_t)(strtod(optarg, NULL) * 1000); have_timeout = 1; break;
 		case 'e': r.expectfile = optarg; break;
@@ -417,9 +422,9 @@ int main(int argc, char **argv)
 		target = tf.target;
 		if (!dialect)
 			dialect = tf.dialect;
-		if (tf.aname)
+		if (tf.aname && !have_aname)
 			r.o.aname = tf.aname;
-		if (tf.uname)
+		if (tf.uname && !have_uname)
 			r.o.uname = tf.uname;
 		if (tf.msize && !have_msize)
 			r.o.msize = (uint32_t)tf.msize;
