@@ -815,7 +815,37 @@ static int rmtree_at(struct interp *in, uint32_t dirfid, const char *name, int d
 	return h_remove(in, NULL, dirfid, t, name, (q.type & P9_QTDIR) != 0);
 }
 
+/* An error reply saying "no such file": ENOENT, or in 9P2000 (no errno)
+ * the usual words of Linux and Plan 9 servers. */
+static int missing(const struct p9_reply *r)
+{
+	if (r->m.type == P9_RERROR && !r->m.errnum) {
+		char e[128];
+		p9_strcpy(e, sizeof e, r->m.ename);
+		return strstr(e, "No such file") || strstr(e, "does not exist") ||
+		       strstr(e, "not found");
+	}
+	return p9_reply_errno(r) == ENOENT;
+}
+
+/* Remove name and all below it; a name already gone (ENOENT: an exec:
+ * target whose server did not outlive the case's connection) is no
+ * failure. */
 int h_rmtree(struct interp *in, uint32_t dirfid, const char *name)
 {
-	return rmtree_at(in, dirfid, name, 0);
+	struct p9_reply *r;
+	uint32_t t = tmpfid(in);
+	struct p9_msg m = { .type = P9_TWALK, .fid = dirfid, .newfid = t, .nwname = 1 };
+	m.wname[0] = p9_s(name);
+	if (in_rpc(in, NULL, &m, &r)) {
+		tmpfid_put(in, t);
+		return -1;
+	}
+	int walked = r->decode_rc == 0 && r->m.type == P9_RWALK && r->m.nwqid == 1;
+	int gone = !walked && r->decode_rc == 0 && missing(r);
+	p9_reply_free(r);
+	if (walked && h_clunk(in, NULL, t))
+		return -1;
+	tmpfid_put(in, t);
+	return gone ? 0 : rmtree_at(in, dirfid, name, 0);
 }

@@ -423,6 +423,7 @@ struct run {
 	int keep_fixtures;   /* --keep-fixtures: a tree built here stays */
 	char fixbuilt[160];  /* a tree this run built (removed at the end) */
 	char fixfound[160];  /* where an earlier dialect's probe found or built it */
+	char fixgone[512];   /* a tree built here was gone on a new connection: why */
 	int nexits;          /* QEMUs that exited unasked between cases */
 	char **exitmsg;      /* their reports, "after CASE [DIALECT]: ..." */
 	char *probenotes;    /* what the probe noticed, lines for TAP comments */

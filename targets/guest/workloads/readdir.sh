@@ -36,7 +36,8 @@ if [ ! -d $R/d10000 ]; then
 		return
 	fi
 	for d in 0 1 100 10000; do
-		mkdir "$BUILT/d$d" && names $d | (cd "$BUILT/d$d" && xargs touch) ||
+		# busybox xargs runs touch once even on no input: d0 gets none
+		mkdir "$BUILT/d$d" && { [ $d -eq 0 ] || names $d | (cd "$BUILT/d$d" && xargs touch); } ||
 			{ fail tree "could not make $BUILT/d$d"; rm -rf "$BUILT"; return; }
 	done
 	ok tree "built d0 d1 d100 d10000 in $BUILT"
@@ -54,7 +55,11 @@ for m in ${P9G_READDIR_MSIZES:-4096 8192 131072}; do
 		continue
 	fi
 	got=$(mount_opt msize)   # Linux shows msize only when not its default
-	expect "msize-$m" "$m" "${got:-131072}"
+	got=${got:-131072}
+	# a server may answer a smaller msize (diod caps it at 65536)
+	if [ "$got" = "$m" ]; then ok "msize-$m"
+	elif [ "$got" -lt "$m" ]; then ok "msize-$m" "the server chose $got"
+	else fail "msize-$m" "asked $m, the mount has $got"; fi
 	listing $R/d10000 >/tmp/got
 	compare "d10000-msize-$m"
 done
