@@ -61,6 +61,8 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 	else if (strcmp(name, "nwqid") == 0) base = val_int(m->nwqid);
 	else if (strcmp(name, "error") == 0 || strcmp(name, "errno") == 0 ||
 		 strcmp(name, "ecode") == 0) base = val_int((uint64_t)errno_of(r));
+	else if (strcmp(name, "iserror") == 0) /* 9P2000's Rerror carries no errno */
+		base = val_int(m->type == P9_RLERROR || m->type == P9_RERROR);
 	else if (strcmp(name, "ename") == 0) base = val_str(m->ename.p ? m->ename.p : "", m->ename.len);
 	else if (strcmp(name, "count") == 0) base = val_int(m->count);
 	else if (strcmp(name, "nstat") == 0 && d && p9_field_byname(d, "stat"))

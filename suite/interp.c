@@ -197,6 +197,9 @@ int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msi
 	var_int(in, "msize", in->cl->msize);
 	var_int(in, "root", 0);
 	var_int(in, "iomax", in->cl->msize - P9_IOHDRSZ);
+	/* root may open a read-only file for writing on a server that acts
+	 * as its user (cases on permissions skip then) */
+	var_int(in, "asroot", in->o->n_uname == 0 || strcmp(in->o->uname, "root") == 0);
 	if (!attach)
 		return 0;
 	in_log(in, "-> Tattach fid 0 afid -1 uname %s aname %s", in->o->uname, in->o->aname);

@@ -312,7 +312,7 @@ static int known_field(const struct p9_msgdef *d, const char *path)
 {
 	static const char *pseudo[] = { "tag", "msgtype", "msgsize", "nwname", "nwqid",
 					"count", "entries", "errno", "ename", "ecode",
-					"error", "nstat", NULL };
+					"error", "iserror", "nstat", NULL };
 	char name[64];
 	size_t n = strcspn(path, ".[");
 	if (n >= sizeof name)

@@ -103,6 +103,8 @@ void tap_result(const struct run *r, int n, const struct result *res)
 		break;
 	case ST_XFAIL:
 		printf("not ok %d - %s # TODO known deviation: %s\n", n, name, m);
+		if (r->o.verbose)
+			yaml_block(res);
 		break;
 	case ST_XPASS:
 		if (r->strict)
@@ -132,7 +134,7 @@ void tap_result(const struct run *r, int n, const struct result *res)
 		oneline(res->cleanup, c, sizeof c);
 		printf("# cleanup failed after %s: %s\n", res->sc->code, c);
 	}
-	if (r->o.verbose && res->status == ST_PASS && res->exchange) {
+	if (r->o.verbose && (res->status == ST_PASS || res->status == ST_XPASS) && res->exchange) {
 		const char *p = res->exchange;
 		while (*p) {
 			const char *e = strchr(p, '\n');

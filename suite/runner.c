@@ -451,7 +451,7 @@ static int run_one(struct run *r, const struct scase *c, int d, struct result *r
 			res->is_fail = 1;
 		}
 	}
-	if (r->o.verbose && in.log && res->status == ST_PASS)
+	if (r->o.verbose && in.log && (res->status == ST_PASS || res->status == ST_XPASS))
 		res->exchange = xstrdup(in.log);
 	int lost = in.conn_lost || in.infra[0];
 	interp_done(&in);

@@ -65,11 +65,20 @@ tp, tf, ts, tx = map(int, m.groups())
 assert (tp, tf, ts, tx) == (s["pass"], s["fail"], s["skip"], s["xfail"]), (m.group(0), s)
 n = s["pass"] + s["fail"] + s["skip"] + s["xfail"] + s["xpass"] + s["warn"]
 assert n == plan == len(j["cases"]), (n, plan, len(j["cases"]))
-assert s["fail"] == 0 and s["xpass"] == 0 and s["pass"] >= 100, s
+assert s["fail"] == 0 and s["pass"] >= 100, s
+# MAL1 and MAL13 read past the message's end into ganesha's buffer: whatever
+# earlier traffic left there decides their reply (see ganesha.expect)
+xpass = {c["code"] for c in j["cases"] if c["status"] == "xpass"}
+assert xpass <= {"MAL1", "MAL13"}, xpass
+# the fixture cases ran on the tree built over 9P; the Rerror-for-Rlerror
+# deviation is ERR5's alone
+for code in ("RDIR1", "RDIR18", "WALK2", "QID1", "DATA4"):
+    assert st[code]["status"] == "pass", (code, st[code])
+assert st["ERR5"]["status"] == "xfail", st["ERR5"]
 # known deviations are xfail, each for its own reason
 for code in ("REMOVE1", "CRE8", "OPEN4", "FID2", "LOCK2", "MAL7", "WALK17", "MAL5"):
     assert st[code]["status"] == "xfail", (code, st[code]["status"])
-assert "connection closed" in st["REMOVE1"]["message"], st["REMOVE1"]["message"]
+assert "closed the connection" in st["REMOVE1"]["message"], st["REMOVE1"]["message"]
 assert "n is 10, expected = 0" in st["OPEN4"]["message"], st["OPEN4"]["message"]
 # the cases whose successful Tremove crashes ganesha are not run
 for code in ("REMOVE5", "REMOVE7"):
