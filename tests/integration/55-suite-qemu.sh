@@ -78,4 +78,6 @@ if [[ ! -w /dev/fuse ]]; then
 fi
 run qemu-synth 'FLUSH*' 'WALK*' 'RDIR1*' RDIR2 RDIR3 RDIR4 RDIR7 RDIR8 RDIR9
 grep -q 'FLUSH1' "$P9TMP/qemu-synth.tap"
-! grep -q '^ok.*FLUSH.*# SKIP' "$P9TMP/qemu-synth.tap" || { echo "flush cases skipped on qemu-synth"; exit 1; }
+# FLUSH14/15 block on a FIFO or a Tlock, which synthfs under QEMU does not offer
+! grep '^ok.*FLUSH.*# SKIP' "$P9TMP/qemu-synth.tap" | grep -qv ' FLUSH1[45] ' ||
+	{ echo "flush cases skipped on qemu-synth"; exit 1; }
