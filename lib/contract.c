@@ -95,8 +95,11 @@ static const char *base(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* Write [off, off+len) of the pattern. */
-static int fill_9p(struct p9_fs *fs, uint32_t fid, uint64_t off, uint64_t len)
+/* Where a piece of the pattern goes: 0 or -errno. */
+typedef int (*fill_sink)(void *arg, uint64_t off, const uint8_t *buf, size_t n);
+
+/* Write [off, off+len) of the pattern in chunks through sink. */
+static int fill_pattern(fill_sink sink, void *arg, uint64_t off, uint64_t len)
 {
 	uint8_t *buf = malloc(FILL_CHUNK);
 	int rc = 0;
@@ -105,12 +108,29 @@ static int fill_9p(struct p9_fs *fs, uint32_t fid, uint64_t off, uint64_t len)
 	while (rc == 0 && len) {
 		size_t n = len > FILL_CHUNK ? FILL_CHUNK : (size_t)len;
 		p9_contract_fill(buf, n, off);
-		rc = p9_fs_write(fs, fid, off, buf, n);
+		rc = sink(arg, off, buf, n);
 		off += n;
 		len -= n;
 	}
 	free(buf);
 	return rc;
+}
+
+struct sink_9p {
+	struct p9_fs *fs;
+	uint32_t fid;
+};
+
+static int sink_9p(void *arg, uint64_t off, const uint8_t *buf, size_t n)
+{
+	struct sink_9p *k = arg;
+	return p9_fs_write(k->fs, k->fid, off, buf, n);
+}
+
+static int fill_9p(struct p9_fs *fs, uint32_t fid, uint64_t off, uint64_t len)
+{
+	struct sink_9p k = { fs, fid };
+	return fill_pattern(sink_9p, &k, off, len);
 }
 
 static int file_9p(struct build *b, uint32_t dir, const struct p9_cnode *c)
@@ -324,22 +344,15 @@ int p9_contract_remove(struct p9_fs *fs, uint32_t rootfid, const char *path)
 
 /* ---- in a host directory ---- */
 
+static int sink_host(void *arg, uint64_t off, const uint8_t *buf, size_t n)
+{
+	int fd = *(int *)arg;
+	return pwrite(fd, buf, n, (off_t)off) == (ssize_t)n ? 0 : -EIO;
+}
+
 static int host_fill(int fd, uint64_t off, uint64_t len)
 {
-	uint8_t *buf = malloc(FILL_CHUNK);
-	int rc = 0;
-	if (!buf)
-		return -ENOMEM;
-	while (rc == 0 && len) {
-		size_t n = len > FILL_CHUNK ? FILL_CHUNK : (size_t)len;
-		p9_contract_fill(buf, n, off);
-		if (pwrite(fd, buf, n, (off_t)off) != (ssize_t)n)
-			rc = -EIO;
-		off += n;
-		len -= n;
-	}
-	free(buf);
-	return rc;
+	return fill_pattern(sink_host, &fd, off, len);
 }
 
 static int host_file(const char *p, const struct p9_cnode *c)
