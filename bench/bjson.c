@@ -335,15 +335,5 @@ double bjson_num(const struct bjson *obj, const char *key, double dflt)
 
 void bjson_put_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	p9_json_fquote(f, s, P9_JQ_UTF8);
 }

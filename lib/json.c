@@ -9,24 +9,47 @@
  * printable ASCII as \u00XX so the output is always valid JSON.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "p9.h"
 #include "sbuf.h"
+#include "xalloc.h"
 
-static void js_str(struct p9_sb *b, const char *p, size_t n)
+void p9_json_quote(struct p9_sb *b, const char *p, size_t n, unsigned how)
 {
 	p9_sb_putc(b, '"');
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 		if (c == '"' || c == '\\')
 			p9_sb_printf(b, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
+		else if (c == '\n' && (how & P9_JQ_SHORTNL))
+			p9_sb_str(b, "\\n");
+		else if (c < 0x20 || c == 0x7f || (c > 0x7f && !(how & P9_JQ_UTF8)))
 			p9_sb_printf(b, "\\u%04x", c);
 		else
 			p9_sb_putc(b, (char)c);
 	}
 	p9_sb_putc(b, '"');
+}
+
+void p9_json_fquote(FILE *f, const char *s, unsigned how)
+{
+	char small[256];
+	size_t n = s ? strlen(s) : 0;
+	size_t cap = n * 6 + 3;
+	char *out = cap <= sizeof small ? small : xmalloc(cap);
+	struct p9_sb b;
+	p9_sb_init(&b, out, cap);
+	p9_json_quote(&b, s ? s : "", n, how);
+	fputs(out, f);
+	if (out != small)
+		free(out);
+}
+
+static void js_str(struct p9_sb *b, const char *p, size_t n)
+{
+	p9_json_quote(b, p, n, 0);
 }
 
 static void js_pstr(struct p9_sb *b, struct p9_str s)

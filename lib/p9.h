@@ -338,6 +338,15 @@ int p9_fmt_qid(char *out, size_t cap, const struct p9_qid *q);
  * maxdata bytes (then "data_truncated":true).  snprintf-style return. */
 int p9_json(char *out, size_t cap, const struct p9_msg *m, int dialect,
 	    size_t maxdata);
+/* JSON string quoting, the one escaper of every program: '"' and '\\'
+ * backslashed, other control bytes and DEL as \u00XX; bytes above 0x7f as
+ * \u00XX too unless P9_JQ_UTF8 passes them through; P9_JQ_SHORTNL writes a
+ * newline as \n.  p9_json_quote appends to a string builder (sbuf.h),
+ * p9_json_fquote writes a C string (NULL as "") to a stream. */
+enum { P9_JQ_UTF8 = 1, P9_JQ_SHORTNL = 2 };
+struct p9_sb;
+void p9_json_quote(struct p9_sb *b, const char *p, size_t n, unsigned how);
+void p9_json_fquote(FILE *f, const char *s, unsigned how);
 /* Linux errno number -> "ENOENT" (NULL if unknown) and back (-1). */
 const char *p9_errno_name(uint32_t e);
 int p9_errno_parse(const char *name);

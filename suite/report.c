@@ -243,19 +243,7 @@ int write_junit(const struct run *r, const char *file)
 
 static void js(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c < 32 || c >= 127)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+	p9_json_fquote(f, s, P9_JQ_SHORTNL);
 }
 
 int write_json(const struct run *r, const char *file)
