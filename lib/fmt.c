@@ -198,17 +198,10 @@ static void put_oct(struct p9_sb *b, unsigned long long v)
 	p9_sb_mem(b, t + i, sizeof t - (size_t)i);
 }
 
-static int is_fid_field(const struct p9_field *f)
-{
-	size_t n = strlen(f->name);
-	return f->kind == P9K_U32 && ((n >= 3 && strcmp(f->name + n - 3, "fid") == 0) ||
-				      strcmp(f->name, "dirfd") == 0);
-}
-
 static void put_int(struct p9_sb *b, const struct p9_field *f, uint64_t v)
 {
 	const char *en;
-	if (is_fid_field(f) && v == P9_NOFID) {
+	if (p9_role_is_fid(f->role) && v == P9_NOFID) {
 		p9_sb_printf(b, " %s -1", f->name);
 		return;
 	}

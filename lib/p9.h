@@ -198,12 +198,33 @@ enum p9_kind {
 /* How a printer shows an integer field. */
 enum p9_show { P9S_DEC = 0, P9S_HEX, P9S_OCT, P9S_ERRNO };
 
+/* What a field is to the code that tracks state across messages (9ptrace's
+ * fid paths and --check, the fcall printer's NOFID as -1): read from the
+ * table, never guessed from a field's name. */
+enum p9_role {
+	P9R_NONE = 0,
+	P9R_FID,      /* an existing fid the message acts on */
+	P9R_DIRFID,   /* an existing fid of the directory it acts in (dfid,
+			 dirfd, olddirfid, newdirfid) */
+	P9R_AFID,     /* an existing authentication fid, or NOFID (Tattach) */
+	P9R_NEWFID,   /* a fid the message creates if it succeeds (Twalk and
+			 Txattrwalk newfid, Tattach fid, Tauth afid) */
+	P9R_RECSIZE,  /* records: the record's own size[2], computed on encode
+			 and bounding its fields on decode (stat) */
+};
+/* 1 for the roles that name a fid (P9R_FID .. P9R_NEWFID). */
+static inline int p9_role_is_fid(unsigned role)
+{
+	return role >= P9R_FID && role <= P9R_NEWFID;
+}
+
 struct p9_field {
 	const char *name;   /* wire/spec name: what printers and scripts use */
 	uint8_t kind;       /* enum p9_kind */
 	uint8_t dialects;   /* dialects where the field is on the wire */
 	uint8_t show;       /* enum p9_show */
 	uint16_t off;       /* offsetof(struct p9_msg, member) */
+	uint8_t role;       /* enum p9_role */
 };
 
 enum { P9_MAXFIELDS = 24 };

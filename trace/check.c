@@ -61,31 +61,36 @@ static void new_fid(struct tr_conn *c, const struct p9_msg *m, const char *field
 			m->tag, field, fid);
 }
 
+/* A fid field's value, if the row has a field of that role. */
+static int role_value(const struct p9_msgdef *d, const struct p9_msg *m,
+		      unsigned role, uint32_t *v)
+{
+	for (unsigned i = 0; i < d->nfield; i++)
+		if (d->field[i].role == role) {
+			*v = (uint32_t)p9_field_uint(m, &d->field[i]);
+			return 1;
+		}
+	return 0;
+}
+
+/* By the roles of the row's fields: first every fid that must exist, in
+ * field order, then the fid it creates (unless it reuses its own fid, as a
+ * Twalk to newfid == fid does). */
 static void check_fids(struct tr_conn *c, const struct p9_msg *m)
 {
 	const struct p9_msgdef *d = p9_msgdef(m->type);
-	switch (m->type) {
-	case P9_TATTACH:
-		need_fid(c, m, "afid", m->afid);
-		new_fid(c, m, "fid", m->fid);
-		return;
-	case P9_TAUTH:
-		new_fid(c, m, "afid", m->afid);
-		return;
-	case P9_TWALK: case P9_TXATTRWALK:
-		need_fid(c, m, "fid", m->fid);
-		if (m->newfid != m->fid)
-			new_fid(c, m, "newfid", m->newfid);
-		return;
+	uint32_t fid;
+	for (unsigned i = 0; d && i < d->nfield; i++) {
+		const struct p9_field *f = &d->field[i];
+		if (p9_role_is_fid(f->role) && f->role != P9R_NEWFID)
+			need_fid(c, m, f->name, (uint32_t)p9_field_uint(m, f));
 	}
 	for (unsigned i = 0; d && i < d->nfield; i++) {
 		const struct p9_field *f = &d->field[i];
-		if (f->kind == P9K_U32 && (!strcmp(f->name, "fid") ||
-					   !strcmp(f->name, "dfid") ||
-					   !strcmp(f->name, "olddirfid") ||
-					   !strcmp(f->name, "newdirfid") ||
-					   !strcmp(f->name, "dirfd")))
-			need_fid(c, m, f->name, (uint32_t)p9_field_uint(m, f));
+		uint32_t nf = (uint32_t)p9_field_uint(m, f);
+		if (f->role == P9R_NEWFID &&
+		    !(role_value(d, m, P9R_FID, &fid) && fid == nf))
+			new_fid(c, m, f->name, nf);
 	}
 }
 

@@ -20,15 +20,8 @@ static int is_error(uint8_t type)
 	return type == P9_RERROR || type == P9_RLERROR;
 }
 
-static int fid_field_by_name(const struct p9_field *f)
-{
-	size_t n = strlen(f->name);
-	return f->kind == P9K_U32 && ((n >= 3 && !strcmp(f->name + n - 3, "fid")) ||
-				      !strcmp(f->name, "dirfd"));
-}
-
-/* Which fields of a row are fids, as a bit mask; computed once per type
- * (the table is constant), since this runs for every message. */
+/* Which fields of a row name fids (their role), as a bit mask; computed
+ * once per type (the table is constant), since this runs for every message. */
 static uint32_t fid_mask(const struct p9_msgdef *d)
 {
 	static uint32_t mask[256];
@@ -36,7 +29,7 @@ static uint32_t fid_mask(const struct p9_msgdef *d)
 	if (!known[d->type]) {
 		uint32_t m = 0;
 		for (unsigned i = 0; i < d->nfield && i < 32; i++)
-			if (fid_field_by_name(&d->field[i]))
+			if (p9_role_is_fid(d->field[i].role))
 				m |= 1u << i;
 		mask[d->type] = m;
 		known[d->type] = 1;
