@@ -257,6 +257,55 @@ const char *p9_typename(unsigned type);
 int p9_dialect_parse(const char *s);
 const char *p9_dialect_name(int dialect); /* "9P2000.L" */
 
+/* ---- record tables ------------------------------------------------------ */
+
+/*
+ * The records inside messages are tables too: one row per field of struct
+ * p9_stat (9P2000 and .u) and of struct p9_dirent (a 9P2000.L directory
+ * entry), in wire order.  The codec (p9_rd_stat, p9_wr_stat,
+ * p9_stat_wire_size, p9_dirent_next/put), the fcall and JSON printers and
+ * the case language's stat/entry fields all read them.
+ */
+struct p9_recfield {
+	const char *name;   /* the member's name: the JSON key and the name
+			       scripts use ("stat.mode", "entry[0].type") */
+	uint8_t kind;       /* P9K_U8 .. P9K_QID */
+	uint8_t dialects;   /* dialects where the field is on the wire */
+	uint8_t show;       /* enum p9_show, for the fcall text */
+	uint8_t role;       /* P9R_RECSIZE (stat's size[2]) or P9R_NONE */
+	uint16_t off;       /* offsetof(struct p9_stat or p9_dirent, member) */
+	const char *text;   /* fcall text: what precedes the value (" m " for
+			       a stat's mode); NULL: not in the text */
+	uint8_t textpos;    /* its place in the fcall text, whose order is not
+			       the wire's (a stat shows its names first) */
+	const char *json;   /* the JSON key where it is not name (a dirent's
+			       type prints as "dtype"), else NULL */
+};
+
+struct p9_recdef {
+	const char *name;   /* "stat", "dirent" */
+	size_t size;        /* sizeof the record struct */
+	uint8_t nfield;
+	const struct p9_recfield *field;
+};
+
+/* The tables of struct p9_stat and struct p9_dirent. */
+const struct p9_recdef *p9_stat_def(void);
+const struct p9_recdef *p9_dirent_def(void);
+/* A record's field by name ("mode", "n_gid"), or NULL. */
+const struct p9_recfield *p9_recfield_byname(const struct p9_recdef *d,
+					     const char *name);
+/* Generic access to a record's member through its field: integers of any
+ * width as uint64_t (set truncates to the wire width; 0 / no-op for other
+ * kinds), strings as struct p9_str ({"", 0} / no-op for other kinds; set
+ * stores the pointer, which must outlive the record's use), or a pointer to
+ * the member (a qid). */
+uint64_t p9_rec_uint(const void *rec, const struct p9_recfield *f);
+void p9_rec_set_uint(void *rec, const struct p9_recfield *f, uint64_t v);
+struct p9_str p9_rec_str(const void *rec, const struct p9_recfield *f);
+void p9_rec_set_str(void *rec, const struct p9_recfield *f, struct p9_str s);
+void *p9_rec_ptr(void *rec, const struct p9_recfield *f);
+
 /* ---- codec -------------------------------------------------------------- */
 
 /* Why a decode failed: message type, field and byte offset. */
