@@ -11,7 +11,6 @@
  * otherwise, "..." when cut.  Fids equal to NOFID print as -1.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "p9.h"
 #include "sbuf.h"
