@@ -85,40 +85,53 @@ const uint8_t *p9_rd_bytes(struct p9_rd *r, size_t n)
 	return take(r, n, "data runs past end");
 }
 
-void p9_rd_stat(struct p9_rd *r, struct p9_stat *st, int dialect)
+static void rd_recfield(struct p9_rd *r, const struct p9_recfield *f, void *rec)
 {
-	struct p9_rd body;
-	const uint8_t *q;
-	memset(st, 0, sizeof *st);
-	st->size = p9_rd_u16(r);
-	q = take(r, st->size, "stat size runs past end");
-	if (!q)
-		return;
-	p9_rd_init(&body, q, st->size);
-	st->type = p9_rd_u16(&body);
-	st->dev = p9_rd_u32(&body);
-	p9_rd_qid(&body, &st->qid);
-	st->mode = p9_rd_u32(&body);
-	st->atime = p9_rd_u32(&body);
-	st->mtime = p9_rd_u32(&body);
-	st->length = p9_rd_u64(&body);
-	st->name = p9_rd_str(&body);
-	st->uid = p9_rd_str(&body);
-	st->gid = p9_rd_str(&body);
-	st->muid = p9_rd_str(&body);
-	if (dialect == P9_DU) {
-		st->extension = p9_rd_str(&body);
-		st->n_uid = p9_rd_u32(&body);
-		st->n_gid = p9_rd_u32(&body);
-		st->n_muid = p9_rd_u32(&body);
+	char *p = (char *)rec + f->off;
+	switch (f->kind) {
+	case P9K_U8: *(uint8_t *)p = p9_rd_u8(r); break;
+	case P9K_U16: *(uint16_t *)p = p9_rd_u16(r); break;
+	case P9K_U32: *(uint32_t *)p = p9_rd_u32(r); break;
+	case P9K_U64: *(uint64_t *)p = p9_rd_u64(r); break;
+	case P9K_STR: *(struct p9_str *)p = p9_rd_str(r); break;
+	case P9K_QID: p9_rd_qid(r, (struct p9_qid *)p); break;
 	}
+}
+
+/* The fields after a P9R_RECSIZE field are read from the body it bounds,
+ * which they must fill; an error there is reported at its position within
+ * the whole buffer. */
+void p9_rd_rec(struct p9_rd *r, const struct p9_recdef *d, void *rec, int dialect)
+{
+	struct p9_rd body, *in = r;
+	const uint8_t *q = NULL;
+	memset(rec, 0, d->size);
+	for (unsigned i = 0; i < d->nfield; i++) {
+		const struct p9_recfield *f = &d->field[i];
+		if (!(f->dialects & dialect))
+			continue;
+		rd_recfield(in, f, rec);
+		if (f->role != P9R_RECSIZE)
+			continue;
+		q = take(r, (size_t)p9_rec_uint(rec, f), "stat size runs past end");
+		if (!q)
+			return;
+		p9_rd_init(&body, q, (size_t)p9_rec_uint(rec, f));
+		in = &body;
+	}
+	if (in != &body)
+		return;
 	if (!body.err && p9_rd_left(&body))
 		p9_rd_fail(&body, -EBADMSG, "stat size larger than its fields");
 	if (body.err) {
-		/* report the error at its position within the whole buffer */
 		r->pos = (size_t)(q - r->p) + body.err_off;
 		p9_rd_fail(r, body.err, body.why);
 	}
+}
+
+void p9_rd_stat(struct p9_rd *r, struct p9_stat *st, int dialect)
+{
+	p9_rd_rec(r, p9_stat_def(), st, dialect);
 }
 
 void p9_wr_init(struct p9_wr *w, uint8_t *p, size_t cap)
@@ -191,33 +204,64 @@ void p9_wr_bytes(struct p9_wr *w, const void *src, size_t n)
 		memcpy(q, src, n);
 }
 
+static size_t recfield_size(const struct p9_recfield *f, const void *rec)
+{
+	switch (f->kind) {
+	case P9K_U8: return 1;
+	case P9K_U16: return 2;
+	case P9K_U32: return 4;
+	case P9K_U64: return 8;
+	case P9K_STR: return 2 + (size_t)p9_rec_str(rec, f).len;
+	case P9K_QID: return P9_QIDSZ;
+	}
+	return 0;
+}
+
+/* Wire bytes of the fields from index `from` on. */
+static size_t rec_span(const struct p9_recdef *d, const void *rec, int dialect,
+		       unsigned from)
+{
+	size_t n = 0;
+	for (unsigned i = from; i < d->nfield; i++)
+		if (d->field[i].dialects & dialect)
+			n += recfield_size(&d->field[i], rec);
+	return n;
+}
+
+size_t p9_rec_wire_size(const struct p9_recdef *d, const void *rec, int dialect)
+{
+	return rec_span(d, rec, dialect, 0);
+}
+
+/* A P9R_RECSIZE field is written as the length of the fields after it. */
+void p9_wr_rec(struct p9_wr *w, const struct p9_recdef *d, const void *rec,
+	       int dialect)
+{
+	for (unsigned i = 0; i < d->nfield; i++) {
+		const struct p9_recfield *f = &d->field[i];
+		const char *p = (const char *)rec + f->off;
+		uint64_t v = p9_rec_uint(rec, f);
+		if (!(f->dialects & dialect))
+			continue;
+		if (f->role == P9R_RECSIZE)
+			v = rec_span(d, rec, dialect, i + 1);
+		switch (f->kind) {
+		case P9K_U8: p9_wr_u8(w, (uint8_t)v); break;
+		case P9K_U16: p9_wr_u16(w, (uint16_t)v); break;
+		case P9K_U32: p9_wr_u32(w, (uint32_t)v); break;
+		case P9K_U64: p9_wr_u64(w, v); break;
+		case P9K_STR: p9_wr_str(w, *(const struct p9_str *)p); break;
+		case P9K_QID: p9_wr_qid(w, (const struct p9_qid *)p); break;
+		}
+	}
+}
+
 size_t p9_stat_wire_size(const struct p9_stat *st, int dialect)
 {
-	size_t n = 2 + 2 + 4 + P9_QIDSZ + 4 + 4 + 4 + 8 +
-		   8 + st->name.len + st->uid.len + st->gid.len + st->muid.len;
-	if (dialect == P9_DU)
-		n += 2 + st->extension.len + 12;
-	return n;
+	return p9_rec_wire_size(p9_stat_def(), st, dialect);
 }
 
 void p9_wr_stat(struct p9_wr *w, const struct p9_stat *st, int dialect)
 {
-	p9_wr_u16(w, (uint16_t)(p9_stat_wire_size(st, dialect) - 2));
-	p9_wr_u16(w, st->type);
-	p9_wr_u32(w, st->dev);
-	p9_wr_qid(w, &st->qid);
-	p9_wr_u32(w, st->mode);
-	p9_wr_u32(w, st->atime);
-	p9_wr_u32(w, st->mtime);
-	p9_wr_u64(w, st->length);
-	p9_wr_str(w, st->name);
-	p9_wr_str(w, st->uid);
-	p9_wr_str(w, st->gid);
-	p9_wr_str(w, st->muid);
-	if (dialect == P9_DU) {
-		p9_wr_str(w, st->extension);
-		p9_wr_u32(w, st->n_uid);
-		p9_wr_u32(w, st->n_gid);
-		p9_wr_u32(w, st->n_muid);
-	}
+	p9_wr_rec(w, p9_stat_def(), st, dialect);
 }

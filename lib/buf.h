@@ -5,6 +5,8 @@
  * each accessor checks the remaining length first and, on a short read,
  * latches an error (the first one wins) with the offset where it happened.
  * A writer likewise latches -ENOSPC instead of writing past its capacity.
+ * Records inside messages (stat, dirent) are read and written by their
+ * tables (rectab.c).
  */
 #ifndef P9_BUF_H
 #define P9_BUF_H
@@ -38,6 +40,9 @@ struct p9_str p9_rd_str(struct p9_rd *r);
 void p9_rd_qid(struct p9_rd *r, struct p9_qid *q);
 /* n bytes in place; NULL (and an error) if fewer remain. */
 const uint8_t *p9_rd_bytes(struct p9_rd *r, size_t n);
+/* A record by its table (rectab.c), fields on the wire in dialect; one
+ * with a P9R_RECSIZE field (a stat: size[2] then the body) must fill it. */
+void p9_rd_rec(struct p9_rd *r, const struct p9_recdef *d, void *rec, int dialect);
 /* A 9P2000/.u stat record: size[2] then the body, which must fill it. */
 void p9_rd_stat(struct p9_rd *r, struct p9_stat *st, int dialect);
 static inline size_t p9_rd_left(const struct p9_rd *r)
@@ -53,8 +58,11 @@ void p9_wr_u64(struct p9_wr *w, uint64_t v);
 void p9_wr_str(struct p9_wr *w, struct p9_str s);
 void p9_wr_qid(struct p9_wr *w, const struct p9_qid *q);
 void p9_wr_bytes(struct p9_wr *w, const void *src, size_t n);
+void p9_wr_rec(struct p9_wr *w, const struct p9_recdef *d, const void *rec,
+	       int dialect);
 void p9_wr_stat(struct p9_wr *w, const struct p9_stat *st, int dialect);
-/* Bytes a stat record takes on the wire, including its size[2]. */
+/* Bytes a record takes on the wire (a stat's including its size[2]). */
+size_t p9_rec_wire_size(const struct p9_recdef *d, const void *rec, int dialect);
 size_t p9_stat_wire_size(const struct p9_stat *st, int dialect);
 
 #endif

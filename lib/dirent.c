@@ -3,7 +3,8 @@
  * stat records that a 9P2000/.u Tread of a directory returns.
  *
  * Owns: entry iteration that stops with an error on a partial trailing
- * entry (a real server bug), and the matching encoders for servers.
+ * entry (a real server bug), and the matching encoders for servers.  The
+ * fields of both records come from their tables (rectab.c).
  */
 #include <errno.h>
 
@@ -18,10 +19,7 @@ int p9_dirent_next(const uint8_t *data, size_t len, size_t *pos,
 		return 0;
 	p9_rd_init(&r, data, len);
 	r.pos = *pos;
-	p9_rd_qid(&r, &e->qid);
-	e->offset = p9_rd_u64(&r);
-	e->type = p9_rd_u8(&r);
-	e->name = p9_rd_str(&r);
+	p9_rd_rec(&r, p9_dirent_def(), e, P9_DL);
 	if (r.err)
 		return r.err;
 	*pos = r.pos;
@@ -32,10 +30,7 @@ long p9_dirent_put(uint8_t *buf, size_t cap, const struct p9_dirent *e)
 {
 	struct p9_wr w;
 	p9_wr_init(&w, buf, cap);
-	p9_wr_qid(&w, &e->qid);
-	p9_wr_u64(&w, e->offset);
-	p9_wr_u8(&w, e->type);
-	p9_wr_str(&w, e->name);
+	p9_wr_rec(&w, p9_dirent_def(), e, P9_DL);
 	return w.err ? w.err : (long)w.pos;
 }
 

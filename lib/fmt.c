@@ -11,7 +11,6 @@
  * otherwise, "..." when cut.  Fids equal to NOFID print as -1.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include "p9.h"
 #include "sbuf.h"
@@ -131,6 +130,56 @@ static void put_data(struct p9_sb *b, const uint8_t *p, uint32_t count)
 		p9_sb_printf(b, "...");
 }
 
+static void put_oct(struct p9_sb *b, unsigned long long v)
+{
+	char t[24];
+	int i = sizeof t;
+	do {
+		t[--i] = (char)('0' + (v & 7));
+		v >>= 3;
+	} while (v);
+	if (t[i] != '0')
+		t[--i] = '0';
+	p9_sb_mem(b, t + i, sizeof t - (size_t)i);
+}
+
+/* An integer as its field shows it (not P9S_ERRNO). */
+static void put_uint(struct p9_sb *b, unsigned show, uint64_t v)
+{
+	switch (show) {
+	case P9S_HEX: /* as %#llx */
+		if (v)
+			p9_sb_str(b, "0x");
+		p9_sb_hex(b, v, 1);
+		break;
+	case P9S_OCT: /* as %#llo */
+		put_oct(b, v);
+		break;
+	default:
+		p9_sb_u64(b, v);
+	}
+}
+
+/* The fields of a record that the fcall text shows, in its order, each
+ * after its text. */
+static void put_rec(struct p9_sb *b, const struct p9_recdef *d, const void *rec,
+		    int dialect)
+{
+	for (unsigned pos = 0; pos < d->nfield; pos++)
+		for (unsigned i = 0; i < d->nfield; i++) {
+			const struct p9_recfield *f = &d->field[i];
+			if (!f->text || f->textpos != pos || !(f->dialects & dialect))
+				continue;
+			p9_sb_str(b, f->text);
+			if (f->kind == P9K_STR)
+				put_str(b, p9_rec_str(rec, f));
+			else if (f->kind == P9K_QID)
+				put_qid(b, (const struct p9_qid *)((const char *)rec + f->off));
+			else
+				put_uint(b, f->show, p9_rec_uint(rec, f));
+		}
+}
+
 static void put_dirents(struct p9_sb *b, const struct p9_msg *m)
 {
 	struct p9_dirent e;
@@ -146,9 +195,7 @@ static void put_dirents(struct p9_sb *b, const struct p9_msg *m)
 			p9_sb_putc(b, ' ');
 			p9_sb_u64(b, n);
 			p9_sb_putc(b, ':');
-			put_str(b, e.name);
-			p9_sb_putc(b, '@');
-			p9_sb_u64(b, e.offset);
+			put_rec(b, p9_dirent_def(), &e, P9_DL);
 		}
 		n++;
 	}
@@ -160,80 +207,23 @@ static void put_dirents(struct p9_sb *b, const struct p9_msg *m)
 		p9_sb_printf(b, " partial-entry-at %zu", pos);
 }
 
-static void put_stat(struct p9_sb *b, const struct p9_stat *st, int dialect)
-{
-	p9_sb_putc(b, ' ');
-	put_str(b, st->name);
-	p9_sb_putc(b, ' ');
-	put_str(b, st->uid);
-	p9_sb_putc(b, ' ');
-	put_str(b, st->gid);
-	p9_sb_putc(b, ' ');
-	put_str(b, st->muid);
-	p9_sb_printf(b, " q ");
-	put_qid(b, &st->qid);
-	p9_sb_printf(b, " m %#lo at %lu mt %lu l %llu t %u d %lu",
-		     (unsigned long)st->mode, (unsigned long)st->atime,
-		     (unsigned long)st->mtime, (unsigned long long)st->length,
-		     st->type, (unsigned long)st->dev);
-	if (dialect == P9_DU) {
-		p9_sb_printf(b, " ext ");
-		put_str(b, st->extension);
-		p9_sb_printf(b, " uid %lu gid %lu muid %lu", (unsigned long)st->n_uid,
-			     (unsigned long)st->n_gid, (unsigned long)st->n_muid);
-	}
-}
-
-
-static void put_oct(struct p9_sb *b, unsigned long long v)
-{
-	char t[24];
-	int i = sizeof t;
-	do {
-		t[--i] = (char)('0' + (v & 7));
-		v >>= 3;
-	} while (v);
-	if (t[i] != '0')
-		t[--i] = '0';
-	p9_sb_mem(b, t + i, sizeof t - (size_t)i);
-}
-
-static int is_fid_field(const struct p9_field *f)
-{
-	size_t n = strlen(f->name);
-	return f->kind == P9K_U32 && ((n >= 3 && strcmp(f->name + n - 3, "fid") == 0) ||
-				      strcmp(f->name, "dirfd") == 0);
-}
-
 static void put_int(struct p9_sb *b, const struct p9_field *f, uint64_t v)
 {
 	const char *en;
-	if (is_fid_field(f) && v == P9_NOFID) {
+	if (p9_role_is_fid(f->role) && v == P9_NOFID) {
 		p9_sb_printf(b, " %s -1", f->name);
 		return;
 	}
-	switch (f->show) {
-	case P9S_HEX: /* as %#llx */
+	if (f->show != P9S_ERRNO) {
 		put_name(b, f->name);
-		if (v)
-			p9_sb_str(b, "0x");
-		p9_sb_hex(b, v, 1);
-		break;
-	case P9S_OCT: /* as %#llo */
-		put_name(b, f->name);
-		put_oct(b, v);
-		break;
-	case P9S_ERRNO:
-		en = p9_errno_name((uint32_t)v);
-		if (en)
-			p9_sb_printf(b, " %s %s", f->name, en);
-		else
-			p9_sb_printf(b, " %s %llu", f->name, (unsigned long long)v);
-		break;
-	default:
-		put_name(b, f->name);
-		p9_sb_u64(b, v);
+		put_uint(b, f->show, v);
+		return;
 	}
+	en = p9_errno_name((uint32_t)v);
+	if (en)
+		p9_sb_printf(b, " %s %s", f->name, en);
+	else
+		p9_sb_printf(b, " %s %llu", f->name, (unsigned long long)v);
 }
 
 static void put_field(struct p9_sb *b, const struct p9_field *f,
@@ -254,7 +244,7 @@ static void put_field(struct p9_sb *b, const struct p9_field *f,
 		break;
 	case P9K_DATA: put_data(b, m->data, m->count); break;
 	case P9K_DIRENTS: put_dirents(b, m); break;
-	case P9K_STAT: put_stat(b, &m->stat, dialect); break;
+	case P9K_STAT: put_rec(b, p9_stat_def(), &m->stat, dialect); break;
 	case P9K_WNAMES:
 		p9_sb_str(b, " nwname ");
 		p9_sb_u64(b, m->nwname);

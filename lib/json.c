@@ -4,7 +4,8 @@
  *
  * Owns: the JSON spelling of each field kind.  Qids are objects
  * {"type":..,"version":..,"path":..}; data is hex (cut at maxdata bytes,
- * then "data_truncated":true); Rreaddir payloads become "entries"; errno
+ * then "data_truncated":true); Rreaddir payloads become "entries", a stat
+ * and each entry an object printed from its record table; errno
  * fields gain a "<field>_name" member; strings escape every byte that is not
  * printable ASCII as \u00XX so the output is always valid JSON.
  */
@@ -79,6 +80,29 @@ static void js_data(struct p9_sb *b, const struct p9_msg *m, size_t maxdata)
 		p9_sb_printf(b, ",\"data_truncated\":true");
 }
 
+/* A record as one object: every field on the wire in dialect, in wire
+ * order, under its JSON key. */
+static void js_rec(struct p9_sb *b, const struct p9_recdef *d, const void *rec,
+		   int dialect)
+{
+	int first = 1;
+	p9_sb_putc(b, '{');
+	for (unsigned i = 0; i < d->nfield; i++) {
+		const struct p9_recfield *f = &d->field[i];
+		if (!(f->dialects & dialect))
+			continue;
+		p9_sb_printf(b, "%s\"%s\":", first ? "" : ",", f->json ? f->json : f->name);
+		first = 0;
+		if (f->kind == P9K_STR)
+			js_pstr(b, p9_rec_str(rec, f));
+		else if (f->kind == P9K_QID)
+			js_qid(b, (const struct p9_qid *)((const char *)rec + f->off));
+		else
+			p9_sb_u64(b, p9_rec_uint(rec, f));
+	}
+	p9_sb_putc(b, '}');
+}
+
 static void js_dirents(struct p9_sb *b, const struct p9_msg *m)
 {
 	struct p9_dirent e;
@@ -86,12 +110,9 @@ static void js_dirents(struct p9_sb *b, const struct p9_msg *m)
 	int rc = 0, first = 1;
 	p9_sb_printf(b, ",\"count\":%lu,\"entries\":[", (unsigned long)m->count);
 	while (m->data && (rc = p9_dirent_next(m->data, m->count, &pos, &e)) > 0) {
-		p9_sb_printf(b, "%s{\"qid\":", first ? "" : ",");
-		js_qid(b, &e.qid);
-		p9_sb_printf(b, ",\"offset\":%llu,\"dtype\":%u,\"name\":",
-			     (unsigned long long)e.offset, e.type);
-		js_pstr(b, e.name);
-		p9_sb_putc(b, '}');
+		if (!first)
+			p9_sb_putc(b, ',');
+		js_rec(b, p9_dirent_def(), &e, P9_DL);
 		first = 0;
 	}
 	p9_sb_putc(b, ']');
@@ -101,25 +122,9 @@ static void js_dirents(struct p9_sb *b, const struct p9_msg *m)
 
 static void js_stat(struct p9_sb *b, const struct p9_stat *st, int dialect)
 {
-	p9_sb_printf(b, ",\"stat\":{\"size\":%u,\"type\":%u,\"dev\":%lu,\"qid\":",
-		     st->size, st->type, (unsigned long)st->dev);
-	js_qid(b, &st->qid);
-	p9_sb_printf(b, ",\"mode\":%lu,\"atime\":%lu,\"mtime\":%lu,\"length\":%llu",
-		     (unsigned long)st->mode, (unsigned long)st->atime,
-		     (unsigned long)st->mtime, (unsigned long long)st->length);
-	js_key(b, "name"); js_pstr(b, st->name);
-	js_key(b, "uid"); js_pstr(b, st->uid);
-	js_key(b, "gid"); js_pstr(b, st->gid);
-	js_key(b, "muid"); js_pstr(b, st->muid);
-	if (dialect == P9_DU) {
-		js_key(b, "extension"); js_pstr(b, st->extension);
-		p9_sb_printf(b, ",\"n_uid\":%lu,\"n_gid\":%lu,\"n_muid\":%lu",
-			     (unsigned long)st->n_uid, (unsigned long)st->n_gid,
-			     (unsigned long)st->n_muid);
-	}
-	p9_sb_putc(b, '}');
+	p9_sb_str(b, ",\"stat\":");
+	js_rec(b, p9_stat_def(), st, dialect);
 }
-
 
 static void js_field(struct p9_sb *b, const struct p9_field *f,
 		     const struct p9_msg *m, int dialect, size_t maxdata)

@@ -198,12 +198,33 @@ enum p9_kind {
 /* How a printer shows an integer field. */
 enum p9_show { P9S_DEC = 0, P9S_HEX, P9S_OCT, P9S_ERRNO };
 
+/* What a field is to the code that tracks state across messages (9ptrace's
+ * fid paths and --check, the fcall printer's NOFID as -1): read from the
+ * table, never guessed from a field's name. */
+enum p9_role {
+	P9R_NONE = 0,
+	P9R_FID,      /* an existing fid the message acts on */
+	P9R_DIRFID,   /* an existing fid of the directory it acts in (dfid,
+			 dirfd, olddirfid, newdirfid) */
+	P9R_AFID,     /* an existing authentication fid, or NOFID (Tattach) */
+	P9R_NEWFID,   /* a fid the message creates if it succeeds (Twalk and
+			 Txattrwalk newfid, Tattach fid, Tauth afid) */
+	P9R_RECSIZE,  /* records: the record's own size[2], computed on encode
+			 and bounding its fields on decode (stat) */
+};
+/* 1 for the roles that name a fid (P9R_FID .. P9R_NEWFID). */
+static inline int p9_role_is_fid(unsigned role)
+{
+	return role >= P9R_FID && role <= P9R_NEWFID;
+}
+
 struct p9_field {
 	const char *name;   /* wire/spec name: what printers and scripts use */
 	uint8_t kind;       /* enum p9_kind */
 	uint8_t dialects;   /* dialects where the field is on the wire */
 	uint8_t show;       /* enum p9_show */
 	uint16_t off;       /* offsetof(struct p9_msg, member) */
+	uint8_t role;       /* enum p9_role */
 };
 
 enum { P9_MAXFIELDS = 24 };
@@ -235,6 +256,55 @@ const char *p9_typename(unsigned type);
  * "L", "u", "2000"); returns the dialect bit or 0. */
 int p9_dialect_parse(const char *s);
 const char *p9_dialect_name(int dialect); /* "9P2000.L" */
+
+/* ---- record tables ------------------------------------------------------ */
+
+/*
+ * The records inside messages are tables too: one row per field of struct
+ * p9_stat (9P2000 and .u) and of struct p9_dirent (a 9P2000.L directory
+ * entry), in wire order.  The codec (p9_rd_stat, p9_wr_stat,
+ * p9_stat_wire_size, p9_dirent_next/put), the fcall and JSON printers and
+ * the case language's stat/entry fields all read them.
+ */
+struct p9_recfield {
+	const char *name;   /* the member's name: the JSON key and the name
+			       scripts use ("stat.mode", "entry[0].type") */
+	uint8_t kind;       /* P9K_U8 .. P9K_QID */
+	uint8_t dialects;   /* dialects where the field is on the wire */
+	uint8_t show;       /* enum p9_show, for the fcall text */
+	uint8_t role;       /* P9R_RECSIZE (stat's size[2]) or P9R_NONE */
+	uint16_t off;       /* offsetof(struct p9_stat or p9_dirent, member) */
+	const char *text;   /* fcall text: what precedes the value (" m " for
+			       a stat's mode); NULL: not in the text */
+	uint8_t textpos;    /* its place in the fcall text, whose order is not
+			       the wire's (a stat shows its names first) */
+	const char *json;   /* the JSON key where it is not name (a dirent's
+			       type prints as "dtype"), else NULL */
+};
+
+struct p9_recdef {
+	const char *name;   /* "stat", "dirent" */
+	size_t size;        /* sizeof the record struct */
+	uint8_t nfield;
+	const struct p9_recfield *field;
+};
+
+/* The tables of struct p9_stat and struct p9_dirent. */
+const struct p9_recdef *p9_stat_def(void);
+const struct p9_recdef *p9_dirent_def(void);
+/* A record's field by name ("mode", "n_gid"), or NULL. */
+const struct p9_recfield *p9_recfield_byname(const struct p9_recdef *d,
+					     const char *name);
+/* Generic access to a record's member through its field: integers of any
+ * width as uint64_t (set truncates to the wire width; 0 / no-op for other
+ * kinds), strings as struct p9_str ({"", 0} / no-op for other kinds; set
+ * stores the pointer, which must outlive the record's use), or a pointer to
+ * the member (a qid). */
+uint64_t p9_rec_uint(const void *rec, const struct p9_recfield *f);
+void p9_rec_set_uint(void *rec, const struct p9_recfield *f, uint64_t v);
+struct p9_str p9_rec_str(const void *rec, const struct p9_recfield *f);
+void p9_rec_set_str(void *rec, const struct p9_recfield *f, struct p9_str s);
+void *p9_rec_ptr(void *rec, const struct p9_recfield *f);
 
 /* ---- codec -------------------------------------------------------------- */
 

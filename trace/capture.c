@@ -54,7 +54,7 @@ static pcap_t *open_live(const char *iface, char *err)
 	return pc;
 }
 
-void tr_capture_drops(pcap_t *pc, FILE *f)
+static void capture_drops(pcap_t *pc, FILE *f)
 {
 	struct pcap_stat st;
 	if (pcap_stats(pc, &st) == 0)
@@ -118,7 +118,7 @@ int tr_capture_read(struct tr *t, pcap_t *pc, const struct tr_capture_opts *co,
 		}
 		if (report && *report && !co->file) {
 			*report = 0;
-			tr_capture_drops(pc, stderr);
+			capture_drops(pc, stderr);
 		}
 		if (n == 0 && co->file)
 			break;
@@ -127,6 +127,6 @@ int tr_capture_read(struct tr *t, pcap_t *pc, const struct tr_capture_opts *co,
 	}
 	fflush(t->out);
 	if (!co->file)
-		tr_capture_drops(pc, stderr);
+		capture_drops(pc, stderr);
 	return rc;
 }

@@ -26,7 +26,6 @@ int tr_capture(struct tr *t, const struct tr_capture_opts *co,
 int tr_capture_read(struct tr *t, pcap_t *pc, const struct tr_capture_opts *co,
 		    volatile sig_atomic_t *stop, volatile sig_atomic_t *report,
 		    char *err, size_t cap);
-void tr_capture_drops(pcap_t *pc, FILE *f);
 
 /* proxy.c */
 struct tr_proxy_opts {

@@ -1,11 +1,13 @@
 /*
  * main.c - 9ptrace: decode live 9P traffic into a readable timeline.
  *
- * Owns: the command line, signals, and choosing the input (live capture,
- * capture file, proxy, QEMU trace log).
+ * Owns: the command line (parse_args), set-up (output buffer, signals),
+ * choosing the input (live capture, capture file, proxy, QEMU trace log)
+ * and the summary at the end (--stats, --check's exit status).
  */
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,7 +66,88 @@ static int parse_ports(struct tr_opts *o, char *s)
 enum { O_JSON = 256, O_CHECK, O_STATS, O_FID, O_PATH, O_TYPE, O_ERRORS, O_PROXY,
        O_QEMU, O_ONCE, O_NODETECT };
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct args {
+	struct tr_opts o;
+	struct tr_capture_opts co;
+	struct tr_proxy_opts po;
+	const char *proxy, *qlog;
+	int userports;
+};
+
+/* One line on stderr; the exit status of a usage error. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("9ptrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+/* --proxy LISTEN=TARGET */
+static int split_proxy(struct args *a)
+{
+	static char lbuf[512];
+	char *eq = strchr(a->proxy, '=');
+	if (!eq)
+		return usage_error("--proxy wants LISTEN=TARGET");
+	snprintf(lbuf, sizeof lbuf, "%.*s", (int)(eq - a->proxy), a->proxy);
+	a->po.listen = lbuf;
+	a->po.target = eq + 1;
+	return 0;
+}
+
+/* One option with its value; 0, or an exit status. */
+static int option(struct args *a, int c, char *arg, char **argv)
+{
+	char *end;
+	switch (c) {
+	case 'h': usage(stdout); return -1;
+	case 'i': a->co.iface = arg; break;
+	case 'r': a->co.file = arg; break;
+	case 'f': a->co.filter = arg; break;
+	case 'p':
+		if (!a->userports)
+			a->o.nports = 0;
+		a->userports = 1;
+		if (parse_ports(&a->o, arg) < 0)
+			return usage_error("bad port list '%s'", arg);
+		break;
+	case 'c': a->co.count = strtoull(arg, NULL, 10); break;
+	case 'w': a->po.wfile = arg; break;
+	case 'x': a->o.hex = 1; break;
+	case O_JSON: a->o.json = 1; break;
+	case O_CHECK: a->o.check = 1; break;
+	case O_STATS: a->o.stats = a->o.quiet = 1; break;
+	case O_FID:
+		a->o.fid = (uint32_t)strtoul(arg, &end, 0);
+		if (*end)
+			return usage_error("bad fid '%s'", arg);
+		a->o.has_fid = 1;
+		break;
+	case O_PATH: a->o.path = arg; break;
+	case O_TYPE:
+		if (tr_parse_types(&a->o, arg) < 0)
+			return usage_error("unknown message type in '%s'", arg);
+		break;
+	case O_ERRORS: a->o.errors_only = 1; break;
+	case O_PROXY: a->proxy = arg; break;
+	case O_QEMU: a->qlog = arg; break;
+	case O_ONCE: a->po.once = 1; break;
+	case O_NODETECT: a->o.autodetect = 0; break;
+	default:
+		return usage_error("bad option or missing value: %s (see --help)",
+				   argv[optind - 1]);
+	}
+	return 0;
+}
+
+/* 0, -1 after --help, or an exit status for a usage error. */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option lo[] = {
 		{ "help", no_argument, 0, 'h' }, { "json", no_argument, 0, O_JSON },
@@ -77,69 +160,24 @@ int main(int argc, char **argv)
 		{ "once", no_argument, 0, O_ONCE },
 		{ "no-detect", no_argument, 0, O_NODETECT },
 		{ 0, 0, 0, 0 } };
-	struct tr_opts o = { .autodetect = 1 };
-	struct tr_capture_opts co = { .iface = "lo" };
-	struct tr_proxy_opts po = { 0 };
-	const char *proxy = NULL, *qlog = NULL;
-	int c, userports = 0;
-	o.ports[o.nports++] = 564;
+	int c, rc;
+	a->o.autodetect = 1;
+	a->co.iface = "lo";
+	a->o.ports[a->o.nports++] = 564;
 	opterr = 0; /* one line of our own, below */
-	while ((c = getopt_long(argc, argv, "hi:r:f:p:c:w:x", lo, NULL)) != -1) {
-		char *end;
-		switch (c) {
-		case 'h': usage(stdout); return 0;
-		case 'i': co.iface = optarg; break;
-		case 'r': co.file = optarg; break;
-		case 'f': co.filter = optarg; break;
-		case 'p':
-			if (!userports)
-				o.nports = 0;
-			userports = 1;
-			if (parse_ports(&o, optarg) < 0) {
-				fprintf(stderr, "9ptrace: bad port list '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case 'c': co.count = strtoull(optarg, NULL, 10); break;
-		case 'w': po.wfile = optarg; break;
-		case 'x': o.hex = 1; break;
-		case O_JSON: o.json = 1; break;
-		case O_CHECK: o.check = 1; break;
-		case O_STATS: o.stats = o.quiet = 1; break;
-		case O_FID:
-			o.fid = (uint32_t)strtoul(optarg, &end, 0);
-			if (*end) {
-				fprintf(stderr, "9ptrace: bad fid '%s'\n", optarg);
-				return 2;
-			}
-			o.has_fid = 1;
-			break;
-		case O_PATH: o.path = optarg; break;
-		case O_TYPE:
-			if (tr_parse_types(&o, optarg) < 0) {
-				fprintf(stderr, "9ptrace: unknown message type in '%s'\n", optarg);
-				return 2;
-			}
-			break;
-		case O_ERRORS: o.errors_only = 1; break;
-		case O_PROXY: proxy = optarg; break;
-		case O_QEMU: qlog = optarg; break;
-		case O_ONCE: po.once = 1; break;
-		case O_NODETECT: o.autodetect = 0; break;
-		default:
-			fprintf(stderr, "9ptrace: bad option or missing value: %s "
-				"(see --help)\n", argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "9ptrace: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	if (po.wfile && !proxy) {
-		fprintf(stderr, "9ptrace: -w needs --proxy\n");
-		return 2;
-	}
+	while ((c = getopt_long(argc, argv, "hi:r:f:p:c:w:x", lo, NULL)) != -1)
+		if ((rc = option(a, c, optarg, argv)) != 0)
+			return rc;
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (a->po.wfile && !a->proxy)
+		return usage_error("-w needs --proxy");
+	return a->proxy ? split_proxy(a) : 0;
+}
+
+/* Buffered output, and signals: INT/TERM stop, USR1 reports drops. */
+static void setup(void)
+{
 	static char obuf[1 << 20];
 	setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -147,33 +185,40 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
 
-	struct tr t;
-	tr_init(&t, &o, stdout);
-	int rc;
-	if (proxy) {
-		char *eq = strchr(proxy, '=');
-		if (!eq) {
-			fprintf(stderr, "9ptrace: --proxy wants LISTEN=TARGET\n");
-			tr_fini(&t);
-			return 2;
-		}
-		static char lbuf[512];
-		snprintf(lbuf, sizeof lbuf, "%.*s", (int)(eq - proxy), proxy);
-		po.listen = lbuf;
-		po.target = eq + 1;
-		rc = tr_proxy(&t, &po, &stop);
-	} else if (qlog) {
-		rc = tr_qemu_log(&t, qlog);
-	} else {
-		rc = tr_capture(&t, &co, &stop, &report);
-	}
-	tr_finish(&t);
-	if (o.stats)
-		tr_stats_print(&t, stdout);
+/* Read the chosen input to its end; an exit status. */
+static int run(struct tr *t, struct args *a)
+{
+	if (a->proxy)
+		return tr_proxy(t, &a->po, &stop);
+	if (a->qlog)
+		return tr_qemu_log(t, a->qlog);
+	return tr_capture(t, &a->co, &stop, &report);
+}
+
+/* The end: flush what waits, the --stats tables; the exit status. */
+static int summary(struct tr *t, int rc)
+{
+	tr_finish(t);
+	if (t->o.stats)
+		tr_stats_print(t, stdout);
 	fflush(stdout);
-	if (rc == 0 && o.check && t.nwarn)
+	if (rc == 0 && t->o.check && t->nwarn)
 		rc = 1;
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct tr t;
+	int rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	setup();
+	tr_init(&t, &a.o, stdout);
+	rc = summary(&t, run(&t, &a));
 	tr_fini(&t);
 	return rc;
 }

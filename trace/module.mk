@@ -3,8 +3,8 @@ PROGS += 9ptrace
 9ptrace_SRCS := trace/main.c
 9ptrace_LDLIBS := -lpcap
 MODLIBS += trace
-trace_LIBSRCS := trace/tcp.c trace/stream.c trace/state.c trace/check.c \
-	trace/output.c trace/frame.c trace/capture.c trace/proxy.c trace/pcapw.c \
+trace_LIBSRCS := trace/tcp.c trace/stream.c trace/message.c trace/state.c \
+	trace/check.c trace/output.c trace/stats.c trace/frame.c trace/capture.c trace/proxy.c trace/pcapw.c \
 	trace/qemulog.c
 EXTRA_LDLIBS += -lpcap
 # trace-drive: a scripted 9P2000.L client session for the trace tests

@@ -7,28 +7,24 @@
  * (the fcall text comes from p9_fmt; fids gain their path as
  * "fid 3 (/dir/file)"; an error reply names its request), the JSON form
  * (p9_json plus ts, conn, dir, latency, request and paths), the -x hex
- * dump, and the per-type and per-path statistics.
+ * dump, the notes about the stream ("##") and --check's warnings ("!!"),
+ * which check.c only records.  JSON strings go through lib's one escaper.
  */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sbuf.h"
 #include "trace.h"
+#include "xalloc.h"
 
 static int is_error(uint8_t type)
 {
 	return type == P9_RERROR || type == P9_RLERROR;
 }
 
-static int fid_field_by_name(const struct p9_field *f)
-{
-	size_t n = strlen(f->name);
-	return f->kind == P9K_U32 && ((n >= 3 && !strcmp(f->name + n - 3, "fid")) ||
-				      !strcmp(f->name, "dirfd"));
-}
-
-/* Which fields of a row are fids, as a bit mask; computed once per type
- * (the table is constant), since this runs for every message. */
+/* Which fields of a row name fids (their role), as a bit mask; computed
+ * once per type (the table is constant), since this runs for every message. */
 static uint32_t fid_mask(const struct p9_msgdef *d)
 {
 	static uint32_t mask[256];
@@ -36,7 +32,7 @@ static uint32_t fid_mask(const struct p9_msgdef *d)
 	if (!known[d->type]) {
 		uint32_t m = 0;
 		for (unsigned i = 0; i < d->nfield && i < 32; i++)
-			if (fid_field_by_name(&d->field[i]))
+			if (p9_role_is_fid(d->field[i].role))
 				m |= 1u << i;
 		mask[d->type] = m;
 		known[d->type] = 1;
@@ -123,10 +119,7 @@ static void l_grow(struct line *l, size_t more)
 	size_t cap = l->cap * 2;
 	while (cap < l->len + more + 1)
 		cap *= 2;
-	char *p = realloc(l->p, cap);
-	if (!p)
-		abort();
-	l->p = p;
+	l->p = xrealloc(l->p, cap);
 	l->cap = cap;
 }
 
@@ -296,19 +289,16 @@ static void l_hex(struct line *l, const uint8_t *buf, size_t len)
 	}
 }
 
+/* s as a JSON string (p9_json_quote: every byte that is not printable
+ * ASCII as \u00XX). */
 static void l_json_str(struct line *l, const char *s)
 {
-	l_mem(l, "\"", 1);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			l_printf(l, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			l_printf(l, "\\u%04x", ch);
-		else
-			l_mem(l, (const char *)&ch, 1);
-	}
-	l_mem(l, "\"", 1);
+	size_t n = strlen(s);
+	struct p9_sb b;
+	l_grow(l, n * 6 + 2);
+	p9_sb_init(&b, l->p + l->len, l->cap - l->len);
+	p9_json_quote(&b, s, n, 0);
+	l->len += b.len;
 }
 
 static void json_line(struct line *l, struct tr *t, struct tr_conn *c, int client,
@@ -404,127 +394,27 @@ void tr_emit_note(struct tr_conn *c, const char *fmt, ...)
 		(unsigned long long)(rel / 1000 % 1000000), c->id, msg);
 }
 
-/* ---- statistics ---- */
-
-void tr_stats_add(struct tr *t, const struct p9_msg *m, size_t len,
-		  const struct tr_req *rq)
+/* --check's warnings of one message, before its line. */
+void tr_emit_warnings(struct tr_conn *c, const struct tr_warnings *w)
 {
-	if (t->o.silent)
-		return;
-	struct tr_typestat *s = &t->ts[m->type];
-	s->count++;
-	s->bytes += len;
-	if (!rq)
-		return;
-	struct tr_typestat *r = &t->ts[rq->type];
-	if (is_error(m->type))
-		r->errors++;
-	if (r->nlat == r->caplat) {
-		size_t cap = r->caplat ? r->caplat * 2 : 1024;
-		uint64_t *p = realloc(r->lat, cap * sizeof *p);
-		if (!p)
-			return;
-		r->lat = p;
-		r->caplat = cap;
-	}
-	r->lat[r->nlat++] = t->now - rq->ts;
-}
-
-static size_t str_hash(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h % n;
-}
-
-struct tr_pathstat *tr_pathstat(struct tr *t, const char *path)
-{
-	size_t h = str_hash(path, t->nphash);
-	struct tr_pathstat *s;
-	for (s = t->phash[h]; s; s = s->next)
-		if (!strcmp(s->path, path))
-			return s;
-	s = calloc(1, sizeof *s);
-	if (!s || !(s->path = strdup(path)))
-		abort();
-	s->next = t->phash[h];
-	t->phash[h] = s;
-	t->npaths++;
-	return s;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int cmp_path(const void *a, const void *b)
-{
-	const struct tr_pathstat *x = *(struct tr_pathstat *const *)a;
-	const struct tr_pathstat *y = *(struct tr_pathstat *const *)b;
-	uint64_t bx = x->rbytes + x->wbytes, by = y->rbytes + y->wbytes;
-	if (bx != by)
-		return bx > by ? -1 : 1;
-	return strcmp(x->path, y->path);
-}
-
-static double us(uint64_t ns)
-{
-	return (double)ns / 1000.0;
-}
-
-void tr_stats_print(struct tr *t, FILE *f)
-{
-	fprintf(f, "%-14s %10s %12s %10s %10s %10s %10s %8s\n", "type", "count",
-		"bytes", "min(us)", "p50(us)", "p99(us)", "max(us)", "errors");
-	for (int i = 0; i < 256; i++) {
-		struct tr_typestat *s = &t->ts[i];
-		if (!s->count)
+	struct tr *t = c->tr;
+	uint64_t rel = t->now - t->t0;
+	for (unsigned i = 0; i < w->n; i++) {
+		unsigned long long sec = rel / 1000000000, usec = rel / 1000 % 1000000;
+		if (!t->o.json) {
+			fprintf(t->out, "%llu.%06llu c%u !! %s\n", sec, usec, c->id, w->msg[i]);
 			continue;
-		fprintf(f, "%-14s %10llu %12llu", p9_typename((unsigned)i),
-			(unsigned long long)s->count, (unsigned long long)s->bytes);
-		if (s->nlat) {
-			qsort(s->lat, s->nlat, sizeof *s->lat, cmp_u64);
-			size_t p50 = (s->nlat - 1) / 2, p99 = (s->nlat - 1) * 99 / 100;
-			fprintf(f, " %10.1f %10.1f %10.1f %10.1f %8llu", us(s->lat[0]),
-				us(s->lat[p50]), us(s->lat[p99]), us(s->lat[s->nlat - 1]),
-				(unsigned long long)s->errors);
-		} else if (!(i & 1) || i == 0) {
-			fprintf(f, " %10s %10s %10s %10s %8llu", "-", "-", "-", "-",
-				(unsigned long long)s->errors);
 		}
-		fputc('\n', f);
+		fprintf(t->out, "{\"ts\":%llu.%06llu,\"conn\":%u,\"warning\":", sec, usec,
+			c->id);
+		p9_json_fquote(t->out, w->msg[i], 0);
+		fputs("}\n", t->out);
 	}
-	fprintf(f, "messages %llu, connections %u, gaps %llu, undecodable %llu, warnings %llu\n",
-		(unsigned long long)t->nmsgs, t->nconn, (unsigned long long)t->ngaps,
-		(unsigned long long)t->ndecode_err, (unsigned long long)t->nwarn);
-	if (!t->npaths)
-		return;
-	struct tr_pathstat **v = malloc(t->npaths * sizeof *v);
-	if (!v)
-		return;
-	size_t n = 0;
-	for (size_t i = 0; i < t->nphash; i++)
-		for (struct tr_pathstat *s = t->phash[i]; s; s = s->next)
-			v[n++] = s;
-	qsort(v, n, sizeof *v, cmp_path);
-	fprintf(f, "\n%-40s %8s %8s %8s %12s %12s\n", "path", "opens", "reads",
-		"writes", "rbytes", "wbytes");
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%-40s %8llu %8llu %8llu %12llu %12llu\n", v[i]->path,
-			(unsigned long long)v[i]->opens, (unsigned long long)v[i]->reads,
-			(unsigned long long)v[i]->writes, (unsigned long long)v[i]->rbytes,
-			(unsigned long long)v[i]->wbytes);
-	free(v);
 }
 
 int tr_parse_types(struct tr_opts *o, const char *list)
 {
-	char *dup = strdup(list), *save = NULL;
-	if (!dup)
-		return -1;
+	char *dup = xstrdup(list), *save = NULL;
 	o->has_types = 1;
 	for (char *w = strtok_r(dup, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
 		const struct p9_msgdef *d = p9_msgdef_byname(w);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "xalloc.h"
 
 enum { MAXSESS = 64, RELAYBUF = 256 << 10 };
 
@@ -194,6 +195,57 @@ static int stream_target(const char *target)
 	return 0;
 }
 
+/* "proxy listening on ...", with the real port of a tcp:...:0 listener. */
+static void announce(int lfd, const char *listen)
+{
+	char shown[300];
+	snprintf(shown, sizeof shown, "%s", listen);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	char host[128], port[16];
+	if (!strncmp(listen, "tcp:", 4) &&
+	    getsockname(lfd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, port, sizeof port,
+			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(shown, sizeof shown, "tcp:%s:%s", host, port);
+	fprintf(stderr, "9ptrace: proxy listening on %s\n", shown);
+}
+
+/* Relay every session and accept new clients until *stop (or, with
+ * --once, until the first client is done). */
+static void serve(struct proxy *px, int lfd, const struct tr_proxy_opts *po,
+		  volatile sig_atomic_t *stop)
+{
+	int served = 0;
+	while (!*stop && !(po->once && served && px->ns == 0)) {
+		struct pollfd pf[1 + 2 * MAXSESS];
+		pf[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		for (int i = 0; i < px->ns; i++) {
+			pf[1 + 2 * i] = (struct pollfd){ .fd = px->s[i].cfd, .events = POLLIN };
+			pf[2 + 2 * i] = (struct pollfd){ .fd = px->s[i].srv->rfd, .events = POLLIN };
+		}
+		int nfds = 1 + 2 * px->ns;
+		if (poll(pf, (nfds_t)nfds, 200) <= 0)
+			continue;
+		for (int i = px->ns - 1; i >= 0; i--) {
+			int done = 0;
+			if (pf[2 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR))
+				done |= relay(px, &px->s[i], 0) < 0;
+			if (!done && (pf[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)))
+				done |= relay(px, &px->s[i], 1) < 0;
+			if (done)
+				sess_end(px, i);
+		}
+		if ((pf[0].revents & POLLIN) && !(po->once && served)) {
+			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (cfd >= 0) {
+				sess_start(px, cfd, po->target);
+				served = 1;
+			}
+		}
+	}
+}
+
 int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t *stop)
 {
 	char err[512];
@@ -214,9 +266,7 @@ int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t
 		close(lfd);
 		return 2;
 	}
-	px.buf = malloc(RELAYBUF);
-	if (!px.buf)
-		abort();
+	px.buf = xmalloc(RELAYBUF);
 	if (po->wfile) {
 		px.dead = pcap_open_dead(DLT_EN10MB, 262144);
 		px.dump = px.dead ? pcap_dump_open(px.dead, po->wfile) : NULL;
@@ -227,45 +277,8 @@ int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t
 			return 2;
 		}
 	}
-	char shown[300];
-	snprintf(shown, sizeof shown, "%s", po->listen);
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof ss;
-	char host[128], port[16];
-	if (!strncmp(po->listen, "tcp:", 4) &&
-	    getsockname(lfd, (struct sockaddr *)&ss, &sl) == 0 &&
-	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof host, port, sizeof port,
-			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-		snprintf(shown, sizeof shown, "tcp:%s:%s", host, port); /* the real port */
-	fprintf(stderr, "9ptrace: proxy listening on %s\n", shown);
-	int served = 0;
-	while (!*stop && !(po->once && served && px.ns == 0)) {
-		struct pollfd pf[1 + 2 * MAXSESS];
-		pf[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
-		for (int i = 0; i < px.ns; i++) {
-			pf[1 + 2 * i] = (struct pollfd){ .fd = px.s[i].cfd, .events = POLLIN };
-			pf[2 + 2 * i] = (struct pollfd){ .fd = px.s[i].srv->rfd, .events = POLLIN };
-		}
-		int nfds = 1 + 2 * px.ns;
-		if (poll(pf, (nfds_t)nfds, 200) <= 0)
-			continue;
-		for (int i = px.ns - 1; i >= 0; i--) {
-			int done = 0;
-			if (pf[2 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR))
-				done |= relay(&px, &px.s[i], 0) < 0;
-			if (!done && (pf[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)))
-				done |= relay(&px, &px.s[i], 1) < 0;
-			if (done)
-				sess_end(&px, i);
-		}
-		if ((pf[0].revents & POLLIN) && !(po->once && served)) {
-			int cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			if (cfd >= 0) {
-				sess_start(&px, cfd, po->target);
-				served = 1;
-			}
-		}
-	}
+	announce(lfd, po->listen);
+	serve(&px, lfd, po, stop);
 	while (px.ns)
 		sess_end(&px, px.ns - 1);
 	close(lfd);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "xalloc.h"
 
 enum { MAXTOK = 64 };
 
@@ -257,9 +258,7 @@ int tr_qemu_log(struct tr *t, const char *file)
 		fprintf(stderr, "9ptrace: %s: %s\n", file, strerror(errno));
 		return 2;
 	}
-	struct qlog *q = calloc(1, sizeof *q);
-	if (!q)
-		abort();
+	struct qlog *q = xcalloc(1, sizeof *q);
 	q->t = t;
 	q->c = tr_conn_new(t);
 	char *buf = NULL;

@@ -3,17 +3,19 @@
  * Tversion/Rversion), the requests in flight by tag, and the path of every
  * fid.
  *
- * Owns: decoding each whole message (through lib's table), pairing replies
- * with requests, and the fid -> path map kept through attach, walk (a
- * failed or partial walk creates no newfid), create/lcreate,
- * rename/renameat, xattrwalk, clunk and remove.  A fid whose origin was
- * not seen (capture started mid-session) has no path; a walk from it gets
- * a path starting with "?".
+ * Owns: the request of each tag in flight, and the fid -> path map kept
+ * through attach, walk (a failed or partial walk creates no newfid),
+ * create/lcreate, rename/renameat, xattrwalk, clunk and remove; and the
+ * per-path counts those imply (stats.c).  A fid whose origin was not seen
+ * (capture started mid-session) has no path; a walk from it gets a path
+ * starting with "?".  It prints nothing: message.c calls it after the
+ * checks and the output of each message.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "trace.h"
+#include "xalloc.h"
 
 /* ---- fid table (open addressing, linear probing) ---- */
 
@@ -28,7 +30,7 @@ static struct tr_fid *fid_find(struct tr_conn *c, uint32_t fid)
 		return NULL;
 	for (size_t i = fid_slot(c, fid);; i = (i + 1) & (c->capfids - 1)) {
 		struct tr_fid *f = &c->fids[i];
-		if (!f->state)
+		if (f->state == TR_FID_FREE)
 			return NULL;
 		if (f->fid == fid)
 			return f;
@@ -40,14 +42,12 @@ static void fid_rehash(struct tr_conn *c)
 	struct tr_fid *old = c->fids;
 	size_t oldcap = c->capfids;
 	c->capfids = oldcap ? oldcap * 2 : 64;
-	c->fids = calloc(c->capfids, sizeof *c->fids);
-	if (!c->fids)
-		abort();
+	c->fids = xcalloc(c->capfids, sizeof *c->fids);
 	for (size_t i = 0; i < oldcap; i++) {
-		if (!old[i].state)
+		if (old[i].state == TR_FID_FREE)
 			continue;
 		size_t j = fid_slot(c, old[i].fid);
-		while (c->fids[j].state)
+		while (c->fids[j].state != TR_FID_FREE)
 			j = (j + 1) & (c->capfids - 1);
 		c->fids[j] = old[i];
 	}
@@ -62,12 +62,12 @@ static struct tr_fid *fid_add(struct tr_conn *c, uint32_t fid)
 	if ((c->nfids + 1) * 2 > c->capfids)
 		fid_rehash(c);
 	size_t i = fid_slot(c, fid);
-	while (c->fids[i].state)
+	while (c->fids[i].state != TR_FID_FREE)
 		i = (i + 1) & (c->capfids - 1);
 	f = &c->fids[i];
 	memset(f, 0, sizeof *f);
 	f->fid = fid;
-	f->state = 2;
+	f->state = TR_FID_CLUNKED;
 	c->nfids++;
 	return f;
 }
@@ -77,49 +77,43 @@ static void fid_set(struct tr_conn *c, uint32_t fid, const char *path)
 	if (fid == P9_NOFID)
 		return;
 	struct tr_fid *f = fid_add(c, fid);
-	char *p = path ? strdup(path) : NULL;
+	char *p = path ? xstrdup(path) : NULL;
 	free(f->path);
 	f->path = p;
-	f->state = 1;
+	f->state = TR_FID_LIVE;
 	f->isdir = 0;
 }
 
 static void fid_setdir(struct tr_conn *c, uint32_t fid, int isdir)
 {
 	struct tr_fid *f = fid_find(c, fid);
-	if (f && f->state == 1)
+	if (f && f->state == TR_FID_LIVE)
 		f->isdir = (uint8_t)isdir;
 }
 
 int tr_fid_isdir(struct tr_conn *c, uint32_t fid)
 {
 	struct tr_fid *f = fid_find(c, fid);
-	return f && f->state == 1 && f->isdir;
+	return f && f->state == TR_FID_LIVE && f->isdir;
 }
 
 static void fid_clunk(struct tr_conn *c, uint32_t fid)
 {
 	struct tr_fid *f = fid_find(c, fid);
 	if (f)
-		f->state = 2;
+		f->state = TR_FID_CLUNKED;
 }
 
 const char *tr_fid_path(struct tr_conn *c, uint32_t fid)
 {
 	struct tr_fid *f = fid_find(c, fid);
-	return f && f->state == 1 ? f->path : NULL;
+	return f && f->state == TR_FID_LIVE ? f->path : NULL;
 }
 
-int tr_fid_state(struct tr_conn *c, uint32_t fid)
+enum tr_fid_state tr_fid_state(struct tr_conn *c, uint32_t fid)
 {
 	struct tr_fid *f = fid_find(c, fid);
-	return f ? f->state : 0;
-}
-
-struct tr_fid *tr_fid_get(struct tr_conn *c, uint32_t fid)
-{
-	struct tr_fid *f = fid_find(c, fid);
-	return f && f->state == 1 ? f : NULL;
+	return f ? f->state : TR_FID_FREE;
 }
 
 /* ---- paths ---- */
@@ -130,9 +124,7 @@ static char *path_join(const char *base, const struct p9_str *names, unsigned n)
 	size_t cap = (base ? strlen(base) : 1) + 2;
 	for (unsigned i = 0; i < n; i++)
 		cap += names[i].len + 1u;
-	char *s = malloc(cap);
-	if (!s)
-		abort();
+	char *s = xmalloc(cap);
 	strcpy(s, base ? base : "?");
 	size_t len = strlen(s);
 	for (unsigned i = 0; i < n; i++) {
@@ -171,13 +163,11 @@ static void rename_fids(struct tr_conn *c, const char *from, const char *to)
 	size_t fl = strlen(from);
 	for (size_t i = 0; i < c->capfids; i++) {
 		struct tr_fid *f = &c->fids[i];
-		if (f->state != 1 || !f->path || strncmp(f->path, from, fl) ||
+		if (f->state != TR_FID_LIVE || !f->path || strncmp(f->path, from, fl) ||
 		    (f->path[fl] && f->path[fl] != '/'))
 			continue;
 		size_t tl = strlen(to), rl = strlen(f->path + fl);
-		char *p = malloc(tl + rl + 1);
-		if (!p)
-			abort();
+		char *p = xmalloc(tl + rl + 1);
 		memcpy(p, to, tl);
 		memcpy(p + tl, f->path + fl, rl + 1);
 		free(f->path);
@@ -202,14 +192,15 @@ struct tr_req *tr_tag_live(const struct tr_conn *c, uint16_t tag)
 	return rq && rq->live ? rq : NULL;
 }
 
-struct tr_req *tr_tag(struct tr_conn *c, uint16_t tag)
+/* The slot of tag, made on first use of its page. */
+static struct tr_req *tag_slot(struct tr_conn *c, uint16_t tag)
 {
 	struct tr_req **page;
-	if (!c->tags && !(c->tags = calloc(65536 / TAGPAGE, sizeof *c->tags)))
-		abort();
+	if (!c->tags)
+		c->tags = xcalloc(65536 / TAGPAGE, sizeof *c->tags);
 	page = &c->tags[tag / TAGPAGE];
-	if (!*page && !(*page = calloc(TAGPAGE, sizeof **page)))
-		abort();
+	if (!*page)
+		*page = xcalloc(TAGPAGE, sizeof **page);
 	return &(*page)[tag % TAGPAGE];
 }
 
@@ -233,8 +224,16 @@ void tr_conn_reset(struct tr_conn *c)
 	c->nfids = c->capfids = 0;
 }
 
+void tr_session_start(struct tr_conn *c)
+{
+	tr_conn_reset(c);
+	c->from_start = 1;
+	c->dialect = 0;
+	c->msize = 0;
+}
+
 /* Drop what a finished connection holds (tags, fids, buffers). */
-void tr_conn_release(struct tr_conn *c)
+static void conn_release(struct tr_conn *c)
 {
 	tr_conn_reset(c);
 	free(c->tags);
@@ -249,7 +248,7 @@ void tr_conn_release(struct tr_conn *c)
 
 void tr_conn_free(struct tr_conn *c)
 {
-	tr_conn_release(c);
+	conn_release(c);
 	free(c);
 }
 
@@ -265,24 +264,37 @@ static char *request_path(struct tr_conn *c, const struct p9_msg *m)
 {
 	const char *base = tr_fid_path(c, m->fid);
 	switch (m->type) {
-	case P9_TATTACH: return strdup("/");
-	case P9_TAUTH: return strdup("(auth)");
+	case P9_TATTACH: return xstrdup("/");
+	case P9_TAUTH: return xstrdup("(auth)");
 	case P9_TWALK:
 		for (unsigned i = 0; i < m->nwname && i < P9_MAXWELEM; i++)
 			if (m->wname[i].len == 0) /* names not known (QEMU log) */
 				return NULL;
 		return path_join(base, m->wname, m->nwname);
 	case P9_TCREATE: case P9_TLCREATE: return path_one(base, m->name);
-	case P9_TXATTRWALK: return base ? strdup(base) : NULL;
+	case P9_TXATTRWALK: return base ? xstrdup(base) : NULL;
 	case P9_TRENAME: return path_one(tr_fid_path(c, m->dfid), m->name);
 	case P9_TRENAMEAT: return path_one(tr_fid_path(c, m->newdirfid), m->newname);
 	default: return NULL;
 	}
 }
 
-static void record_request(struct tr_conn *c, const struct p9_msg *m, size_t len)
+/* The value of the field that creates a fid (enum p9_role), if any. */
+static int created_fid(const struct p9_msg *m, uint32_t *fid)
 {
-	struct tr_req *rq = tr_tag(c, m->tag);
+	const struct p9_msgdef *d = p9_msgdef(m->type);
+	for (unsigned i = 0; d && i < d->nfield; i++)
+		if (d->field[i].role == P9R_NEWFID) {
+			*fid = (uint32_t)p9_field_uint(m, &d->field[i]);
+			return 1;
+		}
+	return 0;
+}
+
+struct tr_req *tr_state_request(struct tr_conn *c, const struct p9_msg *m,
+				size_t len)
+{
+	struct tr_req *rq = tag_slot(c, m->tag);
 	free(rq->path);
 	memset(rq, 0, sizeof *rq);
 	rq->live = 1;
@@ -290,6 +302,7 @@ static void record_request(struct tr_conn *c, const struct p9_msg *m, size_t len
 	rq->ts = c->tr->now;
 	rq->fid = m->fid;
 	rq->newfid = m->newfid;
+	created_fid(m, &rq->newfid); /* Tauth's afid, Tattach's fid, newfid */
 	rq->count = m->count;
 	rq->offset = m->offset;
 	rq->oldtag = m->oldtag;
@@ -300,18 +313,13 @@ static void record_request(struct tr_conn *c, const struct p9_msg *m, size_t len
 	if (m->type == P9_TRENAMEAT) {
 		/* keep "old\x1fnew": the reply renames fids below old */
 		char *old = path_one(tr_fid_path(c, m->olddirfid), m->oldname);
-		char *both = malloc(strlen(old) + strlen(rq->path) + 2);
-		if (!both)
-			abort();
+		char *both = xmalloc(strlen(old) + strlen(rq->path) + 2);
 		sprintf(both, "%s%c%s", old, 0x1f, rq->path);
 		free(old);
 		free(rq->path);
 		rq->path = both;
 	}
-	if (m->type == P9_TAUTH)
-		rq->newfid = m->afid;
-	if (m->type == P9_TATTACH)
-		rq->newfid = m->fid;
+	return rq;
 }
 
 static void opened(struct tr_conn *c, uint32_t fid)
@@ -321,9 +329,72 @@ static void opened(struct tr_conn *c, uint32_t fid)
 		tr_pathstat(c->tr, p)->opens++;
 }
 
-static void apply_reply(struct tr_conn *c, const struct p9_msg *m, struct tr_req *rq)
+/* Rread, Rreaddir, Rwrite: bytes moved on the fid's path. */
+static void count_io(struct tr_conn *c, const struct p9_msg *m, const struct tr_req *rq)
+{
+	const char *p = tr_fid_path(c, rq->fid);
+	struct tr_pathstat *s;
+	if (!p)
+		return;
+	s = tr_pathstat(c->tr, p);
+	if (m->type == P9_RWRITE) {
+		s->writes++;
+		s->wbytes += m->count;
+	} else {
+		s->reads++;
+		s->rbytes += m->count;
+	}
+}
+
+/* Rrename, Rrenameat: fids at or below the old path move. */
+static void apply_rename(struct tr_conn *c, const struct p9_msg *m, struct tr_req *rq)
 {
 	const char *p;
+	char *sep;
+	if (m->type == P9_RRENAME) {
+		if ((p = tr_fid_path(c, rq->fid)) && rq->path) {
+			char *from = xstrdup(p);
+			rename_fids(c, from, rq->path);
+			free(from);
+		}
+		return;
+	}
+	if (rq->path && (sep = strchr(rq->path, 0x1f))) {
+		*sep = 0;
+		if (rq->path[0] != '?')
+			rename_fids(c, rq->path, sep + 1);
+		*sep = 0x1f;
+	}
+}
+
+/* Rflush: the flushed request is over; a reply to it now is late. */
+static void apply_flush(struct tr_conn *c, const struct p9_msg *m,
+			const struct tr_req *rq)
+{
+	struct tr_req *o = tr_tag_live(c, rq->oldtag);
+	if (o && rq->oldtag != m->tag) {
+		free(o->path);
+		o->path = NULL;
+		o->live = 0;
+		o->flushed = 1;
+	}
+}
+
+/* Rwalk: a partial walk (nwqid < nwname) creates no newfid. */
+static void apply_walk(struct tr_conn *c, const struct p9_msg *m,
+		       const struct tr_req *rq)
+{
+	if (m->nwqid != rq->count)
+		return;
+	int dir = m->nwqid ? (m->wqid[m->nwqid - 1].type & P9_QTDIR) != 0
+			   : tr_fid_isdir(c, rq->fid);
+	fid_set(c, rq->newfid, rq->path && strcmp(rq->path, "?") ? rq->path : NULL);
+	fid_setdir(c, rq->newfid, dir);
+}
+
+static void apply_reply(struct tr_conn *c, const struct p9_msg *m, struct tr_req *rq)
+{
+	int qdir = (m->qid.type & P9_QTDIR) != 0;
 	if (m->type == P9_RVERSION) {
 		char v[32];
 		p9_strcpy(v, sizeof v, m->version);
@@ -342,159 +413,28 @@ static void apply_reply(struct tr_conn *c, const struct p9_msg *m, struct tr_req
 	switch (m->type) {
 	case P9_RATTACH: case P9_RAUTH:
 		fid_set(c, rq->newfid, rq->path);
-		fid_setdir(c, rq->newfid, (m->qid.type & P9_QTDIR) != 0);
+		fid_setdir(c, rq->newfid, qdir);
 		break;
-	case P9_RWALK:
-		/* a partial walk (nwqid < nwname) creates no newfid */
-		if (m->nwqid == rq->count) {
-			int dir = m->nwqid ? (m->wqid[m->nwqid - 1].type & P9_QTDIR) != 0
-					   : tr_fid_isdir(c, rq->fid);
-			fid_set(c, rq->newfid, rq->path && strcmp(rq->path, "?")
-				? rq->path : NULL);
-			fid_setdir(c, rq->newfid, dir);
-		}
-		break;
-	case P9_RXATTRWALK:
-		fid_set(c, rq->newfid, rq->path);
-		break;
+	case P9_RWALK: apply_walk(c, m, rq); break;
+	case P9_RXATTRWALK: fid_set(c, rq->newfid, rq->path); break;
 	case P9_RCREATE: case P9_RLCREATE:
 		fid_set(c, rq->fid, rq->path);
-		fid_setdir(c, rq->fid, (m->qid.type & P9_QTDIR) != 0);
+		fid_setdir(c, rq->fid, qdir);
 		opened(c, rq->fid);
 		break;
 	case P9_ROPEN: case P9_RLOPEN:
-		fid_setdir(c, rq->fid, (m->qid.type & P9_QTDIR) != 0);
+		fid_setdir(c, rq->fid, qdir);
 		opened(c, rq->fid);
 		break;
-	case P9_RREAD: case P9_RREADDIR:
-		if ((p = tr_fid_path(c, rq->fid))) {
-			struct tr_pathstat *s = tr_pathstat(c->tr, p);
-			s->reads++;
-			s->rbytes += m->count;
-		}
-		break;
-	case P9_RWRITE:
-		if ((p = tr_fid_path(c, rq->fid))) {
-			struct tr_pathstat *s = tr_pathstat(c->tr, p);
-			s->writes++;
-			s->wbytes += m->count;
-		}
-		break;
-	case P9_RRENAME:
-		if ((p = tr_fid_path(c, rq->fid)) && rq->path) {
-			char *from = strdup(p);
-			rename_fids(c, from, rq->path);
-			free(from);
-		}
-		break;
-	case P9_RRENAMEAT:
-		if (rq->path && strchr(rq->path, 0x1f)) {
-			char *sep = strchr(rq->path, 0x1f);
-			*sep = 0;
-			if (rq->path[0] != '?')
-				rename_fids(c, rq->path, sep + 1);
-			*sep = 0x1f;
-		}
-		break;
-	case P9_RFLUSH: {
-		struct tr_req *o = tr_tag_live(c, rq->oldtag);
-		if (o && rq->oldtag != m->tag) {
-			free(o->path);
-			o->path = NULL;
-			o->live = 0;
-			o->flushed = 1;
-		}
-		break;
-	}
+	case P9_RREAD: case P9_RREADDIR: case P9_RWRITE: count_io(c, m, rq); break;
+	case P9_RRENAME: case P9_RRENAMEAT: apply_rename(c, m, rq); break;
+	case P9_RFLUSH: apply_flush(c, m, rq); break;
 	}
 }
 
-/* QEMU's Rstat n[2] = 0 and nfs-ganesha's Rerror for Rlerror are decoded
- * (--check warns about them), not undecodable. */
-static int lax_decode(const uint8_t *buf, size_t len, int dialect, struct p9_msg *m,
-		      struct p9_decode_err *e)
+void tr_state_reply(struct tr_conn *c, const struct p9_msg *m, struct tr_req *rq)
 {
-	return p9_decode_flags(buf, len, dialect, P9_DEC_STATLEN | P9_DEC_RLERROR, m, e, NULL);
-}
-
-static int decode(struct tr_conn *c, const uint8_t *buf, size_t len,
-		  struct p9_msg *m, struct p9_decode_err *e)
-{
-	if (c->dialect)
-		return lax_decode(buf, len, c->dialect, m, e);
-	/* dialect unknown (joined mid-session): the first that fits */
-	int rc = lax_decode(buf, len, P9_DL, m, e);
-	if (rc == 0) {
-		if (m->type < P9_TVERSION)
-			c->dialect = P9_DL;
-		return 0;
-	}
-	if (lax_decode(buf, len, P9_DU, m, NULL) == 0 ||
-	    lax_decode(buf, len, P9_D2000, m, NULL) == 0)
-		return 0;
-	return rc;
-}
-
-void tr_message(struct tr_conn *c, int client, const uint8_t *buf, size_t len)
-{
-	struct tr *t = c->tr;
-	struct p9_msg m;
-	struct p9_decode_err e;
-	if (client && buf[4] == P9_TVERSION) {
-		tr_conn_reset(c);
-		c->from_start = 1;
-		c->dialect = 0;
-		c->msize = 0;
-	}
-	if (decode(c, buf, len, &m, &e) < 0) {
-		char s[160];
-		p9_decode_err_str(&e, s, sizeof s);
-		t->ndecode_err++;
-		tr_emit_note(c, "%s undecodable %s tag %u (%zu bytes): %s",
-			     client ? "->" : "<-", p9_typename(buf[4]),
-			     p9_get16(buf + 5), len, s);
-		struct tr_req *rq = client ? NULL : tr_tag_live(c, p9_get16(buf + 5));
-		if (rq)
-			rq->live = 0;
-		if (client) { /* its tag is in flight all the same: pair the reply */
-			struct p9_msg h;
-			memset(&h, 0, sizeof h);
-			h.type = buf[4];
-			h.tag = p9_get16(buf + 5);
-			h.fid = h.newfid = P9_NOFID;
-			record_request(c, &h, len);
-		}
-		return;
-	}
-	tr_message_decoded(c, client, buf, len, &m);
-}
-
-void tr_message_decoded(struct tr_conn *c, int client, const uint8_t *buf, size_t len,
-			const struct p9_msg *mp)
-{
-	struct tr *t = c->tr;
-	struct p9_msg m = *mp;
-	if (client && m.type == P9_TVERSION && !buf) {
-		tr_conn_reset(c);
-		c->from_start = 1;
-		c->dialect = 0;
-		c->msize = 0;
-	}
-	t->nmsgs++;
-	if (client) {
-		if (t->o.check)
-			tr_check_request(c, &m, len);
-		record_request(c, &m, len);
-		tr_emit(c, 1, buf, len, &m, tr_tag(c, m.tag));
-		tr_stats_add(t, &m, len, NULL);
-		return;
-	}
-	struct tr_req *rq = tr_tag_live(c, m.tag);
-	if (t->o.check)
-		tr_check_reply(c, &m, len, rq);
-	tr_emit(c, 0, buf, len, &m, rq);
-	tr_stats_add(t, &m, len, rq);
-	apply_reply(c, &m, rq);
+	apply_reply(c, m, rq);
 	if (rq) {
 		free(rq->path);
 		rq->path = NULL;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "trace.h"
+#include "xalloc.h"
 
 enum { MAXFRAME = P9_MAXMSIZE, RESYNC_BOUND = 4 << 20 };
 
@@ -32,7 +33,7 @@ static int decodes(const struct tr_conn *c, const uint8_t *p, size_t n)
 
 /* 0: not a message start; 1: plausible and complete; 2: plausible header,
  * message not yet complete. */
-int tr_plausible(const struct tr_conn *c, int client, const uint8_t *p, size_t n)
+static int plausible(const struct tr_conn *c, int client, const uint8_t *p, size_t n)
 {
 	if (n < P9_HDRSZ)
 		return n == 0 ? 0 : 2;
@@ -65,10 +66,7 @@ static void grow(struct tr_dir *d, size_t need)
 	size_t cap = d->cap ? d->cap : 65536;
 	while (cap < need)
 		cap *= 2;
-	uint8_t *b = realloc(d->buf, cap);
-	if (!b)
-		abort();
-	d->buf = b;
+	d->buf = xrealloc(d->buf, cap);
 	d->cap = cap;
 }
 
@@ -90,7 +88,7 @@ static size_t frame(struct tr_dir *d, const uint8_t *p, size_t n)
 	size_t pos = 0;
 	while (n - pos >= P9_HDRSZ) {
 		if (!d->sync) {
-			int r = tr_plausible(d->conn, d->client, p + pos, n - pos);
+			int r = plausible(d->conn, d->client, p + pos, n - pos);
 			if (r == 2)
 				break;
 			if (r == 0) {
@@ -169,9 +167,7 @@ static struct tr_tcp_sink sink(struct tr_dir *d)
 
 struct tr_conn *tr_conn_new(struct tr *t)
 {
-	struct tr_conn *c = calloc(1, sizeof *c);
-	if (!c)
-		abort();
+	struct tr_conn *c = xcalloc(1, sizeof *c);
 	c->tr = t;
 	c->id = ++t->nconn;
 	for (int i = 0; i < 2; i++) {
@@ -404,13 +400,10 @@ void tr_init(struct tr *t, const struct tr_opts *o, FILE *out)
 	t->o = *o;
 	t->out = out;
 	t->nhash = 4093;
-	t->hash = calloc(t->nhash, sizeof *t->hash);
-	t->nphash = 4093;
-	t->phash = calloc(t->nphash, sizeof *t->phash);
+	t->hash = xcalloc(t->nhash, sizeof *t->hash);
+	tr_stats_init(t);
 	t->linecap = 1 << 16;
-	t->line = malloc(t->linecap);
-	if (!t->hash || !t->phash || !t->line)
-		abort();
+	t->line = xmalloc(t->linecap);
 }
 
 void tr_fini(struct tr *t)
@@ -420,17 +413,7 @@ void tr_fini(struct tr *t)
 		n = c->next;
 		tr_conn_free(c);
 	}
-	for (size_t i = 0; i < t->nphash; i++) {
-		struct tr_pathstat *s, *sn;
-		for (s = t->phash[i]; s; s = sn) {
-			sn = s->next;
-			free(s->path);
-			free(s);
-		}
-	}
-	for (int i = 0; i < 256; i++)
-		free(t->ts[i].lat);
-	free(t->phash);
+	tr_stats_free(t);
 	free(t->hash);
 	free(t->line);
 }

@@ -4,8 +4,17 @@
  *
  * Owns: the types shared by the trace/ files.  Data flows one way:
  *   capture.c / proxy.c / qemulog.c  ->  tr_packet() (stream.c)
- *   -> tcp.c (per-direction reassembly) -> stream.c (9P framing, dialect)
- *   -> state.c (tags, fids, checks) -> output.c (lines, JSON, stats).
+ *   -> tcp.c (per-direction reassembly) -> stream.c (9P framing)
+ *   -> message.c (one whole message: decode, then check.c's warnings,
+ *      output.c's line, stats.c's counts, state.c's tags and fids).
+ * Files form layers, each calling only those below it (no cycles):
+ *   main.c
+ *   capture.c proxy.c qemulog.c     inputs
+ *   stream.c                        connections, framing
+ *   message.c                       the per-message pipeline
+ *   check.c output.c                rules (warnings recorded), printing
+ *   state.c                         tags, fids, paths
+ *   stats.c tcp.c frame.c pcapw.c   counts, reassembly, link layer
  */
 #ifndef TRACE_H
 #define TRACE_H
@@ -91,9 +100,15 @@ struct tr_pathstat {
 	struct tr_pathstat *next;
 };
 
+enum tr_fid_state {
+	TR_FID_FREE = 0,        /* an empty slot of the table: never seen */
+	TR_FID_LIVE,            /* created and not clunked */
+	TR_FID_CLUNKED,         /* clunked or removed */
+};
+
 struct tr_fid {
 	uint32_t fid;
-	uint8_t state;          /* 0 free slot, 1 live, 2 clunked */
+	enum tr_fid_state state;
 	char *path;
 	uint8_t isdir;          /* its qid (walk, attach, open) is a directory */
 };
@@ -183,45 +198,61 @@ void tr_conn_bytes(struct tr_conn *c, int client, uint64_t ts,
 /* End of input: flush reassembly queues. */
 void tr_finish(struct tr *t);
 
-/* stream.c internal, exposed for tests */
-int tr_plausible(const struct tr_conn *c, int client, const uint8_t *p, size_t n);
+/* A connection of tr_conn_new is over: report what it left unfinished,
+ * take it out of t and free it. */
+void tr_conn_end(struct tr *t, struct tr_conn *c);
 
-/* state.c: one whole message of a direction. */
+/* message.c: one whole message of a direction. */
 void tr_message(struct tr_conn *c, int client, const uint8_t *buf, size_t len);
 /* The same for a message already decoded (buf may be NULL: no wire form). */
 void tr_message_decoded(struct tr_conn *c, int client, const uint8_t *buf,
 			size_t len, const struct p9_msg *m);
+
+/* state.c: what the connection knows. */
 void tr_conn_reset(struct tr_conn *c);
 void tr_conn_free(struct tr_conn *c);
-/* A connection of tr_conn_new is over: report what it left unfinished,
- * take it out of t and free it. */
-void tr_conn_end(struct tr *t, struct tr_conn *c);
-void tr_conn_release(struct tr_conn *c);
+/* A Tversion starts a new session: forget tags, fids and the dialect. */
+void tr_session_start(struct tr_conn *c);
+/* Record a request in its tag's slot (the path it will give a fid); the
+ * slot. */
+struct tr_req *tr_state_request(struct tr_conn *c, const struct p9_msg *m,
+				size_t len);
+/* Apply a reply (rq: its request, or NULL) to fids, paths and the path
+ * statistics, then free the request's slot. */
+void tr_state_reply(struct tr_conn *c, const struct p9_msg *m, struct tr_req *rq);
 const char *tr_fid_path(struct tr_conn *c, uint32_t fid);
-/* The request slot of tag: tr_tag makes it (on first use of its page);
- * tr_tag_peek gives it if its page exists, else NULL; tr_tag_live gives it
- * only if a request is in flight on it. */
-struct tr_req *tr_tag(struct tr_conn *c, uint16_t tag);
+enum tr_fid_state tr_fid_state(struct tr_conn *c, uint32_t fid);
+int tr_fid_isdir(struct tr_conn *c, uint32_t fid);
+/* The request slot of tag: tr_tag_peek gives it if its page exists, else
+ * NULL; tr_tag_live gives it only if a request is in flight on it. */
 struct tr_req *tr_tag_peek(const struct tr_conn *c, uint16_t tag);
 struct tr_req *tr_tag_live(const struct tr_conn *c, uint16_t tag);
-int tr_fid_isdir(struct tr_conn *c, uint32_t fid);
 
-/* check.c */
-void tr_warn(struct tr_conn *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void tr_check_request(struct tr_conn *c, const struct p9_msg *m, size_t len);
+/* check.c: --check's rules record their warnings; output.c prints them. */
+enum { TR_MAXWARN = 16, TR_WARNLEN = 512 };
+struct tr_warnings {
+	unsigned n;                  /* at most TR_MAXWARN (more are dropped) */
+	char msg[TR_MAXWARN][TR_WARNLEN];
+};
+void tr_check_request(struct tr_conn *c, const struct p9_msg *m, size_t len,
+		      struct tr_warnings *w);
 void tr_check_reply(struct tr_conn *c, const struct p9_msg *m, size_t len,
-		    const struct tr_req *rq);
+		    const struct tr_req *rq, struct tr_warnings *w);
 
 /* output.c */
 void tr_emit(struct tr_conn *c, int client, const uint8_t *buf, size_t len,
 	     const struct p9_msg *m, const struct tr_req *rq);
 void tr_emit_note(struct tr_conn *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void tr_emit_warnings(struct tr_conn *c, const struct tr_warnings *w);
+int tr_parse_types(struct tr_opts *o, const char *list);
+
+/* stats.c */
+void tr_stats_init(struct tr *t);
+void tr_stats_free(struct tr *t);
 void tr_stats_add(struct tr *t, const struct p9_msg *m, size_t len,
 		  const struct tr_req *rq);
 struct tr_pathstat *tr_pathstat(struct tr *t, const char *path);
 void tr_stats_print(struct tr *t, FILE *f);
-int tr_parse_types(struct tr_opts *o, const char *list);
 
 #endif

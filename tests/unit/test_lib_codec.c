@@ -837,6 +837,71 @@ START_TEST(dirent_and_stat_put)
 }
 END_TEST
 
+/* The record tables: fields by name, generic get/set, and the printers'
+ * names (a dirent's type is "dtype" in JSON only). */
+START_TEST(record_tables)
+{
+	const struct p9_recdef *sd = p9_stat_def(), *dd = p9_dirent_def();
+	struct p9_stat st = STATU;
+	struct p9_dirent e = { .qid = Q(P9_QTDIR, 0, 1), .offset = 1, .type = 4,
+			       .name = S("a") };
+	const struct p9_recfield *f;
+	char s[512];
+	int n = 0;
+	ck_assert_str_eq(sd->name, "stat");
+	ck_assert_uint_eq(sd->size, sizeof(struct p9_stat));
+	ck_assert_ptr_null(p9_recfield_byname(sd, "nope"));
+	ck_assert_uint_eq(p9_recfield_byname(sd, "size")->role, P9R_RECSIZE);
+	f = p9_recfield_byname(sd, "n_gid");
+	ck_assert_uint_eq(f->dialects, P9_DU);
+	p9_rec_set_uint(&st, f, 0x1234567890ull); /* truncated to u32 */
+	ck_assert_uint_eq(st.n_gid, 0x34567890u);
+	ck_assert_uint_eq(p9_rec_uint(&st, f), 0x34567890u);
+	f = p9_recfield_byname(sd, "muid");
+	p9_rec_set_str(&st, f, p9_s("m2"));
+	ck_assert(p9_streq(p9_rec_str(&st, f), "m2"));
+	ck_assert_uint_eq(p9_rec_uint(&st, f), 0); /* not an integer */
+	f = p9_recfield_byname(sd, "qid");
+	ck_assert_ptr_eq(p9_rec_ptr(&st, f), &st.qid);
+	ck_assert_uint_eq(p9_rec_str(&st, f).len, 0); /* not a string */
+	/* wire size from the table: 2+2+4+13+4+4+4+8 + 4 strings + .u */
+	ck_assert_int_eq(p9_stat_put((uint8_t *)s, sizeof s, &st, P9_D2000), 41 + 4 + 3 + 3 + 4);
+	ck_assert_int_eq(p9_stat_put((uint8_t *)s, sizeof s, &st, P9_DU), 55 + 11 + 12);
+	ck_assert_uint_eq(p9_get16((uint8_t *)s), 55 + 11 + 12 - 2);
+	f = p9_recfield_byname(dd, "type");
+	ck_assert_str_eq(f->json, "dtype");
+	ck_assert_uint_eq(p9_rec_uint(&e, f), 4);
+	for (unsigned i = 0; i < sd->nfield; i++)
+		n += sd->field[i].role == P9R_RECSIZE;
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_gt(p9_dirent_put((uint8_t *)s, sizeof s, &e), 0);
+}
+END_TEST
+
+/* Roles: which fields name fids, read by printers and the tracer. */
+START_TEST(field_roles)
+{
+	const struct p9_msgdef *d = p9_msgdef(P9_TWALK);
+	ck_assert_uint_eq(p9_field_byname(d, "fid")->role, P9R_FID);
+	ck_assert_uint_eq(p9_field_byname(d, "newfid")->role, P9R_NEWFID);
+	d = p9_msgdef(P9_TATTACH);
+	ck_assert_uint_eq(p9_field_byname(d, "fid")->role, P9R_NEWFID);
+	ck_assert_uint_eq(p9_field_byname(d, "afid")->role, P9R_AFID);
+	ck_assert_uint_eq(p9_field_byname(p9_msgdef(P9_TAUTH), "afid")->role, P9R_NEWFID);
+	ck_assert_uint_eq(p9_field_byname(p9_msgdef(P9_TUNLINKAT), "dirfd")->role,
+			  P9R_DIRFID);
+	ck_assert_uint_eq(p9_field_byname(p9_msgdef(P9_TRENAMEAT), "newdirfid")->role,
+			  P9R_DIRFID);
+	ck_assert_uint_eq(p9_field_byname(p9_msgdef(P9_TREAD), "count")->role, P9R_NONE);
+	/* every fid field is a u32 */
+	unsigned i = 0;
+	while ((d = p9_msgdef_next(&i)))
+		for (unsigned k = 0; k < d->nfield; k++)
+			if (p9_role_is_fid(d->field[k].role))
+				ck_assert_uint_eq(d->field[k].kind, P9K_U32);
+}
+END_TEST
+
 START_TEST(encode_limits)
 {
 	struct p9_msg m = { .type = P9_TWALK, .nwname = 17 };
@@ -947,6 +1012,8 @@ static Suite *codec_suite(void)
 	tcase_add_test(t, failed_decode_prints_safely);
 	tcase_add_test(t, dirent_partial_entry);
 	tcase_add_test(t, dirent_and_stat_put);
+	tcase_add_test(t, record_tables);
+	tcase_add_test(t, field_roles);
 	tcase_add_test(t, encode_limits);
 	tcase_add_test(t, printer_edges);
 	tcase_add_test(t, empty_str_with_null_pointer);
