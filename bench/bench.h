@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "p9.h"
+#include "p9fs.h"
 
 /* ---- histogram (hist.c) ---------------------------------------------------
  * Log-linear buckets: values below 2^BENCH_HSUB_BITS are exact; above, each
@@ -216,6 +217,7 @@ struct bench_sess {
 	struct p9_conn *conn;
 	struct p9_client *cl;
 	uint32_t rootfid, nextfid;
+	struct p9_fs fs;     /* lib's file layer on cl; fids are the caller's */
 };
 int bench_sess_open(struct bench_sess *s, const char *target, uint32_t msize,
 		    const char *dialect, int timeout_ms, char *err, size_t errcap);
