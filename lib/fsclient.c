@@ -322,7 +322,8 @@ long p9_fs_pread(struct p9_fs *fs, uint32_t fid, uint64_t off, void *buf, size_t
 	if (rc)
 		return rc;
 	uint32_t got = r->m.count > m.count ? m.count : r->m.count;
-	memcpy(buf, r->m.data, got);
+	if (got)
+		memcpy(buf, r->m.data, got);
 	p9_reply_free(r);
 	return (long)got;
 }
