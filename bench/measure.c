@@ -264,8 +264,7 @@ static long list_dir(struct bench_sess *s, uint32_t fid, uint32_t count, int tmo
 		struct p9_dirent d;
 		size_t pos = 0;
 		int rc, k, got = 0;
-		s->fs.timeout_ms = tmo;
-		if ((rc = p9_fs_rpc(&s->fs, &m, P9_RREADDIR, &r, "readdir"))) {
+		if ((rc = p9_fs_rpc(bench_sess_fs(s, tmo), &m, P9_RREADDIR, &r, "readdir"))) {
 			int replied = s->fs.rtype != 0;
 			snprintf(err, cap, "Treaddir failed (%s)", replied && rc == -EPROTO ?
 				 "undecodable reply" : strerror(-rc));
@@ -389,8 +388,7 @@ static uint64_t file_size(struct bench_sess *s, uint32_t fid, int tmo)
 	struct p9_msg m = {.type = P9_TGETATTR, .fid = fid, .request_mask = P9_GETATTR_SIZE};
 	struct p9_reply *r = NULL;
 	uint64_t size = 0;
-	s->fs.timeout_ms = tmo;
-	if (!p9_fs_rpc(&s->fs, &m, P9_RGETATTR, &r, "getattr")) {
+	if (!p9_fs_rpc(bench_sess_fs(s, tmo), &m, P9_RGETATTR, &r, "getattr")) {
 		size = r->m.size;
 		p9_reply_free(r);
 	}

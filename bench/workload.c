@@ -70,7 +70,7 @@ int bench_sess_open(struct bench_sess *s, const char *target, uint32_t msize,
 	}
 	s->rootfid = 0;
 	s->nextfid = 1;
-	p9_fs_init(&s->fs, s->cl, timeout_ms, BENCH_FSFIDLO);
+	bench_sess_fs(s, timeout_ms);
 	return 0;
 }
 
@@ -93,28 +93,29 @@ static void split_path(struct p9_msg *m, char *copy)
 		m->wname[m->nwname++] = p9_s(t);
 }
 
-/* The session's file layer, with this call's timeout. */
-static struct p9_fs *sess_fs(struct bench_sess *s, int timeout_ms)
+struct p9_fs *bench_sess_fs(struct bench_sess *s, int timeout_ms)
 {
+	if (s->fs.cl != s->cl) /* a session put together by hand (tests) */
+		p9_fs_init(&s->fs, s->cl, timeout_ms, BENCH_FSFIDLO);
 	s->fs.timeout_ms = timeout_ms;
 	return &s->fs;
 }
 
 int bench_walk(struct bench_sess *s, const char *path, uint32_t newfid, int timeout_ms)
 {
-	return p9_fs_walk_fid(sess_fs(s, timeout_ms), s->rootfid, path, newfid, NULL);
+	return p9_fs_walk_fid(bench_sess_fs(s, timeout_ms), s->rootfid, path, newfid, NULL);
 }
 
 int bench_clunk(struct bench_sess *s, uint32_t fid, int timeout_ms)
 {
-	return p9_fs_clunk(sess_fs(s, timeout_ms), fid);
+	return p9_fs_clunk(bench_sess_fs(s, timeout_ms), fid);
 }
 
 int bench_open(struct bench_sess *s, const char *path, uint32_t flags, uint32_t newfid,
 	       int timeout_ms)
 {
 	int rc = bench_walk(s, path, newfid, timeout_ms);
-	if (!rc && (rc = p9_fs_open(sess_fs(s, timeout_ms), newfid, flags)))
+	if (!rc && (rc = p9_fs_open(bench_sess_fs(s, timeout_ms), newfid, flags)))
 		bench_clunk(s, newfid, timeout_ms);
 	return rc;
 }
@@ -133,7 +134,7 @@ int bench_open_create(struct bench_sess *s, const char *path, uint32_t fid, int 
 	if ((rc = bench_walk(s, dir, fid, tmo)))
 		return rc;
 	m.name = p9_s(slash ? slash + 1 : path);
-	if ((rc = p9_fs_rpc(sess_fs(s, tmo), &m, P9_RLCREATE, NULL, "lcreate")))
+	if ((rc = p9_fs_rpc(bench_sess_fs(s, tmo), &m, P9_RLCREATE, NULL, "lcreate")))
 		bench_clunk(s, fid, tmo);
 	return rc;
 }
