@@ -671,6 +671,21 @@ static void s_garbage(void)
 	CHECK(read_file("README", text, sizeof text) == 34, "README after garbage");
 }
 
+/* The scenarios without an argument. */
+static void (*scenario(const char *name))(void)
+{
+	static const struct { const char *name; void (*fn)(void); } tab[] = {
+		{ "basic", s_basic }, { "rw", s_rw }, { "readdir", s_readdir },
+		{ "flush", s_flush }, { "msize", s_msize }, { "ctl", s_ctl },
+		{ "garbage", s_garbage }, { "quota", s_quota },
+	};
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+		if (!strcmp(name, tab[i].name))
+			return tab[i].fn;
+	die("unknown scenario");
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct p9_conn *conn;
@@ -700,26 +715,10 @@ int main(int argc, char **argv)
 		die(err);
 	CHECK(q.type == P9_QTDIR, "root qid is a directory");
 	p9_fs_init(&FS, C, 10000, PROBE_FSFIDLO);
-	if (!strcmp(argv[3], "basic"))
-		s_basic();
-	else if (!strcmp(argv[3], "rw"))
-		s_rw();
-	else if (!strcmp(argv[3], "readdir"))
-		s_readdir();
-	else if (!strcmp(argv[3], "flush"))
-		s_flush();
-	else if (!strcmp(argv[3], "msize"))
-		s_msize();
-	else if (!strcmp(argv[3], "multidev") && argc > 4)
+	if (!strcmp(argv[3], "multidev") && argc > 4)
 		s_multidev(argv[4]);
-	else if (!strcmp(argv[3], "ctl"))
-		s_ctl();
-	else if (!strcmp(argv[3], "garbage"))
-		s_garbage();
-	else if (!strcmp(argv[3], "quota"))
-		s_quota();
 	else
-		die("unknown scenario");
+		scenario(argv[3])();
 	p9_client_free(C);
 	p9_conn_close(conn);
 	if (fails) {
