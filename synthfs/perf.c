@@ -281,6 +281,34 @@ static double throughput(int fd, uint32_t count, int depth, uint64_t total)
 	return (double)got / ((double)(p9_now_ns() - t0));
 }
 
+/* 1. Tgetattr round trip against synthfs and a raw ping-pong of the same
+ * sizes, over unix and over tcp. */
+static void measure_rtt(const char *utarget, const char *ttarget, int n)
+{
+	uint8_t req[64];
+	size_t reqlen = getattr_req(req, 1), replen;
+	struct p9_conn *c;
+
+	for (int t = 0; t < 2; t++) {
+		struct p9_msg r;
+		uint8_t rbuf[4096];
+		int len;
+		c = setup(t ? ttarget : utarget, "", NULL);
+		if (p9_conn_send(c, req, reqlen) < 0 ||
+		    (len = p9_conn_recv(c, rbuf, sizeof rbuf, REPLY_MS)) < 0 ||
+		    p9_decode(rbuf, (size_t)len, P9_DL, &r, NULL) < 0 || r.type != P9_RGETATTR)
+			die("Tgetattr");
+		replen = (size_t)len;
+		struct lat s = pingpong(raw_fd(c), req, reqlen, replen, n);
+		p9_conn_close(c);
+		struct lat raw = raw_pingpong(t, reqlen, replen, n);
+		printf("getattr-rtt %s: synthfs p50 %.1f us mean %.1f us; raw ping-pong "
+		       "(%zu/%zu bytes) p50 %.1f us mean %.1f us; ratio p50 %.2fx mean %.2fx\n",
+		       t ? "tcp" : "unix", s.p50, s.mean, reqlen, replen, raw.p50,
+		       raw.mean, s.p50 / raw.p50, s.mean / raw.mean);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *upath = NULL, *tcp = NULL, *diod = NULL, *daname = "/";
@@ -288,8 +316,6 @@ int main(int argc, char **argv)
 	int n = 20000;
 	struct p9_conn *c;
 	double secs = 2;
-	uint8_t req[64];
-	size_t reqlen, replen;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
 			puts("usage: synthfs-perf --unix PATH --tcp HOST:PORT "
@@ -317,30 +343,12 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	reqlen = getattr_req(req, 1);
 	snprintf(utarget, sizeof utarget, "unix:%s", upath);
 	snprintf(ttarget, sizeof ttarget, "tcp:%s", tcp);
 	snprintf(dtarget, sizeof dtarget, "tcp:%s", diod ? diod : "");
 
 	/* 1. round trip, one in flight */
-	for (int t = 0; t < 2; t++) {
-		struct p9_msg r;
-		uint8_t rbuf[4096];
-		int len;
-		c = setup(t ? ttarget : utarget, "", NULL);
-		if (p9_conn_send(c, req, reqlen) < 0 ||
-		    (len = p9_conn_recv(c, rbuf, sizeof rbuf, REPLY_MS)) < 0 ||
-		    p9_decode(rbuf, (size_t)len, P9_DL, &r, NULL) < 0 || r.type != P9_RGETATTR)
-			die("Tgetattr");
-		replen = (size_t)len;
-		struct lat s = pingpong(raw_fd(c), req, reqlen, replen, n);
-		p9_conn_close(c);
-		struct lat raw = raw_pingpong(t, reqlen, replen, n);
-		printf("getattr-rtt %s: synthfs p50 %.1f us mean %.1f us; raw ping-pong "
-		       "(%zu/%zu bytes) p50 %.1f us mean %.1f us; ratio p50 %.2fx mean %.2fx\n",
-		       t ? "tcp" : "unix", s.p50, s.mean, reqlen, replen, raw.p50,
-		       raw.mean, s.p50 / raw.p50, s.mean / raw.mean);
-	}
+	measure_rtt(utarget, ttarget, n);
 
 	/* 2. 32 in flight */
 	c = setup(ttarget, "", NULL);

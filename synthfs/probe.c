@@ -181,51 +181,12 @@ static uint64_t ctl(const char *name)
 
 /* ---- scenarios ---- */
 
-static void s_basic(void)
+/* s_basic's node checks: qid types, the data pattern, attributes. */
+static void basic_nodes(void)
 {
-	char buf[256];
 	struct p9_qid q;
-	int e;
 	uint32_t f;
 
-	CHECK(read_file("README", buf, sizeof buf) == 34 &&
-	      strcmp(buf, P9_CONTRACT_README) == 0,
-	      "README content: %s", buf);
-	CHECK(read_file("misc/ro", buf, sizeof buf) == 3 && !strcmp(buf, "ro\n"),
-	      "misc/ro");
-	CHECK(read_file("flush/now", buf, sizeof buf) == 4, "flush/now");
-	/* 16-element walk to the leaf */
-	{
-		uint32_t w = walk_ok("walk", NULL);
-		f = walk(w, "WALK0/WALK1/WALK2/WALK3/WALK4/WALK5/WALK6/WALK7/"
-			 "WALK8/WALK9/WALK10/WALK11/WALK12/WALK13/WALK14/WALK15",
-			 &e, &q);
-		CHECK(e == 0, "16-element walk: %d", e);
-		clunk(w);
-	}
-	CHECK(q.type == P9_QTDIR, "WALK15 is a directory");
-	{
-		uint32_t g = walk(f, "leaf", &e, &q);
-		CHECK(e == 0 && q.type == 0, "leaf");
-		if (!e)
-			clunk(g);
-	}
-	clunk(f);
-	/* first element missing: error ENOENT, no fid */
-	f = walk(0, "nonexistent", &e, NULL);
-	CHECK(e == ENOENT, "walk nonexistent: %d", e);
-	/* later element missing: Rwalk with 1 qid, newfid not created */
-	f = walk(0, "walk/nope", &e, NULL);
-	CHECK(e == -2, "partial walk gives 1 qid: %d", e);
-	{
-		struct p9_msg m = { .type = P9_TCLUNK, .fid = f };
-		CHECK(expect_err(&m) == EBADF, "partial walk created newfid");
-	}
-	/* unknown fid */
-	{
-		struct p9_msg m = { .type = P9_TCLUNK, .fid = 999999 };
-		CHECK(expect_err(&m) == EBADF, "clunk unknown fid");
-	}
 	/* qid types */
 	f = walk_ok("misc/append", &q);
 	CHECK(q.type == P9_QTAPPEND, "append qid type %x", q.type);
@@ -273,6 +234,54 @@ static void s_basic(void)
 		p9_reply_free(r);
 	}
 	clunk(f);
+}
+
+static void s_basic(void)
+{
+	char buf[256];
+	struct p9_qid q;
+	int e;
+	uint32_t f;
+
+	CHECK(read_file("README", buf, sizeof buf) == 34 &&
+	      strcmp(buf, P9_CONTRACT_README) == 0,
+	      "README content: %s", buf);
+	CHECK(read_file("misc/ro", buf, sizeof buf) == 3 && !strcmp(buf, "ro\n"),
+	      "misc/ro");
+	CHECK(read_file("flush/now", buf, sizeof buf) == 4, "flush/now");
+	/* 16-element walk to the leaf */
+	{
+		uint32_t w = walk_ok("walk", NULL);
+		f = walk(w, "WALK0/WALK1/WALK2/WALK3/WALK4/WALK5/WALK6/WALK7/"
+			 "WALK8/WALK9/WALK10/WALK11/WALK12/WALK13/WALK14/WALK15",
+			 &e, &q);
+		CHECK(e == 0, "16-element walk: %d", e);
+		clunk(w);
+	}
+	CHECK(q.type == P9_QTDIR, "WALK15 is a directory");
+	{
+		uint32_t g = walk(f, "leaf", &e, &q);
+		CHECK(e == 0 && q.type == 0, "leaf");
+		if (!e)
+			clunk(g);
+	}
+	clunk(f);
+	/* first element missing: error ENOENT, no fid */
+	f = walk(0, "nonexistent", &e, NULL);
+	CHECK(e == ENOENT, "walk nonexistent: %d", e);
+	/* later element missing: Rwalk with 1 qid, newfid not created */
+	f = walk(0, "walk/nope", &e, NULL);
+	CHECK(e == -2, "partial walk gives 1 qid: %d", e);
+	{
+		struct p9_msg m = { .type = P9_TCLUNK, .fid = f };
+		CHECK(expect_err(&m) == EBADF, "partial walk created newfid");
+	}
+	/* unknown fid */
+	{
+		struct p9_msg m = { .type = P9_TCLUNK, .fid = 999999 };
+		CHECK(expect_err(&m) == EBADF, "clunk unknown fid");
+	}
+	basic_nodes();
 	/* auth is refused; a message of another dialect is refused */
 	{
 		struct p9_msg m = { .type = P9_TAUTH, .afid = 5, .uname = p9_s("u"),
@@ -283,6 +292,73 @@ static void s_basic(void)
 		CHECK(expect_err(&g) == EOPNOTSUPP || D == P9_D2000,
 		      "other dialect's message refused");
 	}
+}
+
+/* s_rw in 9P2000.L: EEXIST, renameat, symlink and readlink, unlinkat. */
+static void rw_names_l(uint32_t d)
+{
+	uint32_t f;
+
+	struct p9_msg m = { .type = P9_TMKDIR, .dfid = d, .name = p9_s("sub"),
+			    .lmode = 0755 };
+	CHECK(expect_err(&m) == EEXIST, "mkdir twice is EEXIST");
+	struct p9_msg r = { .type = P9_TRENAMEAT, .olddirfid = d,
+			    .oldname = p9_s("file"), .newdirfid = d,
+			    .newname = p9_s("file2") };
+	CHECK(ok(&r), "renameat");
+	struct p9_msg s = { .type = P9_TSYMLINK, .fid = d, .name = p9_s("sl"),
+			    .symtgt = p9_s("file2") };
+	CHECK(ok(&s), "symlink");
+	f = walk_ok("rw/sl", NULL);
+	struct p9_msg rl = { .type = P9_TREADLINK, .fid = f };
+	struct p9_reply *rr = rpc(&rl);
+	CHECK(rr->m.type == P9_RREADLINK && p9_streq(rr->m.target, "file2"),
+	      "readlink");
+	p9_reply_free(rr);
+	clunk(f);
+	struct p9_msg u = { .type = P9_TUNLINKAT, .dfid = d, .name = p9_s("sub"),
+			    .flags = 0 };
+	CHECK(expect_err(&u) == EISDIR, "unlinkat dir without AT_REMOVEDIR");
+	u.flags = P9_L_AT_REMOVEDIR;
+	CHECK(ok(&u), "rmdir");
+	u.name = p9_s("sl");
+	u.flags = 0;
+	CHECK(ok(&u), "unlink sl");
+	u.name = p9_s("file2");
+	CHECK(ok(&u), "unlink file2");
+	CHECK(expect_err(&u) == ENOENT, "unlink twice");
+}
+
+/* s_rw in 9P2000 and .u: a hard link (.u), Tremove of the file and dir. */
+static void rw_remove_u(uint32_t d, const struct p9_qid *q)
+{
+	uint32_t f;
+	int e;
+
+	if (D == P9_DU) { /* hard link: Tcreate DMLINK "FID\n" */
+		char ext[32];
+		struct p9_qid lq;
+		uint32_t tf = walk_ok("rw/file", NULL), g = walk(d, "", &e, NULL);
+		snprintf(ext, sizeof ext, "%u\n", tf);
+		struct p9_msg l = { .type = P9_TCREATE, .fid = g, .name = p9_s("hl"),
+				    .perm = 0x01000000, .mode = P9_OREAD,
+				    .extension = p9_s(ext) };
+		CHECK(ok(&l), "DMLINK create");
+		clunk(g);
+		clunk(tf);
+		f = walk_ok("rw/hl", &lq);
+		CHECK(lq.path == q->path, "hard link names the same file");
+		struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
+		CHECK(ok(&rm), "remove hl");
+	}
+	f = walk_ok("rw/file", NULL);
+	struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
+	CHECK(ok(&rm), "remove file");
+	f = walk_ok("rw/sub", NULL);
+	rm.fid = f;
+	CHECK(ok(&rm), "remove dir");
+	walk(0, "rw/file", &e, NULL);
+	CHECK(e == -2, "file gone: %d", e);
 }
 
 static void s_rw(void)
@@ -330,61 +406,10 @@ static void s_rw(void)
 	CHECK(read_file("rw/file", buf, sizeof buf) == 6 && !strcmp(buf, "hello!"),
 	      "content %s", buf);
 	/* exists */
-	if (D == P9_DL) {
-		struct p9_msg m = { .type = P9_TMKDIR, .dfid = d, .name = p9_s("sub"),
-				    .lmode = 0755 };
-		CHECK(expect_err(&m) == EEXIST, "mkdir twice is EEXIST");
-		struct p9_msg r = { .type = P9_TRENAMEAT, .olddirfid = d,
-				    .oldname = p9_s("file"), .newdirfid = d,
-				    .newname = p9_s("file2") };
-		CHECK(ok(&r), "renameat");
-		struct p9_msg s = { .type = P9_TSYMLINK, .fid = d, .name = p9_s("sl"),
-				    .symtgt = p9_s("file2") };
-		CHECK(ok(&s), "symlink");
-		f = walk_ok("rw/sl", NULL);
-		struct p9_msg rl = { .type = P9_TREADLINK, .fid = f };
-		struct p9_reply *rr = rpc(&rl);
-		CHECK(rr->m.type == P9_RREADLINK && p9_streq(rr->m.target, "file2"),
-		      "readlink");
-		p9_reply_free(rr);
-		clunk(f);
-		struct p9_msg u = { .type = P9_TUNLINKAT, .dfid = d, .name = p9_s("sub"),
-				    .flags = 0 };
-		CHECK(expect_err(&u) == EISDIR, "unlinkat dir without AT_REMOVEDIR");
-		u.flags = P9_L_AT_REMOVEDIR;
-		CHECK(ok(&u), "rmdir");
-		u.name = p9_s("sl");
-		u.flags = 0;
-		CHECK(ok(&u), "unlink sl");
-		u.name = p9_s("file2");
-		CHECK(ok(&u), "unlink file2");
-		CHECK(expect_err(&u) == ENOENT, "unlink twice");
-	} else {
-		if (D == P9_DU) { /* hard link: Tcreate DMLINK "FID\n" */
-			char ext[32];
-			struct p9_qid lq;
-			uint32_t tf = walk_ok("rw/file", NULL), g = walk(d, "", &e, NULL);
-			snprintf(ext, sizeof ext, "%u\n", tf);
-			struct p9_msg l = { .type = P9_TCREATE, .fid = g, .name = p9_s("hl"),
-					    .perm = 0x01000000, .mode = P9_OREAD,
-					    .extension = p9_s(ext) };
-			CHECK(ok(&l), "DMLINK create");
-			clunk(g);
-			clunk(tf);
-			f = walk_ok("rw/hl", &lq);
-			CHECK(lq.path == q.path, "hard link names the same file");
-			struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
-			CHECK(ok(&rm), "remove hl");
-		}
-		f = walk_ok("rw/file", NULL);
-		struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
-		CHECK(ok(&rm), "remove file");
-		f = walk_ok("rw/sub", NULL);
-		rm.fid = f;
-		CHECK(ok(&rm), "remove dir");
-		walk(0, "rw/file", &e, NULL);
-		CHECK(e == -2, "file gone: %d", e);
-	}
+	if (D == P9_DL)
+		rw_names_l(d);
+	else
+		rw_remove_u(d, &q);
 	/* read-only areas */
 	{
 		uint32_t g = walk_ok("misc", NULL);
