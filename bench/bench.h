@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "p9.h"
+#include "p9fs.h"
 
 /* ---- histogram (hist.c) ---------------------------------------------------
  * Log-linear buckets: values below 2^BENCH_HSUB_BITS are exact; above, each
@@ -159,6 +160,9 @@ void bench_metric_sample(struct bench_result *r, struct bench_metric *m, double 
 void bench_metric_round(struct bench_metric *m, double v);
 /* The metric's headline figure: median or mean of samples (or of hist). */
 double bench_metric_value(const struct bench_metric *m);
+/* Write a metric's identity as the start of a JSON object: {"name": .., "group":
+ * .., "series": .., "x": .., "unit": .. (no closing brace). */
+void bench_metric_put_id(FILE *f, const struct bench_metric *m);
 void bench_metric_set_extra(struct bench_metric *m, const char *name, double v);
 double bench_metric_extra(const struct bench_metric *m, const char *name, double dflt);
 int bench_result_write(const struct bench_result *r, FILE *f);
@@ -216,13 +220,17 @@ struct bench_sess {
 	struct p9_conn *conn;
 	struct p9_client *cl;
 	uint32_t rootfid, nextfid;
+	struct p9_fs fs;     /* lib's file layer on cl; fids are the caller's */
 };
 int bench_sess_open(struct bench_sess *s, const char *target, uint32_t msize,
 		    const char *dialect, int timeout_ms, char *err, size_t errcap);
 /* The aname of every session this process opens (set once by main). */
 void bench_set_aname(const char *aname);
 void bench_sess_close(struct bench_sess *s);
-/* Walk from root to a slash-separated path (<=16 elements) into newfid. */
+/* The session's file layer (lib's p9fs.h) with this timeout; the fids
+ * the bench functions below walk are the caller's. */
+struct p9_fs *bench_sess_fs(struct bench_sess *s, int timeout_ms);
+/* Walk from root to a slash-separated path into newfid. */
 int bench_walk(struct bench_sess *s, const char *path, uint32_t newfid, int timeout_ms);
 /* Walk + Tlopen path with flags into newfid. */
 int bench_open(struct bench_sess *s, const char *path, uint32_t flags, uint32_t newfid,

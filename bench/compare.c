@@ -37,14 +37,8 @@ const char *bench_fmt_value(char *buf, size_t cap, double v, const char *unit)
 static void json_change(FILE *f, const struct bench_metric *m, const struct bench_change *c,
 			enum bench_verdict v, int first)
 {
-	fprintf(f, "%s\n    {\"name\": ", first ? "" : ",");
-	bjson_put_str(f, m->name);
-	fprintf(f, ", \"group\": ");
-	bjson_put_str(f, m->group);
-	fprintf(f, ", \"series\": ");
-	bjson_put_str(f, m->series);
-	fprintf(f, ", \"x\": %.10g, \"unit\": ", m->x);
-	bjson_put_str(f, m->unit);
+	fprintf(f, "%s\n    ", first ? "" : ",");
+	bench_metric_put_id(f, m);
 	fprintf(f, ", \"better\": \"%s\", \"base\": %.10g, \"new\": %.10g, \"rel\": %.6f, "
 		"\"lo\": %.6f, \"hi\": %.6f, \"mw_p\": %.6g, \"verdict\": \"%s\"}",
 		m->lower_better ? "lower" : "higher", c->base, c->new_, c->rel, c->lo,

@@ -14,8 +14,6 @@
 
 #include "bench.h"
 
-enum { L_RDONLY = 0, L_WRONLY = 1, L_RDWR = 2, L_CREAT = 0100, L_DIRECTORY = 0200000 };
-
 const char *bench_floor_kind(const char *target)
 {
 	if (!strncmp(target, "unix:", 5))
@@ -266,12 +264,11 @@ static long list_dir(struct bench_sess *s, uint32_t fid, uint32_t count, int tmo
 		struct p9_dirent d;
 		size_t pos = 0;
 		int rc, k, got = 0;
-		m.tag = 0;
-		if ((rc = p9_client_rpc(s->cl, &m, tmo, &r)) || r->decode_rc || p9_reply_errno(r)) {
-			snprintf(err, cap, "Treaddir failed (%s)", rc ? strerror(-rc) :
-				 r->decode_rc ? "undecodable reply" : strerror(p9_reply_errno(r)));
-			p9_reply_free(r);
-			return rc ? rc : -EIO;
+		if ((rc = p9_fs_rpc(bench_sess_fs(s, tmo), &m, P9_RREADDIR, &r, "readdir"))) {
+			int replied = s->fs.rtype != 0;
+			snprintf(err, cap, "Treaddir failed (%s)", replied && rc == -EPROTO ?
+				 "undecodable reply" : strerror(-rc));
+			return replied ? -EIO : rc;
 		}
 		(*calls)++;
 		while ((k = p9_dirent_next(r->m.data, r->m.count, &pos, &d)) == 1) {
@@ -311,7 +308,7 @@ int bench_readdir(const struct bench_opts *o, struct bench_result *r, char *err,
 			return -ENOMEM;
 		for (int k = 0; k < reps + 1 && !rc; k++) {
 			uint64_t t0 = p9_now_ns();
-			if ((rc = bench_open(&s, path, L_RDONLY | L_DIRECTORY, fid, o->timeout_ms))) {
+			if ((rc = bench_open(&s, path, P9_L_O_RDONLY | P9_L_O_DIRECTORY, fid, o->timeout_ms))) {
 				snprintf(err, cap, "%s: %s", path, strerror(-rc));
 				break;
 			}
@@ -391,10 +388,10 @@ static uint64_t file_size(struct bench_sess *s, uint32_t fid, int tmo)
 	struct p9_msg m = {.type = P9_TGETATTR, .fid = fid, .request_mask = P9_GETATTR_SIZE};
 	struct p9_reply *r = NULL;
 	uint64_t size = 0;
-	m.tag = 0;
-	if (!p9_client_rpc(s->cl, &m, tmo, &r) && !r->decode_rc && r->m.type == P9_RGETATTR)
+	if (!p9_fs_rpc(bench_sess_fs(s, tmo), &m, P9_RGETATTR, &r, "getattr")) {
 		size = r->m.size;
-	p9_reply_free(r);
+		p9_reply_free(r);
+	}
 	return size;
 }
 
@@ -433,7 +430,7 @@ int bench_throughput(const struct bench_opts *o, const char *op, struct bench_re
 			if (!rc && (rc = bench_open_create(&s, o->write_file, fid, o->timeout_ms)))
 				snprintf(err, cap, "%s: %s", o->write_file, strerror(-rc));
 		} else {
-			if ((rc = bench_open(&s, o->read_file, L_RDONLY, fid, o->timeout_ms)))
+			if ((rc = bench_open(&s, o->read_file, P9_L_O_RDONLY, fid, o->timeout_ms)))
 				snprintf(err, cap, "%s: %s", o->read_file, strerror(-rc));
 			span = rc ? 0 : file_size(&s, fid, o->timeout_ms);
 			if (span > (256u << 20))

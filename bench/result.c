@@ -181,9 +181,9 @@ static void write_hist(const struct bench_hist *h, FILE *f)
 	fprintf(f, "]");
 }
 
-static void write_metric(const struct bench_metric *m, FILE *f)
+void bench_metric_put_id(FILE *f, const struct bench_metric *m)
 {
-	fprintf(f, "    {\"name\": ");
+	fprintf(f, "{\"name\": ");
 	bjson_put_str(f, m->name);
 	fprintf(f, ", \"group\": ");
 	bjson_put_str(f, m->group);
@@ -191,6 +191,12 @@ static void write_metric(const struct bench_metric *m, FILE *f)
 	bjson_put_str(f, m->series);
 	fprintf(f, ", \"x\": %.10g, \"unit\": ", m->x);
 	bjson_put_str(f, m->unit);
+}
+
+static void write_metric(const struct bench_metric *m, FILE *f)
+{
+	fprintf(f, "    ");
+	bench_metric_put_id(f, m);
 	fprintf(f, ",\n     \"better\": \"%s\", \"stat\": \"%s\", \"value\": %.10g, "
 		"\"count\": %llu",
 		m->lower_better ? "lower" : "higher",

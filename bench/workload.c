@@ -15,8 +15,8 @@
 
 #include "bench.h"
 
-enum { BENCH_MAXDEPTH = 128, OFFSET_SPAN = 1 << 20, L_RDONLY = 0, L_RDWR = 2,
-       L_CREAT = 0100, L_DIRECTORY = 0200000 };
+/* BENCH_FSFIDLO: the file layer's own fid range, above every slot's fid */
+enum { BENCH_MAXDEPTH = 128, OFFSET_SPAN = 1 << 20, BENCH_FSFIDLO = 1000 };
 
 void bench_opts_default(struct bench_opts *o)
 {
@@ -70,6 +70,7 @@ int bench_sess_open(struct bench_sess *s, const char *target, uint32_t msize,
 	}
 	s->rootfid = 0;
 	s->nextfid = 1;
+	bench_sess_fs(s, timeout_ms);
 	return 0;
 }
 
@@ -82,26 +83,7 @@ void bench_sess_close(struct bench_sess *s)
 	memset(s, 0, sizeof *s);
 }
 
-/* One synchronous request; returns 0, -errno from an error reply, or a
- * transport error.  *out (if given) receives the reply. */
-static int rpc(struct bench_sess *s, struct p9_msg *m, int timeout_ms,
-	       struct p9_reply **out)
-{
-	struct p9_reply *r = NULL;
-	int rc;
-	m->tag = 0;
-	rc = p9_client_rpc(s->cl, m, timeout_ms, &r);
-	if (!rc && r->decode_rc)
-		rc = -EPROTO;
-	if (!rc && p9_reply_errno(r))
-		rc = -p9_reply_errno(r);
-	if (out && !rc)
-		*out = r;
-	else
-		p9_reply_free(r);
-	return rc;
-}
-
+/* The walk/clunk cycle's Twalk, built once (its names point into copy). */
 static void split_path(struct p9_msg *m, char *copy)
 {
 	char *save = NULL;
@@ -111,38 +93,29 @@ static void split_path(struct p9_msg *m, char *copy)
 		m->wname[m->nwname++] = p9_s(t);
 }
 
-int bench_walk(struct bench_sess *s, const char *path, uint32_t newfid, int timeout_ms)
+struct p9_fs *bench_sess_fs(struct bench_sess *s, int timeout_ms)
 {
-	struct p9_msg m = {.type = P9_TWALK, .fid = s->rootfid, .newfid = newfid};
-	struct p9_reply *r = NULL;
-	char copy[1024];
-	int rc;
-	snprintf(copy, sizeof copy, "%s", path);
-	split_path(&m, copy);
-	rc = rpc(s, &m, timeout_ms, &r);
-	if (!rc && r->m.nwqid != m.nwname)
-		rc = -ENOENT;
-	p9_reply_free(r);
-	return rc;
+	if (s->fs.cl != s->cl) /* a session put together by hand (tests) */
+		p9_fs_init(&s->fs, s->cl, timeout_ms, BENCH_FSFIDLO);
+	s->fs.timeout_ms = timeout_ms;
+	return &s->fs;
 }
 
-static int lopen(struct bench_sess *s, uint32_t fid, uint32_t flags, int timeout_ms)
+int bench_walk(struct bench_sess *s, const char *path, uint32_t newfid, int timeout_ms)
 {
-	struct p9_msg m = {.type = P9_TLOPEN, .fid = fid, .flags = flags};
-	return rpc(s, &m, timeout_ms, NULL);
+	return p9_fs_walk_fid(bench_sess_fs(s, timeout_ms), s->rootfid, path, newfid, NULL);
 }
 
 int bench_clunk(struct bench_sess *s, uint32_t fid, int timeout_ms)
 {
-	struct p9_msg m = {.type = P9_TCLUNK, .fid = fid};
-	return rpc(s, &m, timeout_ms, NULL);
+	return p9_fs_clunk(bench_sess_fs(s, timeout_ms), fid);
 }
 
 int bench_open(struct bench_sess *s, const char *path, uint32_t flags, uint32_t newfid,
 	       int timeout_ms)
 {
 	int rc = bench_walk(s, path, newfid, timeout_ms);
-	if (!rc && (rc = lopen(s, newfid, flags, timeout_ms)))
+	if (!rc && (rc = p9_fs_open(bench_sess_fs(s, timeout_ms), newfid, flags)))
 		bench_clunk(s, newfid, timeout_ms);
 	return rc;
 }
@@ -152,16 +125,16 @@ int bench_open_create(struct bench_sess *s, const char *path, uint32_t fid, int 
 {
 	char dir[1024];
 	const char *slash = strrchr(path, '/');
-	struct p9_msg m = {.type = P9_TLCREATE, .fid = fid, .flags = L_RDWR | L_CREAT,
-			   .lmode = 0644};
-	int rc = bench_open(s, path, L_RDWR, fid, tmo);
+	struct p9_msg m = {.type = P9_TLCREATE, .fid = fid,
+			   .flags = P9_L_O_RDWR | P9_L_O_CREAT, .lmode = 0644};
+	int rc = bench_open(s, path, P9_L_O_RDWR, fid, tmo);
 	if (rc != -ENOENT)
 		return rc;
 	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 0, path);
 	if ((rc = bench_walk(s, dir, fid, tmo)))
 		return rc;
 	m.name = p9_s(slash ? slash + 1 : path);
-	if ((rc = rpc(s, &m, tmo, NULL)))
+	if ((rc = p9_fs_rpc(bench_sess_fs(s, tmo), &m, P9_RLCREATE, NULL, "lcreate")))
 		bench_clunk(s, fid, tmo);
 	return rc;
 }
@@ -221,7 +194,7 @@ static int engine_setup(struct engine *e, const struct bench_opts *o)
 	}
 	if (!strcmp(e->op, "read4k")) {
 		e->want = P9_RREAD;
-		return bench_open(s, o->read_file, L_RDONLY, e->fid, tmo);
+		return bench_open(s, o->read_file, P9_L_O_RDONLY, e->fid, tmo);
 	}
 	if (!strcmp(e->op, "write4k")) {
 		e->want = P9_RWRITE;
@@ -232,7 +205,7 @@ static int engine_setup(struct engine *e, const struct bench_opts *o)
 	}
 	e->want = P9_RREADDIR;
 	e->rdcount = s->cl->msize - P9_READDIRHDRSZ;
-	return bench_open(s, o->dir, L_RDONLY | L_DIRECTORY, e->fid, tmo);
+	return bench_open(s, o->dir, P9_L_O_RDONLY | P9_L_O_DIRECTORY, e->fid, tmo);
 }
 
 /* The next request of slot i. */

@@ -323,6 +323,28 @@ static int bad_reply(const struct p9_reply *r, int dialect, const char *want,
 	return r->m.type == P9_RERROR || r->m.type == P9_RLERROR ? -EPERM : -EPROTO;
 }
 
+/* A request of the handshake that must be answered with reply type want;
+ * on failure a line in err ("Tversion: no reply (timeout)"). */
+static int handshake_rpc(struct p9_client *c, struct p9_msg *m, int want, int timeout_ms,
+			 struct p9_reply **out, char *err, size_t cap)
+{
+	struct p9_reply *r;
+	int rc = p9_client_rpc(c, m, timeout_ms, &r);
+	if (rc) {
+		snprintf(err, cap, "%s: %s", p9_typename(m->type),
+			 rc == -ETIMEDOUT ? "no reply (timeout)" :
+			 rc == -ECONNRESET ? "connection closed by server" : strerror(-rc));
+		return rc;
+	}
+	if (r->decode_rc || r->m.type != want) {
+		rc = bad_reply(r, c->dialect, p9_typename((unsigned)want), err, cap);
+		p9_reply_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
 int p9_client_version(struct p9_client *c, uint32_t msize, const char *version,
 		      int timeout_ms, char *err, size_t cap)
 {
@@ -330,17 +352,8 @@ int p9_client_version(struct p9_client *c, uint32_t msize, const char *version,
 	struct p9_reply *r;
 	int rc, d;
 	m.version = p9_s(version);
-	rc = p9_client_rpc(c, &m, timeout_ms, &r);
-	if (rc) {
-		snprintf(err, cap, "Tversion: %s", rc == -ETIMEDOUT ? "no reply (timeout)" :
-			 rc == -ECONNRESET ? "connection closed by server" : strerror(-rc));
+	if ((rc = handshake_rpc(c, &m, P9_RVERSION, timeout_ms, &r, err, cap)))
 		return rc;
-	}
-	if (r->decode_rc || r->m.type != P9_RVERSION) {
-		rc = bad_reply(r, c->dialect, "Rversion", err, cap);
-		p9_reply_free(r);
-		return rc;
-	}
 	d = p9_dialect_parse(p9_strcpy((char[32]){0}, 32, r->m.version));
 	if (!d || r->m.msize < P9_HDRSZ || r->m.msize > msize) {
 		snprintf(err, cap, "server answered version '%.*s' msize %lu",
@@ -364,17 +377,8 @@ int p9_client_attach(struct p9_client *c, uint32_t fid, const char *uname,
 	int rc;
 	m.uname = p9_s(uname);
 	m.aname = p9_s(aname);
-	rc = p9_client_rpc(c, &m, timeout_ms, &r);
-	if (rc) {
-		snprintf(err, cap, "Tattach: %s", rc == -ETIMEDOUT ? "no reply (timeout)" :
-			 rc == -ECONNRESET ? "connection closed by server" : strerror(-rc));
+	if ((rc = handshake_rpc(c, &m, P9_RATTACH, timeout_ms, &r, err, cap)))
 		return rc;
-	}
-	if (r->decode_rc || r->m.type != P9_RATTACH) {
-		rc = bad_reply(r, c->dialect, "Rattach", err, cap);
-		p9_reply_free(r);
-		return rc;
-	}
 	if (qid)
 		*qid = r->m.qid;
 	p9_reply_free(r);

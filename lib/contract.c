@@ -58,7 +58,7 @@ unsigned p9_contract_size(void)
 void p9_contract_name(char *out, size_t cap, unsigned i)
 {
 	int n = snprintf(out, cap, "f%u_", i);
-	size_t x = i % 53;
+	size_t x = i % P9_CONTRACT_NAMEVAR;
 	if (n < 0 || (size_t)n + x + 1 > cap) {
 		if (cap)
 			out[0] = 0;
@@ -68,10 +68,47 @@ void p9_contract_name(char *out, size_t cap, unsigned i)
 	out[n + x] = 0;
 }
 
-void p9_contract_fill(uint8_t *buf, size_t len, uint64_t off)
+int p9_contract_name_index(const char *name, size_t len, unsigned n, unsigned *i)
+{
+	size_t pos = 1;
+	uint64_t v = 0;
+	if (len < 3 || name[0] != 'f' || name[1] < '0' || name[1] > '9')
+		return 0;
+	while (pos < len && name[pos] >= '0' && name[pos] <= '9' && v < n)
+		v = v * 10 + (uint64_t)(name[pos++] - '0');
+	if (v >= n || pos >= len || name[pos] != '_' || (pos > 2 && name[1] == '0'))
+		return 0;
+	if (len - pos - 1 != v % P9_CONTRACT_NAMEVAR)
+		return 0;
+	for (pos++; pos < len; pos++)
+		if (name[pos] != 'x')
+			return 0;
+	*i = (unsigned)v;
+	return 1;
+}
+
+size_t p9_contract_mismatch(const uint8_t *buf, size_t len, uint64_t off)
 {
 	for (size_t i = 0; i < len; i++)
+		if (buf[i] != p9_contract_byte(off + i))
+			return i;
+	return len;
+}
+
+/* The pattern repeats every P9_CONTRACT_PERIOD bytes: one period is
+ * computed, the rest copied from the start of buf in doubling pieces (each
+ * copy starts at a multiple of the period), fast enough for synthfs's /data
+ * reads. */
+void p9_contract_fill(uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t have = len < P9_CONTRACT_PERIOD ? len : P9_CONTRACT_PERIOD;
+	for (size_t i = 0; i < have; i++)
 		buf[i] = p9_contract_byte(off + i);
+	while (have < len) {
+		size_t n = len - have < have ? len - have : have;
+		memcpy(buf + have, buf, n);
+		have += n;
+	}
 }
 
 /* ---- over 9P ---- */

@@ -56,15 +56,17 @@ static const char *rc_text(int rc)
 	       rc == -ECONNRESET ? "the server closed the connection" : strerror(-rc);
 }
 
-/* One request that must get reply type want.  what names the step. */
-static int fs_rpc(struct p9_fs *fs, struct p9_msg *m, int want, struct p9_reply **out,
-		  const char *what)
+int p9_fs_rpc(struct p9_fs *fs, struct p9_msg *m, int want, struct p9_reply **out,
+	      const char *what)
 {
 	struct p9_reply *r;
 	char line[200];
-	int rc = p9_client_rpc(fs->cl, m, fs->timeout_ms, &r);
+	int rc;
+	fs->rtype = 0;
+	rc = p9_client_rpc(fs->cl, m, fs->timeout_ms, &r);
 	if (rc)
 		return fs_fail(fs, rc, "%s: %s", what, rc_text(rc));
+	fs->rtype = r->m.type;
 	if (r->decode_rc) {
 		p9_decode_err_str(&r->derr, line, sizeof line);
 		p9_reply_free(r);
@@ -98,7 +100,7 @@ int p9_fs_clunk(struct p9_fs *fs, uint32_t fid)
 {
 	struct p9_msg m = { .type = P9_TCLUNK, .fid = fid };
 	fid_free(fs, fid);
-	return fs_rpc(fs, &m, P9_RCLUNK, NULL, "clunk");
+	return p9_fs_rpc(fs, &m, P9_RCLUNK, NULL, "clunk");
 }
 
 /* Clunk after a failure: the failure's text stays in fs->err. */
@@ -120,7 +122,7 @@ static int walk_piece(struct p9_fs *fs, uint32_t from, uint32_t to, char **names
 	snprintf(what, sizeof what, "walk %s", path);
 	for (int i = 0; i < n; i++)
 		m.wname[i] = p9_s(names[i]);
-	int rc = fs_rpc(fs, &m, P9_RWALK, &r, what);
+	int rc = p9_fs_rpc(fs, &m, P9_RWALK, &r, what);
 	if (rc)
 		return rc;
 	if (r->m.nwqid != n) {
@@ -134,19 +136,15 @@ static int walk_piece(struct p9_fs *fs, uint32_t from, uint32_t to, char **names
 	return 0;
 }
 
-int p9_fs_walk(struct p9_fs *fs, uint32_t from, const char *path, uint32_t *newfid,
-	       struct p9_qid *qid)
+int p9_fs_walk_fid(struct p9_fs *fs, uint32_t from, const char *path, uint32_t fid,
+		   struct p9_qid *qid)
 {
 	char buf[1024], *names[256], *save = NULL;
-	int n = 0, rc = 0;
-	uint32_t fid = p9_fs_fid(fs);
-	if (fid == P9_NOFID)
-		return -EMFILE;
+	int n = 0, rc = 0, i = 0;
 	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
 		return fs_fail(fs, -ENAMETOOLONG, "walk: path too long");
 	for (char *t = strtok_r(buf, "/", &save); t && n < 256; t = strtok_r(NULL, "/", &save))
 		names[n++] = t;
-	int i = 0;
 	do {
 		int k = n - i > P9_MAXWELEM ? P9_MAXWELEM : n - i;
 		rc = walk_piece(fs, i ? fid : from, fid, names + i, k, path, qid);
@@ -154,11 +152,24 @@ int p9_fs_walk(struct p9_fs *fs, uint32_t from, const char *path, uint32_t *newf
 			/* some servers make newfid even on a partial walk */
 			if (rc != -ECONNRESET && rc != -ETIMEDOUT)
 				clunk_quiet(fs, fid);
-			fid_free(fs, fid);
 			return rc;
 		}
 		i += k;
 	} while (i < n);
+	return 0;
+}
+
+int p9_fs_walk(struct p9_fs *fs, uint32_t from, const char *path, uint32_t *newfid,
+	       struct p9_qid *qid)
+{
+	uint32_t fid = p9_fs_fid(fs);
+	int rc;
+	if (fid == P9_NOFID)
+		return -EMFILE;
+	if ((rc = p9_fs_walk_fid(fs, from, path, fid, qid))) {
+		fid_free(fs, fid);
+		return rc;
+	}
 	*newfid = fid;
 	return 0;
 }
@@ -169,11 +180,11 @@ int p9_fs_open(struct p9_fs *fs, uint32_t fid, uint32_t lflags)
 	if (fs->dialect == P9_DL) {
 		m.type = P9_TLOPEN;
 		m.flags = lflags;
-		return fs_rpc(fs, &m, P9_RLOPEN, NULL, "lopen");
+		return p9_fs_rpc(fs, &m, P9_RLOPEN, NULL, "lopen");
 	}
 	m.type = P9_TOPEN;
 	m.mode = (uint8_t)((lflags & 3) | (lflags & P9_L_O_TRUNC ? P9_OTRUNC : 0));
-	return fs_rpc(fs, &m, P9_ROPEN, NULL, "open");
+	return p9_fs_rpc(fs, &m, P9_ROPEN, NULL, "open");
 }
 
 /* Tcreate on a clone of dirfid; the clone becomes the created node's fid. */
@@ -189,7 +200,7 @@ static int create_u(struct p9_fs *fs, uint32_t dirfid, const char *name, uint32_
 	m.name = p9_s(name);
 	m.extension = p9_s(ext);
 	snprintf(what, sizeof what, "create %s", name);
-	rc = fs_rpc(fs, &m, P9_RCREATE, NULL, what);
+	rc = p9_fs_rpc(fs, &m, P9_RCREATE, NULL, what);
 	if (rc || !out) {
 		if (rc)
 			clunk_quiet(fs, fid);
@@ -215,7 +226,7 @@ int p9_fs_create(struct p9_fs *fs, uint32_t dirfid, const char *name, uint32_t p
 			    .lmode = perm, .gid = fs->gid };
 	m.name = p9_s(name);
 	snprintf(what, sizeof what, "lcreate %s", name);
-	if ((rc = fs_rpc(fs, &m, P9_RLCREATE, NULL, what))) {
+	if ((rc = p9_fs_rpc(fs, &m, P9_RLCREATE, NULL, what))) {
 		clunk_quiet(fs, fid);
 		return rc;
 	}
@@ -231,7 +242,7 @@ int p9_fs_mkdir(struct p9_fs *fs, uint32_t dirfid, const char *name, uint32_t pe
 	struct p9_msg m = { .type = P9_TMKDIR, .dfid = dirfid, .lmode = perm, .gid = fs->gid };
 	m.name = p9_s(name);
 	snprintf(what, sizeof what, "mkdir %s", name);
-	return fs_rpc(fs, &m, P9_RMKDIR, NULL, what);
+	return p9_fs_rpc(fs, &m, P9_RMKDIR, NULL, what);
 }
 
 int p9_fs_symlink(struct p9_fs *fs, uint32_t dirfid, const char *name, const char *target)
@@ -245,7 +256,7 @@ int p9_fs_symlink(struct p9_fs *fs, uint32_t dirfid, const char *name, const cha
 	m.name = p9_s(name);
 	m.symtgt = p9_s(target);
 	snprintf(what, sizeof what, "symlink %s", name);
-	return fs_rpc(fs, &m, P9_RSYMLINK, NULL, what);
+	return p9_fs_rpc(fs, &m, P9_RSYMLINK, NULL, what);
 }
 
 int p9_fs_link(struct p9_fs *fs, uint32_t dirfid, uint32_t fid, const char *name)
@@ -256,7 +267,7 @@ int p9_fs_link(struct p9_fs *fs, uint32_t dirfid, uint32_t fid, const char *name
 	struct p9_msg m = { .type = P9_TLINK, .dfid = dirfid, .fid = fid };
 	m.name = p9_s(name);
 	snprintf(what, sizeof what, "link %s", name);
-	return fs_rpc(fs, &m, P9_RLINK, NULL, what);
+	return p9_fs_rpc(fs, &m, P9_RLINK, NULL, what);
 }
 
 int p9_fs_chmod(struct p9_fs *fs, uint32_t fid, uint32_t perm)
@@ -264,14 +275,14 @@ int p9_fs_chmod(struct p9_fs *fs, uint32_t fid, uint32_t perm)
 	if (fs->dialect == P9_DL) {
 		struct p9_msg m = { .type = P9_TSETATTR, .fid = fid, .valid32 = P9_SETATTR_MODE,
 				    .lmode = perm };
-		return fs_rpc(fs, &m, P9_RSETATTR, NULL, "setattr mode");
+		return p9_fs_rpc(fs, &m, P9_RSETATTR, NULL, "setattr mode");
 	}
 	struct p9_msg m = { .type = P9_TWSTAT, .fid = fid };
 	/* "don't touch" everything but the mode (stat(5)) */
 	memset(&m.stat, 0xFF, sizeof m.stat);
 	m.stat.name = m.stat.uid = m.stat.gid = m.stat.muid = m.stat.extension = p9_s("");
 	m.stat.mode = perm;
-	return fs_rpc(fs, &m, P9_RWSTAT, NULL, "wstat mode");
+	return p9_fs_rpc(fs, &m, P9_RWSTAT, NULL, "wstat mode");
 }
 
 static uint32_t io_max(const struct p9_fs *fs)
@@ -287,7 +298,7 @@ int p9_fs_write(struct p9_fs *fs, uint32_t fid, uint64_t off, const void *buf, s
 		struct p9_msg m = { .type = P9_TWRITE, .fid = fid, .offset = off, .data = p,
 				    .count = n };
 		struct p9_reply *r;
-		int rc = fs_rpc(fs, &m, P9_RWRITE, &r, "write");
+		int rc = p9_fs_rpc(fs, &m, P9_RWRITE, &r, "write");
 		if (rc)
 			return rc;
 		uint32_t got = r->m.count;
@@ -302,6 +313,21 @@ int p9_fs_write(struct p9_fs *fs, uint32_t fid, uint64_t off, const void *buf, s
 	return 0;
 }
 
+long p9_fs_pread(struct p9_fs *fs, uint32_t fid, uint64_t off, void *buf, size_t len)
+{
+	struct p9_msg m = { .type = P9_TREAD, .fid = fid, .offset = off,
+			    .count = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len };
+	struct p9_reply *r;
+	int rc = p9_fs_rpc(fs, &m, P9_RREAD, &r, "read");
+	if (rc)
+		return rc;
+	uint32_t got = r->m.count > m.count ? m.count : r->m.count;
+	if (got)
+		memcpy(buf, r->m.data, got);
+	p9_reply_free(r);
+	return (long)got;
+}
+
 long p9_fs_read(struct p9_fs *fs, uint32_t fid, uint64_t off, void *buf, size_t len)
 {
 	uint8_t *p = buf;
@@ -311,7 +337,7 @@ long p9_fs_read(struct p9_fs *fs, uint32_t fid, uint64_t off, void *buf, size_t 
 		struct p9_msg m = { .type = P9_TREAD, .fid = fid, .offset = off + done,
 				    .count = n };
 		struct p9_reply *r;
-		int rc = fs_rpc(fs, &m, P9_RREAD, &r, "read");
+		int rc = p9_fs_rpc(fs, &m, P9_RREAD, &r, "read");
 		if (rc)
 			return rc;
 		uint32_t got = r->m.count > n ? n : r->m.count;

@@ -3,8 +3,8 @@
  *
  * Owns: struct p9_fs, a small dialect-adaptive file API on top of
  * struct p9_client (walk a path, open, create, mkdir, symlink, link, read
- * and write whole ranges, list a directory, remove, remove a tree), the
- * Linux open-flag values 9P2000.L carries on the wire, and the contract
+ * and write whole ranges, list a directory, remove, remove a tree; the
+ * Linux flags it takes are in lflags.h), and the contract
  * tree: the one description of the fixtures (readdir directories, the walk
  * chain, patterned data, links) that synthfs serves, that a host directory
  * can be filled with and that a client builds over 9P in any writable
@@ -19,16 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lflags.h"
 #include "p9.h"
-
-/* Linux open(2) flags as 9P2000.L's Tlopen/Tlcreate carry them. */
-enum {
-	P9_L_O_RDONLY = 0, P9_L_O_WRONLY = 01, P9_L_O_RDWR = 02,
-	P9_L_O_CREAT = 0100, P9_L_O_EXCL = 0200, P9_L_O_TRUNC = 01000,
-	P9_L_O_APPEND = 02000, P9_L_O_DIRECTORY = 0200000,
-};
-/* Tunlinkat flags (Linux AT_REMOVEDIR). */
-enum { P9_L_AT_REMOVEDIR = 0x200 };
 
 /* A range of fids the layer hands out (bitmap over [lo, lo + P9FS_MAXFIDS)). */
 enum { P9FS_MAXFIDS = 64 };
@@ -41,11 +33,19 @@ struct p9_fs {
 	uint64_t fidused;            /* bitmap of fids in use */
 	uint32_t gid;                /* for Tlcreate/Tmkdir/Tsymlink */
 	int no_unlinkat;             /* the server answered Tunlinkat EOPNOTSUPP */
+	uint8_t rtype;               /* type of p9_fs_rpc's last reply, 0: none came */
 	char err[512];
 };
 
 /* fids fidlo .. fidlo+63 are the layer's; the caller keeps them free. */
 void p9_fs_init(struct p9_fs *fs, struct p9_client *cl, int timeout_ms, uint32_t fidlo);
+/* One request (m->tag 0: the client picks one) that must be answered with
+ * reply type want: 0 (the reply in *out if out is given, else freed),
+ * -errno for an error reply, -EPROTO for another or an undecodable reply,
+ * or the transport's error; on failure fs->err is "what: reason" and
+ * fs->rtype the type of the reply (0 when none came). */
+int p9_fs_rpc(struct p9_fs *fs, struct p9_msg *m, int want, struct p9_reply **out,
+	      const char *what);
 /* A free fid of the range, or P9_NOFID (err set) when all are in use. */
 uint32_t p9_fs_fid(struct p9_fs *fs);
 /* Clunk a fid of the range (or any fid) and free it. */
@@ -55,6 +55,11 @@ void p9_fs_clunk_forget(struct p9_fs *fs, uint32_t fid);
 /* Walk path ("a/b/c"; "" clones) from fid into a new fid of the range. */
 int p9_fs_walk(struct p9_fs *fs, uint32_t from, const char *path, uint32_t *newfid,
 	       struct p9_qid *qid);
+/* The same into newfid, a fid the caller chose; every name must be walked
+ * (a partial walk is -ENOENT, and newfid is clunked in case the server
+ * made it). */
+int p9_fs_walk_fid(struct p9_fs *fs, uint32_t from, const char *path, uint32_t newfid,
+		   struct p9_qid *qid);
 /* Open fid with Linux flags (P9_L_O_*): Tlopen, or Topen with the mode
  * they map to. */
 int p9_fs_open(struct p9_fs *fs, uint32_t fid, uint32_t lflags);
@@ -73,6 +78,9 @@ int p9_fs_chmod(struct p9_fs *fs, uint32_t fid, uint32_t perm);
  * bytes read (short at end of file). */
 int p9_fs_write(struct p9_fs *fs, uint32_t fid, uint64_t off, const void *buf, size_t len);
 long p9_fs_read(struct p9_fs *fs, uint32_t fid, uint64_t off, void *buf, size_t len);
+/* One Tread of up to len bytes at off (the server clamps it to msize):
+ * the count it answered. */
+long p9_fs_pread(struct p9_fs *fs, uint32_t fid, uint64_t off, void *buf, size_t len);
 /* List an open directory: fn gets every entry but . and ..; a non-zero
  * return of fn stops the listing and is returned. */
 typedef int (*p9_fs_entry_fn)(void *arg, const char *name, const struct p9_qid *qid);
@@ -91,14 +99,23 @@ int p9_fs_rmtree(struct p9_fs *fs, uint32_t dirfid, const char *name);
 #define P9_CONTRACT_VERSION "9pkit contract tree 1\n"
 #define P9_CONTRACT_README "synthfs: a synthetic 9P test tree\n"
 
+/* The synthfs content pattern: names of varied length and patterned data,
+ * the one definition every program and test uses. */
+enum { P9_CONTRACT_NAMEVAR = 53, P9_CONTRACT_PERIOD = 251 };
 /* The name of entry i of a readdir directory: "f<i>_" + "x" * (i % 53). */
 void p9_contract_name(char *out, size_t cap, unsigned i);
-/* Byte o of a patterned file. */
+/* 1 if name is p9_contract_name(i) for some i < n, that i in *i. */
+int p9_contract_name_index(const char *name, size_t len, unsigned n, unsigned *i);
+/* Byte o of a patterned file: o % 251. */
 static inline uint8_t p9_contract_byte(uint64_t o)
 {
-	return (uint8_t)(o % 251);
+	return (uint8_t)(o % P9_CONTRACT_PERIOD);
 }
+/* len bytes of the pattern from offset off. */
 void p9_contract_fill(uint8_t *buf, size_t len, uint64_t off);
+/* The index of the first byte of buf (len) that is not the pattern from
+ * off, or len when all are. */
+size_t p9_contract_mismatch(const uint8_t *buf, size_t len, uint64_t off);
 
 enum p9_cnode_kind {
 	P9C_DIR,        /* a directory */

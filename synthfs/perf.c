@@ -1,6 +1,8 @@
 /*
  * perf.c - synthfs-perf, the measuring half of bench/synthfs-perf.sh.
- * In one run it measures, with raw sockets and pre-encoded requests:
+ * Sessions are dialled and set up by lib (p9_dial, the client and the file
+ * layer); then, on the connection's descriptor made blocking again, it
+ * measures with raw reads and writes of pre-encoded requests:
  *   1. Tgetattr round trip, one request in flight, against synthfs, and a
  *      raw ping-pong of the same sizes (19-byte request, 160-byte reply)
  *      against a forked echo process, on the same transport;
@@ -13,7 +15,7 @@
  *                     --diod-aname DIR] [--n N] [--secs S]
  */
 #include <errno.h>
-#include <netdb.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -25,7 +27,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/p9.h"
+#include "lib/p9fs.h"
+
+enum { DIAL_MS = 5000, REPLY_MS = 10000, PERF_FSFIDLO = 1000 };
 
 static void die(const char *what)
 {
@@ -33,33 +37,23 @@ static void die(const char *what)
 	exit(2);
 }
 
-static int dial_unix(const char *path)
+/* A connection by lib (p9_dial: tcp gets TCP_NODELAY); the raw
+ * measurements below then own its descriptor, made blocking again. */
+static struct p9_conn *conn_dial(const char *target)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
-		die(path);
-	return fd;
+	struct p9_conn *c;
+	char err[256];
+	if (p9_dial(target, DIAL_MS, &c, err, sizeof err) < 0) {
+		fprintf(stderr, "synthfs-perf: %s\n", err);
+		exit(2);
+	}
+	return c;
 }
 
-static int dial_tcp(const char *hp)
+static int raw_fd(struct p9_conn *c)
 {
-	char host[256];
-	const char *c = strrchr(hp, ':');
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-	int fd, one = 1;
-	if (!c)
-		die("expected HOST:PORT");
-	snprintf(host, sizeof host, "%.*s", (int)(c - hp), hp);
-	if (getaddrinfo(host, c + 1, &hints, &ai))
-		die(hp);
-	fd = socket(ai->ai_family, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0)
-		die(hp);
-	freeaddrinfo(ai);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	return fd;
+	fcntl(c->rfd, F_SETFL, fcntl(c->rfd, F_GETFL) & ~O_NONBLOCK);
+	return c->rfd;
 }
 
 static void xwrite(int fd, const void *b, size_t n)
@@ -84,69 +78,27 @@ static void xread(int fd, void *b, size_t n)
 	}
 }
 
-/* One whole message into buf (cap); returns its length. */
-static size_t read_msg(int fd, uint8_t *buf, size_t cap)
+/* Tversion (1 MiB), Tattach fid 1 (aname), and with wname a walk of fid 2
+ * to it and a Tlopen, by lib's client and file layer. */
+static struct p9_conn *setup(const char *target, const char *aname, const char *wname)
 {
-	uint32_t size;
-	xread(fd, buf, 4);
-	size = p9_get32(buf);
-	if (size < 7 || size > cap)
-		die("bad reply size");
-	xread(fd, buf + 4, size - 4);
-	return size;
-}
-
-static uint8_t rbuf[2 << 20];
-
-static void rpc(int fd, struct p9_msg *m, struct p9_msg *r)
-{
-	uint8_t t[4096];
-	long n = p9_encode(m, P9_DL, t, sizeof t);
-	size_t len;
-	if (n < 0)
-		die("encode");
-	xwrite(fd, t, (size_t)n);
-	len = read_msg(fd, rbuf, sizeof rbuf);
-	if (p9_decode(rbuf, len, P9_DL, r, NULL) < 0)
-		die("decode");
-	if (r->type == P9_RLERROR) {
-		errno = (int)r->errnum;
-		die(p9_typename(m->type));
+	struct p9_conn *c = conn_dial(target);
+	struct p9_client *cl = p9_client_new(c, 1 << 20, P9_DL);
+	struct p9_fs fs;
+	char err[256];
+	if (p9_client_version(cl, 1 << 20, "9P2000.L", REPLY_MS, err, sizeof err) < 0 ||
+	    p9_client_attach(cl, 1, "root", aname, 0, REPLY_MS, NULL, err, sizeof err) < 0) {
+		fprintf(stderr, "synthfs-perf: %s: %s\n", target, err);
+		exit(2);
 	}
-}
-
-/* version, attach fid 1 (aname), optionally walk fid 2 to wname. */
-static void setup(int fd, const char *aname, const char *wname)
-{
-	struct p9_msg m = { .type = P9_TVERSION, .tag = P9_NOTAG,
-			    .msize = 1 << 20, .version = p9_s("9P2000.L") }, r;
-	rpc(fd, &m, &r);
-	memset(&m, 0, sizeof m);
-	m.type = P9_TATTACH;
-	m.tag = 1;
-	m.fid = 1;
-	m.afid = P9_NOFID;
-	m.uname = p9_s("root");
-	m.aname = p9_s(aname);
-	m.n_uname = 0;
-	rpc(fd, &m, &r);
-	if (!wname)
-		return;
-	char buf[256], *save, *tok;
-	memset(&m, 0, sizeof m);
-	m.type = P9_TWALK;
-	m.tag = 1;
-	m.fid = 1;
-	m.newfid = 2;
-	snprintf(buf, sizeof buf, "%s", wname);
-	for (tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
-		m.wname[m.nwname++] = p9_s(tok);
-	rpc(fd, &m, &r);
-	memset(&m, 0, sizeof m);
-	m.type = P9_TLOPEN;
-	m.tag = 1;
-	m.fid = 2;
-	rpc(fd, &m, &r);
+	p9_fs_init(&fs, cl, REPLY_MS, PERF_FSFIDLO);
+	if (wname && (p9_fs_walk_fid(&fs, 1, wname, 2, NULL) ||
+		      p9_fs_open(&fs, 2, P9_L_O_RDONLY))) {
+		fprintf(stderr, "synthfs-perf: %s: %s\n", target, fs.err);
+		exit(2);
+	}
+	p9_client_free(cl);
+	return c;
 }
 
 static size_t getattr_req(uint8_t *out, uint16_t tag)
@@ -217,8 +169,9 @@ static pid_t echo_server(int lfd, size_t reqlen, size_t replen)
 
 static struct lat raw_pingpong(int tcp, size_t reqlen, size_t replen, int n)
 {
-	int lfd, fd;
-	char path[64];
+	int lfd;
+	char path[64], target[128];
+	struct p9_conn *c;
 	struct lat l;
 	pid_t pid;
 	if (tcp) {
@@ -233,7 +186,8 @@ static struct lat raw_pingpong(int tcp, size_t reqlen, size_t replen, int n)
 		getsockname(lfd, (struct sockaddr *)&sa, &sl);
 		pid = echo_server(lfd, reqlen, replen);
 		snprintf(hp, sizeof hp, "127.0.0.1:%u", ntohs(sa.sin_port));
-		fd = dial_tcp(hp);
+		snprintf(target, sizeof target, "tcp:%s", hp);
+		c = conn_dial(target);
 	} else {
 		struct sockaddr_un sa = { .sun_family = AF_UNIX };
 		snprintf(path, sizeof path, "/tmp/synthfs-perf-%d.sock", (int)getpid());
@@ -244,13 +198,14 @@ static struct lat raw_pingpong(int tcp, size_t reqlen, size_t replen, int n)
 		    listen(lfd, 1) < 0)
 			die("echo listen");
 		pid = echo_server(lfd, reqlen, replen);
-		fd = dial_unix(path);
+		snprintf(target, sizeof target, "unix:%s", path);
+		c = conn_dial(target);
 		unlink(path);
 	}
 	uint8_t req[64] = { 0 };
 	getattr_req(req, 1);
-	l = pingpong(fd, req, reqlen, replen, n);
-	close(fd);
+	l = pingpong(raw_fd(c), req, reqlen, replen, n);
+	p9_conn_close(c);
 	close(lfd);
 	waitpid(pid, NULL, 0);
 	return l;
@@ -326,13 +281,41 @@ static double throughput(int fd, uint32_t count, int depth, uint64_t total)
 	return (double)got / ((double)(p9_now_ns() - t0));
 }
 
+/* 1. Tgetattr round trip against synthfs and a raw ping-pong of the same
+ * sizes, over unix and over tcp. */
+static void measure_rtt(const char *utarget, const char *ttarget, int n)
+{
+	uint8_t req[64];
+	size_t reqlen = getattr_req(req, 1), replen;
+	struct p9_conn *c;
+
+	for (int t = 0; t < 2; t++) {
+		struct p9_msg r;
+		uint8_t rbuf[4096];
+		int len;
+		c = setup(t ? ttarget : utarget, "", NULL);
+		if (p9_conn_send(c, req, reqlen) < 0 ||
+		    (len = p9_conn_recv(c, rbuf, sizeof rbuf, REPLY_MS)) < 0 ||
+		    p9_decode(rbuf, (size_t)len, P9_DL, &r, NULL) < 0 || r.type != P9_RGETATTR)
+			die("Tgetattr");
+		replen = (size_t)len;
+		struct lat s = pingpong(raw_fd(c), req, reqlen, replen, n);
+		p9_conn_close(c);
+		struct lat raw = raw_pingpong(t, reqlen, replen, n);
+		printf("getattr-rtt %s: synthfs p50 %.1f us mean %.1f us; raw ping-pong "
+		       "(%zu/%zu bytes) p50 %.1f us mean %.1f us; ratio p50 %.2fx mean %.2fx\n",
+		       t ? "tcp" : "unix", s.p50, s.mean, reqlen, replen, raw.p50,
+		       raw.mean, s.p50 / raw.p50, s.mean / raw.mean);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *upath = NULL, *tcp = NULL, *diod = NULL, *daname = "/";
-	int n = 20000, fd;
+	char utarget[300], ttarget[300], dtarget[300];
+	int n = 20000;
+	struct p9_conn *c;
 	double secs = 2;
-	uint8_t req[64];
-	size_t reqlen, replen;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help")) {
 			puts("usage: synthfs-perf --unix PATH --tcp HOST:PORT "
@@ -360,47 +343,31 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	reqlen = getattr_req(req, 1);
+	snprintf(utarget, sizeof utarget, "unix:%s", upath);
+	snprintf(ttarget, sizeof ttarget, "tcp:%s", tcp);
+	snprintf(dtarget, sizeof dtarget, "tcp:%s", diod ? diod : "");
 
 	/* 1. round trip, one in flight */
-	for (int t = 0; t < 2; t++) {
-		struct p9_msg r;
-		fd = t ? dial_tcp(tcp) : dial_unix(upath);
-		setup(fd, "", NULL);
-		xwrite(fd, req, reqlen);
-		replen = read_msg(fd, rbuf, sizeof rbuf);
-		if (p9_decode(rbuf, replen, P9_DL, &r, NULL) < 0 || r.type != P9_RGETATTR)
-			die("Tgetattr");
-		struct lat s = pingpong(fd, req, reqlen, replen, n);
-		close(fd);
-		struct lat raw = raw_pingpong(t, reqlen, replen, n);
-		printf("getattr-rtt %s: synthfs p50 %.1f us mean %.1f us; raw ping-pong "
-		       "(%zu/%zu bytes) p50 %.1f us mean %.1f us; ratio p50 %.2fx mean %.2fx\n",
-		       t ? "tcp" : "unix", s.p50, s.mean, reqlen, replen, raw.p50,
-		       raw.mean, s.p50 / raw.p50, s.mean / raw.mean);
-	}
+	measure_rtt(utarget, ttarget, n);
 
 	/* 2. 32 in flight */
-	fd = dial_tcp(tcp);
-	setup(fd, "", NULL);
-	double sq = pipelined(fd, 32, secs);
-	close(fd);
+	c = setup(ttarget, "", NULL);
+	double sq = pipelined(raw_fd(c), 32, secs);
+	p9_conn_close(c);
 	printf("getattr-32-inflight tcp: synthfs %.0f req/s\n", sq);
 	if (diod) {
-		fd = dial_tcp(diod);
-		setup(fd, daname, NULL);
-		double dq = pipelined(fd, 32, secs);
-		close(fd);
+		c = setup(dtarget, daname, NULL);
+		double dq = pipelined(raw_fd(c), 32, secs);
+		p9_conn_close(c);
 		printf("getattr-32-inflight tcp: diod %.0f req/s; synthfs/diod %.2fx\n",
 		       dq, sq / dq);
 	}
 
 	/* 3. /data at msize 1 MiB over unix */
 	for (int depth = 1; depth <= 4; depth *= 4) {
-		fd = dial_unix(upath);
-		setup(fd, "", "data/1G");
-		double gbs = throughput(fd, (1 << 20) - 11, depth, 4ull << 30);
-		close(fd);
+		c = setup(utarget, "", "data/1G");
+		double gbs = throughput(raw_fd(c), (1 << 20) - 11, depth, 4ull << 30);
+		p9_conn_close(c);
 		printf("read-data unix msize 1MiB, %d in flight: %.2f GB/s\n", depth, gbs);
 	}
 	return 0;

@@ -2,7 +2,9 @@
  * probe.c - synthfs-probe, the raw-message test client of synthfs's
  * integration tests: `synthfs-probe TARGET DIALECT SCENARIO [ARG]` sends
  * hand-built messages through lib/client.c and checks every reply against
- * the contract in docs/synthfs.md.  Prints "ok SCENARIO" and exits 0, or
+ * the contract in docs/synthfs.md.  Walks, opens and creates whose errors
+ * are checked stay hand-built; reading a file goes through lib's file
+ * layer (p9fs.h).  Prints "ok SCENARIO" and exits 0, or
  * prints each failed check and exits 1 (2 for a connection failure).
  *
  * Scenarios: basic, rw, readdir, flush (server needs --delay write=USEC),
@@ -15,12 +17,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/p9.h"
+#include "lib/p9fs.h"
+#include "lib/xalloc.h"
 
 static struct p9_client *C;
 static int D;          /* dialect */
 static int fails;
 static uint32_t nextfid = 100;
+/* lib's file layer; its fids start far above the hand-built walks' */
+enum { PROBE_FSFIDLO = 100000 };
+static struct p9_fs FS;
 
 #define CHECK(cond, ...) check((cond), __LINE__, __VA_ARGS__)
 
@@ -90,7 +96,7 @@ static int create_file(uint32_t fid, const char *name)
 			    .perm = 0644, .mode = P9_ORDWR };
 	if (D == P9_DL)
 		c = (struct p9_msg){ .type = P9_TLCREATE, .fid = fid, .name = p9_s(name),
-				     .flags = 2, .lmode = 0644 };
+				     .flags = P9_L_O_RDWR, .lmode = 0644 };
 	return ok(&c);
 }
 
@@ -123,8 +129,7 @@ static uint32_t walk_ok(const char *path, struct p9_qid *q)
 
 static void clunk(uint32_t fid)
 {
-	struct p9_msg m = { .type = P9_TCLUNK, .fid = fid };
-	CHECK(ok(&m), "clunk %u", fid);
+	CHECK(p9_fs_clunk(&FS, fid) == 0, "clunk %u: %s", fid, FS.err);
 }
 
 static int open_fid(uint32_t fid, int write)
@@ -132,7 +137,7 @@ static int open_fid(uint32_t fid, int write)
 	struct p9_msg m = { 0 };
 	if (D == P9_DL) {
 		m.type = P9_TLOPEN;
-		m.flags = write ? 2 : 0;
+		m.flags = write ? P9_L_O_RDWR : P9_L_O_RDONLY;
 	} else {
 		m.type = P9_TOPEN;
 		m.mode = write ? P9_ORDWR : P9_OREAD;
@@ -141,24 +146,24 @@ static int open_fid(uint32_t fid, int write)
 	return expect_err(&m);
 }
 
+/* One Tread: the count the server answered, or -errno. */
 static long read_fid(uint32_t fid, uint64_t off, uint8_t *buf, uint32_t count)
 {
-	struct p9_msg m = { .type = P9_TREAD, .fid = fid, .offset = off,
-			    .count = count };
-	struct p9_reply *r = rpc(&m);
-	long n = rerr(r) ? -rerr(r) : (long)r->m.count;
-	if (n > 0)
-		memcpy(buf, r->m.data, (size_t)n);
-	p9_reply_free(r);
-	return n;
+	return p9_fs_pread(&FS, fid, off, buf, count);
 }
 
+/* A small file's text (one Tread): walk, open, read, clunk. */
 static long read_file(const char *path, char *buf, size_t cap)
 {
-	uint32_t f = walk_ok(path, NULL);
+	uint32_t f;
 	long n;
-	CHECK(open_fid(f, 0) == 0, "open %s", path);
-	n = read_fid(f, 0, (uint8_t *)buf, (uint32_t)cap - 1);
+	int rc = p9_fs_walk(&FS, 0, path, &f, NULL);
+	CHECK(rc == 0, "%s", FS.err);
+	if (rc)
+		return rc;
+	rc = p9_fs_open(&FS, f, P9_L_O_RDONLY);
+	CHECK(rc == 0, "open %s: %s", path, FS.err);
+	n = p9_fs_pread(&FS, f, 0, buf, cap - 1);
 	if (n >= 0)
 		buf[n] = 0;
 	clunk(f);
@@ -176,6 +181,61 @@ static uint64_t ctl(const char *name)
 
 /* ---- scenarios ---- */
 
+/* s_basic's node checks: qid types, the data pattern, attributes. */
+static void basic_nodes(void)
+{
+	struct p9_qid q;
+	uint32_t f;
+
+	/* qid types */
+	f = walk_ok("misc/append", &q);
+	CHECK(q.type == P9_QTAPPEND, "append qid type %x", q.type);
+	clunk(f);
+	f = walk_ok("misc/excl", &q);
+	CHECK(q.type == P9_QTEXCL, "excl qid type %x", q.type);
+	clunk(f);
+	f = walk_ok("misc/link", &q);
+	CHECK(q.type == P9_QTSYMLINK || D == P9_D2000, "symlink qid type %x", q.type);
+	clunk(f);
+	/* /data pattern at an odd offset */
+	{
+		uint8_t d[1000];
+		long n;
+		f = walk_ok("data/64M", NULL);
+		CHECK(open_fid(f, 0) == 0, "open data/64M");
+		n = read_fid(f, 12345677, d, sizeof d);
+		CHECK(n == 1000, "read data: %ld", n);
+		if (n > 0) {
+			size_t bad = p9_contract_mismatch(d, (size_t)n, 12345677);
+			CHECK(bad == (size_t)n, "data byte %zu", bad);
+		}
+		n = read_fid(f, (64 << 20) - 10, d, sizeof d);
+		CHECK(n == 10, "short read at EOF: %ld", n);
+		CHECK(open_fid(f, 0) != 0, "second open of one fid fails");
+		clunk(f);
+		f = walk_ok("data/1G", NULL);
+		CHECK(open_fid(f, 1) == EACCES, "write-open of /data is EACCES");
+		clunk(f);
+	}
+	/* attributes */
+	f = walk_ok("data/1M", NULL);
+	if (D == P9_DL) {
+		struct p9_msg m = { .type = P9_TGETATTR, .fid = f,
+				    .request_mask = P9_GETATTR_ALL };
+		struct p9_reply *r = rpc(&m);
+		CHECK(r->m.type == P9_RGETATTR && r->m.size == 1 << 20 &&
+		      (r->m.lmode & 0170000) == 0100000, "getattr data/1M");
+		p9_reply_free(r);
+	} else {
+		struct p9_msg m = { .type = P9_TSTAT, .fid = f };
+		struct p9_reply *r = rpc(&m);
+		CHECK(r->m.type == P9_RSTAT && r->m.stat.length == 1 << 20 &&
+		      p9_streq(r->m.stat.name, "1M"), "stat data/1M");
+		p9_reply_free(r);
+	}
+	clunk(f);
+}
+
 static void s_basic(void)
 {
 	char buf[256];
@@ -184,7 +244,7 @@ static void s_basic(void)
 	uint32_t f;
 
 	CHECK(read_file("README", buf, sizeof buf) == 34 &&
-	      strcmp(buf, "synthfs: a synthetic 9P test tree\n") == 0,
+	      strcmp(buf, P9_CONTRACT_README) == 0,
 	      "README content: %s", buf);
 	CHECK(read_file("misc/ro", buf, sizeof buf) == 3 && !strcmp(buf, "ro\n"),
 	      "misc/ro");
@@ -221,54 +281,7 @@ static void s_basic(void)
 		struct p9_msg m = { .type = P9_TCLUNK, .fid = 999999 };
 		CHECK(expect_err(&m) == EBADF, "clunk unknown fid");
 	}
-	/* qid types */
-	f = walk_ok("misc/append", &q);
-	CHECK(q.type == P9_QTAPPEND, "append qid type %x", q.type);
-	clunk(f);
-	f = walk_ok("misc/excl", &q);
-	CHECK(q.type == P9_QTEXCL, "excl qid type %x", q.type);
-	clunk(f);
-	f = walk_ok("misc/link", &q);
-	CHECK(q.type == P9_QTSYMLINK || D == P9_D2000, "symlink qid type %x", q.type);
-	clunk(f);
-	/* /data pattern at an odd offset */
-	{
-		uint8_t d[1000];
-		long n;
-		f = walk_ok("data/64M", NULL);
-		CHECK(open_fid(f, 0) == 0, "open data/64M");
-		n = read_fid(f, 12345677, d, sizeof d);
-		CHECK(n == 1000, "read data: %ld", n);
-		for (long i = 0; i < n; i++)
-			if (d[i] != (12345677 + i) % 251) {
-				CHECK(0, "data byte %ld", i);
-				break;
-			}
-		n = read_fid(f, (64 << 20) - 10, d, sizeof d);
-		CHECK(n == 10, "short read at EOF: %ld", n);
-		CHECK(open_fid(f, 0) != 0, "second open of one fid fails");
-		clunk(f);
-		f = walk_ok("data/1G", NULL);
-		CHECK(open_fid(f, 1) == EACCES, "write-open of /data is EACCES");
-		clunk(f);
-	}
-	/* attributes */
-	f = walk_ok("data/1M", NULL);
-	if (D == P9_DL) {
-		struct p9_msg m = { .type = P9_TGETATTR, .fid = f,
-				    .request_mask = P9_GETATTR_ALL };
-		struct p9_reply *r = rpc(&m);
-		CHECK(r->m.type == P9_RGETATTR && r->m.size == 1 << 20 &&
-		      (r->m.lmode & 0170000) == 0100000, "getattr data/1M");
-		p9_reply_free(r);
-	} else {
-		struct p9_msg m = { .type = P9_TSTAT, .fid = f };
-		struct p9_reply *r = rpc(&m);
-		CHECK(r->m.type == P9_RSTAT && r->m.stat.length == 1 << 20 &&
-		      p9_streq(r->m.stat.name, "1M"), "stat data/1M");
-		p9_reply_free(r);
-	}
-	clunk(f);
+	basic_nodes();
 	/* auth is refused; a message of another dialect is refused */
 	{
 		struct p9_msg m = { .type = P9_TAUTH, .afid = 5, .uname = p9_s("u"),
@@ -279,6 +292,73 @@ static void s_basic(void)
 		CHECK(expect_err(&g) == EOPNOTSUPP || D == P9_D2000,
 		      "other dialect's message refused");
 	}
+}
+
+/* s_rw in 9P2000.L: EEXIST, renameat, symlink and readlink, unlinkat. */
+static void rw_names_l(uint32_t d)
+{
+	uint32_t f;
+
+	struct p9_msg m = { .type = P9_TMKDIR, .dfid = d, .name = p9_s("sub"),
+			    .lmode = 0755 };
+	CHECK(expect_err(&m) == EEXIST, "mkdir twice is EEXIST");
+	struct p9_msg r = { .type = P9_TRENAMEAT, .olddirfid = d,
+			    .oldname = p9_s("file"), .newdirfid = d,
+			    .newname = p9_s("file2") };
+	CHECK(ok(&r), "renameat");
+	struct p9_msg s = { .type = P9_TSYMLINK, .fid = d, .name = p9_s("sl"),
+			    .symtgt = p9_s("file2") };
+	CHECK(ok(&s), "symlink");
+	f = walk_ok("rw/sl", NULL);
+	struct p9_msg rl = { .type = P9_TREADLINK, .fid = f };
+	struct p9_reply *rr = rpc(&rl);
+	CHECK(rr->m.type == P9_RREADLINK && p9_streq(rr->m.target, "file2"),
+	      "readlink");
+	p9_reply_free(rr);
+	clunk(f);
+	struct p9_msg u = { .type = P9_TUNLINKAT, .dfid = d, .name = p9_s("sub"),
+			    .flags = 0 };
+	CHECK(expect_err(&u) == EISDIR, "unlinkat dir without AT_REMOVEDIR");
+	u.flags = P9_L_AT_REMOVEDIR;
+	CHECK(ok(&u), "rmdir");
+	u.name = p9_s("sl");
+	u.flags = 0;
+	CHECK(ok(&u), "unlink sl");
+	u.name = p9_s("file2");
+	CHECK(ok(&u), "unlink file2");
+	CHECK(expect_err(&u) == ENOENT, "unlink twice");
+}
+
+/* s_rw in 9P2000 and .u: a hard link (.u), Tremove of the file and dir. */
+static void rw_remove_u(uint32_t d, const struct p9_qid *q)
+{
+	uint32_t f;
+	int e;
+
+	if (D == P9_DU) { /* hard link: Tcreate DMLINK "FID\n" */
+		char ext[32];
+		struct p9_qid lq;
+		uint32_t tf = walk_ok("rw/file", NULL), g = walk(d, "", &e, NULL);
+		snprintf(ext, sizeof ext, "%u\n", tf);
+		struct p9_msg l = { .type = P9_TCREATE, .fid = g, .name = p9_s("hl"),
+				    .perm = 0x01000000, .mode = P9_OREAD,
+				    .extension = p9_s(ext) };
+		CHECK(ok(&l), "DMLINK create");
+		clunk(g);
+		clunk(tf);
+		f = walk_ok("rw/hl", &lq);
+		CHECK(lq.path == q->path, "hard link names the same file");
+		struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
+		CHECK(ok(&rm), "remove hl");
+	}
+	f = walk_ok("rw/file", NULL);
+	struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
+	CHECK(ok(&rm), "remove file");
+	f = walk_ok("rw/sub", NULL);
+	rm.fid = f;
+	CHECK(ok(&rm), "remove dir");
+	walk(0, "rw/file", &e, NULL);
+	CHECK(e == -2, "file gone: %d", e);
 }
 
 static void s_rw(void)
@@ -326,61 +406,10 @@ static void s_rw(void)
 	CHECK(read_file("rw/file", buf, sizeof buf) == 6 && !strcmp(buf, "hello!"),
 	      "content %s", buf);
 	/* exists */
-	if (D == P9_DL) {
-		struct p9_msg m = { .type = P9_TMKDIR, .dfid = d, .name = p9_s("sub"),
-				    .lmode = 0755 };
-		CHECK(expect_err(&m) == EEXIST, "mkdir twice is EEXIST");
-		struct p9_msg r = { .type = P9_TRENAMEAT, .olddirfid = d,
-				    .oldname = p9_s("file"), .newdirfid = d,
-				    .newname = p9_s("file2") };
-		CHECK(ok(&r), "renameat");
-		struct p9_msg s = { .type = P9_TSYMLINK, .fid = d, .name = p9_s("sl"),
-				    .symtgt = p9_s("file2") };
-		CHECK(ok(&s), "symlink");
-		f = walk_ok("rw/sl", NULL);
-		struct p9_msg rl = { .type = P9_TREADLINK, .fid = f };
-		struct p9_reply *rr = rpc(&rl);
-		CHECK(rr->m.type == P9_RREADLINK && p9_streq(rr->m.target, "file2"),
-		      "readlink");
-		p9_reply_free(rr);
-		clunk(f);
-		struct p9_msg u = { .type = P9_TUNLINKAT, .dfid = d, .name = p9_s("sub"),
-				    .flags = 0 };
-		CHECK(expect_err(&u) == EISDIR, "unlinkat dir without AT_REMOVEDIR");
-		u.flags = 0x200;
-		CHECK(ok(&u), "rmdir");
-		u.name = p9_s("sl");
-		u.flags = 0;
-		CHECK(ok(&u), "unlink sl");
-		u.name = p9_s("file2");
-		CHECK(ok(&u), "unlink file2");
-		CHECK(expect_err(&u) == ENOENT, "unlink twice");
-	} else {
-		if (D == P9_DU) { /* hard link: Tcreate DMLINK "FID\n" */
-			char ext[32];
-			struct p9_qid lq;
-			uint32_t tf = walk_ok("rw/file", NULL), g = walk(d, "", &e, NULL);
-			snprintf(ext, sizeof ext, "%u\n", tf);
-			struct p9_msg l = { .type = P9_TCREATE, .fid = g, .name = p9_s("hl"),
-					    .perm = 0x01000000, .mode = P9_OREAD,
-					    .extension = p9_s(ext) };
-			CHECK(ok(&l), "DMLINK create");
-			clunk(g);
-			clunk(tf);
-			f = walk_ok("rw/hl", &lq);
-			CHECK(lq.path == q.path, "hard link names the same file");
-			struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
-			CHECK(ok(&rm), "remove hl");
-		}
-		f = walk_ok("rw/file", NULL);
-		struct p9_msg rm = { .type = P9_TREMOVE, .fid = f };
-		CHECK(ok(&rm), "remove file");
-		f = walk_ok("rw/sub", NULL);
-		rm.fid = f;
-		CHECK(ok(&rm), "remove dir");
-		walk(0, "rw/file", &e, NULL);
-		CHECK(e == -2, "file gone: %d", e);
-	}
+	if (D == P9_DL)
+		rw_names_l(d);
+	else
+		rw_remove_u(d, &q);
 	/* read-only areas */
 	{
 		uint32_t g = walk_ok("misc", NULL);
@@ -398,7 +427,7 @@ static void s_rw(void)
 static void readdir_all(const char *path, unsigned nfiles, uint32_t count)
 {
 	uint32_t f = walk_ok(path, NULL);
-	unsigned char *seen = calloc(nfiles + 2, 1);
+	unsigned char *seen = xcalloc(nfiles + 2, 1);
 	uint64_t off = 0;
 	unsigned total = 0, calls = 0;
 	int bad = 0;
@@ -434,7 +463,7 @@ static void readdir_all(const char *path, unsigned nfiles, uint32_t count)
 					i = nfiles;
 				else if (p9_streq(e.name, ".."))
 					i = nfiles + 1;
-				else if (sscanf(e.name.p, "f%u_", &i) != 1 || i >= nfiles)
+				else if (!p9_contract_name_index(e.name.p, e.name.len, nfiles, &i))
 					i = ~0u;
 				if (i == ~0u || seen[i]++)
 					bad++;
@@ -445,7 +474,7 @@ static void readdir_all(const char *path, unsigned nfiles, uint32_t count)
 			struct p9_stat st;
 			while ((rc = p9_stat_next(r->m.data, r->m.count, D, &pos, &st)) == 1) {
 				unsigned i;
-				if (sscanf(st.name.p, "f%u_", &i) != 1 || i >= nfiles ||
+				if (!p9_contract_name_index(st.name.p, st.name.len, nfiles, &i) ||
 				    seen[i]++)
 					bad++;
 				total++;
@@ -535,14 +564,14 @@ static void s_msize(void)
 	/* a Twrite bigger than msize: error, connection stays usable */
 	uint32_t f = walk_ok("flush/now", NULL);
 	size_t big = C->msize + 100;
-	uint8_t *data = calloc(1, big);
+	uint8_t *data = xcalloc(1, big);
 	CHECK(open_fid(f, 1) == 0, "open");
 	struct p9_msg w = { .type = P9_TWRITE, .fid = f, .data = data,
 			    .count = (uint32_t)big };
 	CHECK(expect_err(&w) == EMSGSIZE, "oversized Twrite: EMSGSIZE");
 	free(data);
 	/* a read above msize is clamped */
-	uint8_t *buf = malloc(C->msize * 2);
+	uint8_t *buf = xmalloc(C->msize * 2);
 	uint32_t g = walk_ok("data/64M", NULL);
 	CHECK(open_fid(g, 0) == 0, "open data");
 	long n = read_fid(g, 0, buf, C->msize * 2);
@@ -667,6 +696,21 @@ static void s_garbage(void)
 	CHECK(read_file("README", text, sizeof text) == 34, "README after garbage");
 }
 
+/* The scenarios without an argument. */
+static void (*scenario(const char *name))(void)
+{
+	static const struct { const char *name; void (*fn)(void); } tab[] = {
+		{ "basic", s_basic }, { "rw", s_rw }, { "readdir", s_readdir },
+		{ "flush", s_flush }, { "msize", s_msize }, { "ctl", s_ctl },
+		{ "garbage", s_garbage }, { "quota", s_quota },
+	};
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+		if (!strcmp(name, tab[i].name))
+			return tab[i].fn;
+	die("unknown scenario");
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct p9_conn *conn;
@@ -695,26 +739,11 @@ int main(int argc, char **argv)
 	if (p9_client_attach(C, 0, "probe", "", 0, 5000, &q, err, sizeof err) < 0)
 		die(err);
 	CHECK(q.type == P9_QTDIR, "root qid is a directory");
-	if (!strcmp(argv[3], "basic"))
-		s_basic();
-	else if (!strcmp(argv[3], "rw"))
-		s_rw();
-	else if (!strcmp(argv[3], "readdir"))
-		s_readdir();
-	else if (!strcmp(argv[3], "flush"))
-		s_flush();
-	else if (!strcmp(argv[3], "msize"))
-		s_msize();
-	else if (!strcmp(argv[3], "multidev") && argc > 4)
+	p9_fs_init(&FS, C, 10000, PROBE_FSFIDLO);
+	if (!strcmp(argv[3], "multidev") && argc > 4)
 		s_multidev(argv[4]);
-	else if (!strcmp(argv[3], "ctl"))
-		s_ctl();
-	else if (!strcmp(argv[3], "garbage"))
-		s_garbage();
-	else if (!strcmp(argv[3], "quota"))
-		s_quota();
 	else
-		die("unknown scenario");
+		scenario(argv[3])();
 	p9_client_free(C);
 	p9_conn_close(conn);
 	if (fails) {

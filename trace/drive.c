@@ -15,25 +15,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "p9.h"
+#include "p9fs.h"
+
+/* the file layer's fid range: unused (every fid here is chosen by hand) */
+enum { DRIVE_FSFIDLO = 1000 };
 
 static struct p9_client *cl;
+static struct p9_fs fs;
 static int failures;
 
+/* One request: its reply when of type want; another reply is counted as
+ * a failure (NULL), no reply at all ends the session. */
 static struct p9_reply *rpc(struct p9_msg *m, int want)
 {
 	struct p9_reply *r = NULL;
-	m->tag = 0;
-	if (p9_client_rpc(cl, m, 5000, &r) < 0 || !r) {
+	if (p9_fs_rpc(&fs, m, want, &r, p9_typename(m->type)) == 0)
+		return r;
+	if (!fs.rtype) {
 		fprintf(stderr, "trace-drive: %s: no reply\n", p9_typename(m->type));
 		exit(2);
 	}
-	if (r->m.type != want) {
-		fprintf(stderr, "trace-drive: %s: got %s, want %s\n", p9_typename(m->type),
-			p9_typename(r->m.type), p9_typename((unsigned)want));
-		failures++;
-	}
-	return r;
+	fprintf(stderr, "trace-drive: %s: got %s, want %s\n", p9_typename(m->type),
+		p9_typename(fs.rtype), p9_typename((unsigned)want));
+	failures++;
+	return NULL;
 }
 
 static void walk(uint32_t fid, uint32_t newfid, int want, int n, ...)
@@ -70,7 +75,7 @@ static void synthfs_session(void)
 	simple((struct p9_msg){ .type = P9_TLOPEN, .fid = 3 }, P9_RLOPEN);
 	simple((struct p9_msg){ .type = P9_TREAD, .fid = 3, .count = 1000 }, P9_RREAD);
 	walk(0, 4, P9_RWALK, 2, "readdir", "d100");
-	simple((struct p9_msg){ .type = P9_TLOPEN, .fid = 4, .flags = 0x10000 }, P9_RLOPEN);
+	simple((struct p9_msg){ .type = P9_TLOPEN, .fid = 4, .flags = P9_L_O_DIRECTORY }, P9_RLOPEN);
 	uint64_t off = 0;
 	for (int i = 0; i < 100; i++) {
 		struct p9_msg m = { .type = P9_TREADDIR, .fid = 4, .offset = off, .count = 600 };
@@ -78,6 +83,8 @@ static void synthfs_session(void)
 		struct p9_dirent e;
 		size_t pos = 0;
 		int n = 0;
+		if (!r)
+			break;
 		while (p9_dirent_next(r->m.data, r->m.count, &pos, &e) > 0) {
 			off = e.offset;
 			n++;
@@ -131,6 +138,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "trace-drive: %s\n", err);
 		return 2;
 	}
+	p9_fs_init(&fs, cl, 5000, DRIVE_FSFIDLO);
 	if (synthfs) {
 		synthfs_session();
 		simple((struct p9_msg){ .type = P9_TCLUNK, .fid = 0 }, P9_RCLUNK);
@@ -140,11 +148,11 @@ int main(int argc, char **argv)
 		return failures ? 1 : 0;
 	}
 	walk(0, 1, P9_RWALK, 2, "sub", "file");
-	simple((struct p9_msg){ .type = P9_TLOPEN, .fid = 1, .flags = 0 }, P9_RLOPEN);
+	simple((struct p9_msg){ .type = P9_TLOPEN, .fid = 1, .flags = P9_L_O_RDONLY }, P9_RLOPEN);
 	simple((struct p9_msg){ .type = P9_TREAD, .fid = 1, .offset = 0, .count = 100 }, P9_RREAD);
 	simple((struct p9_msg){ .type = P9_TCLUNK, .fid = 1 }, P9_RCLUNK);
 	walk(0, 2, P9_RWALK, 1, "sub");
-	simple((struct p9_msg){ .type = P9_TLOPEN, .fid = 2, .flags = 0x10000 }, P9_RLOPEN);
+	simple((struct p9_msg){ .type = P9_TLOPEN, .fid = 2, .flags = P9_L_O_DIRECTORY }, P9_RLOPEN);
 	simple((struct p9_msg){ .type = P9_TREADDIR, .fid = 2, .offset = 0, .count = 8192 },
 	       P9_RREADDIR);
 	simple((struct p9_msg){ .type = P9_TCLUNK, .fid = 2 }, P9_RCLUNK);
@@ -152,7 +160,8 @@ int main(int argc, char **argv)
 	walk(0, 4, P9_RWALK, 2, "sub", "nonexistent"); /* partial: nwqid 1 */
 	walk(0, 5, P9_RWALK, 0);
 	simple((struct p9_msg){ .type = P9_TLCREATE, .fid = 5, .name = p9_s("new"),
-				.flags = 02 | 0100, .lmode = 0644 }, P9_RLCREATE);
+				.flags = P9_L_O_RDWR | P9_L_O_CREAT,
+				.lmode = 0644 }, P9_RLCREATE);
 	static const uint8_t hello[] = "hello 9ptrace\n";
 	simple((struct p9_msg){ .type = P9_TWRITE, .fid = 5, .offset = 0,
 				.count = sizeof hello - 1, .data = hello }, P9_RWRITE);

@@ -8,7 +8,6 @@
  * summary line per phase and a total; exit 0 pass, 1 failed check, 2 usage.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,11 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include "lib/p9.h"
+#include "lib/p9fs.h"
 
 #define README_TEXT "synthfs: a synthetic 9P test tree\n"
 
@@ -66,75 +63,42 @@ static void fail(const char *fmt, ...)
 	failures++;
 }
 
+/* how long a dial may wait for a full backlog; how long a reply may take */
+enum { DIAL_MS = 2000, RECV_MS = 10000 };
+
 static struct p9_str S(const char *s)
 {
 	struct p9_str r = { s, (uint16_t)strlen(s) };
 	return r;
 }
 
-/* ---- raw connection helpers ---- */
+/* ---- connections: lib's framing (p9_conn), messages sent as built ---- */
 
-static int dial(void)
+static struct p9_conn *dial(void)
 {
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	struct timeval tv = { 10, 0 };
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	snprintf(a.sun_path, sizeof a.sun_path, "%s", sockpath);
-	for (int i = 0; i < 200; i++) {
-		if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
-			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-			setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-			nconns_total++;
-			return fd;
-		}
-		if (errno != EAGAIN && errno != ECONNREFUSED)
-			break;
-		usleep(10000); /* backlog full: retry */
-	}
-	close(fd);
-	return -1;
+	char target[300], err[256];
+	struct p9_conn *c;
+	snprintf(target, sizeof target, "unix:%s", sockpath);
+	if (p9_dial(target, DIAL_MS, &c, err, sizeof err) < 0)
+		return NULL;
+	nconns_total++;
+	return c;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+/* Bytes as given: a message, a batch of them, or garbage. */
+static int write_all(struct p9_conn *c, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return p9_conn_send(c, buf, len) < 0 ? -1 : 0;
 }
 
-static int read_all(int fd, void *buf, size_t len)
-{
-	uint8_t *p = buf;
-	while (len) {
-		ssize_t n = read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int send9(int fd, const struct p9_msg *m)
+static int send9(struct p9_conn *c, const struct p9_msg *m)
 {
 	uint8_t buf[8192];
 	long n = p9_encode(m, P9_DL, buf, sizeof buf);
 	if (n < 0)
 		return -1;
 	nmsgs_total++;
-	return write_all(fd, buf, (size_t)n);
+	return write_all(c, buf, (size_t)n);
 }
 
 /* Append the encoding of m to buf (for pipelined batches). */
@@ -148,28 +112,26 @@ static size_t put9(uint8_t *buf, size_t cap, const struct p9_msg *m)
 }
 
 /* One reply into buf (cap bytes), decoded into m; -1 on EOF/timeout. */
-static int recv9(int fd, uint8_t *buf, size_t cap, struct p9_msg *m)
+static int recv9(struct p9_conn *c, uint8_t *buf, size_t cap, struct p9_msg *m)
 {
 	struct p9_decode_err e;
-	if (read_all(fd, buf, 4) < 0)
-		return -1;
-	uint32_t size = p9_get32(buf);
-	if (size < P9_HDRSZ || size > cap)
+	int size = p9_conn_recv(c, buf, cap, RECV_MS);
+	if (size == -EMSGSIZE || size == -EPROTO)
 		return -2;
-	if (read_all(fd, buf + 4, size - 4) < 0)
+	if (size < 0)
 		return -1;
-	if (p9_decode(buf, size, P9_DL, m, &e) < 0 &&
-	    p9_decode(buf, size, P9_D2000, m, &e) < 0)
+	if (p9_decode(buf, (size_t)size, P9_DL, m, &e) < 0 &&
+	    p9_decode(buf, (size_t)size, P9_D2000, m, &e) < 0)
 		return -3;
 	return 0;
 }
 
-static int version(int fd, uint32_t msize, uint32_t *got)
+static int version(struct p9_conn *cn, uint32_t msize, uint32_t *got)
 {
 	struct p9_msg m = { .type = P9_TVERSION, .tag = P9_NOTAG,
 			    .msize = msize, .version = S("9P2000.L") };
 	static uint8_t buf[1 << 16];
-	if (send9(fd, &m) < 0 || recv9(fd, buf, sizeof buf, &m) < 0)
+	if (send9(cn, &m) < 0 || recv9(cn, buf, sizeof buf, &m) < 0)
 		return -1;
 	if (m.type == P9_RLERROR || m.type == P9_RERROR)
 		return m.errnum ? (int)m.errnum : EINVAL;
@@ -180,28 +142,28 @@ static int version(int fd, uint32_t msize, uint32_t *got)
 	return 0;
 }
 
-static int rpc(int fd, struct p9_msg *m, uint8_t *buf, size_t cap)
+static int rpc(struct p9_conn *cn, struct p9_msg *m, uint8_t *buf, size_t cap)
 {
 	uint16_t tag = m->tag;
-	if (send9(fd, m) < 0 || recv9(fd, buf, cap, m) < 0)
+	if (send9(cn, m) < 0 || recv9(cn, buf, cap, m) < 0)
 		return -1;
 	return m->tag == tag ? 0 : -1;
 }
 
 /* 0, the errno of an Rlerror, or -1 when the connection failed. */
-static int attach(int fd, uint32_t fid)
+static int attach(struct p9_conn *cn, uint32_t fid)
 {
 	uint8_t buf[512];
 	struct p9_msg m = { .type = P9_TATTACH, .tag = 1, .fid = fid,
 			    .afid = P9_NOFID, .uname = S("hostile"),
 			    .aname = S(""), .n_uname = 0 };
-	if (rpc(fd, &m, buf, sizeof buf) < 0)
+	if (rpc(cn, &m, buf, sizeof buf) < 0)
 		return -1;
 	return m.type == P9_RLERROR ? (int)m.errnum : 0;
 }
 
 /* Walk from fid to newfid along path (one or more elements, '/'). */
-static int walk(int fd, uint32_t fid, uint32_t newfid, const char *path)
+static int walk(struct p9_conn *cn, uint32_t fid, uint32_t newfid, const char *path)
 {
 	uint8_t buf[4096];
 	char tmp[256];
@@ -212,67 +174,62 @@ static int walk(int fd, uint32_t fid, uint32_t newfid, const char *path)
 	     s = strtok(NULL, "/"))
 		m.wname[m.nwname++] = S(s);
 	uint16_t nw = m.nwname;
-	if (rpc(fd, &m, buf, sizeof buf) < 0)
+	if (rpc(cn, &m, buf, sizeof buf) < 0)
 		return -1;
 	if (m.type == P9_RLERROR)
 		return (int)m.errnum;
 	return m.nwqid == nw ? 0 : ENOENT;
 }
 
-static int lopen(int fd, uint32_t fid, uint32_t flags)
+static int lopen(struct p9_conn *cn, uint32_t fid, uint32_t flags)
 {
 	uint8_t buf[512];
 	struct p9_msg m = { .type = P9_TLOPEN, .tag = 3, .fid = fid,
 			    .flags = flags };
-	if (rpc(fd, &m, buf, sizeof buf) < 0)
+	if (rpc(cn, &m, buf, sizeof buf) < 0)
 		return -1;
 	return m.type == P9_RLERROR ? (int)m.errnum : 0;
-}
-
-static int clunk(int fd, uint32_t fid)
-{
-	uint8_t buf[512];
-	struct p9_msg m = { .type = P9_TCLUNK, .tag = 4, .fid = fid };
-	if (rpc(fd, &m, buf, sizeof buf) < 0)
-		return -1;
-	return m.type == P9_RLERROR ? (int)m.errnum : 0;
-}
-
-/* Read a small file at path under the root fid; the text into out. */
-static int read_file(int fd, uint32_t root, const char *path, char *out,
-		     size_t cap)
-{
-	static uint8_t buf[8192];
-	int rc;
-	if ((rc = walk(fd, root, 100, path)) != 0)
-		return rc ? rc : -1;
-	if ((rc = lopen(fd, 100, 0)) != 0) {
-		clunk(fd, 100);
-		return rc;
-	}
-	struct p9_msg m = { .type = P9_TREAD, .tag = 5, .fid = 100,
-			    .offset = 0, .count = 4096 };
-	if (rpc(fd, &m, buf, sizeof buf) < 0)
-		return -1;
-	if (m.type != P9_RREAD) {
-		clunk(fd, 100);
-		return m.type == P9_RLERROR ? (int)m.errnum : -1;
-	}
-	size_t n = m.count < cap - 1 ? m.count : cap - 1;
-	memcpy(out, m.data, n);
-	out[n] = 0;
-	return clunk(fd, 100);
 }
 
 /* ---- the well-behaved client and the server's health ---- */
 
-static int good_fd = -1;
+/* The well-behaved client: lib's client and file layer on its own
+ * connection, root fid 1, files read through fid 100. */
+enum { GOOD_ROOT = 1, GOOD_FID = 100, GOOD_FSFIDLO = 1000 };
+static struct p9_conn *good_conn;
+static struct p9_client *good;
+static struct p9_fs good_fs;
 
 static void good_open(void)
 {
-	if ((good_fd = dial()) < 0 || version(good_fd, 65536, NULL) < 0 ||
-	    attach(good_fd, 1) != 0)
-		die("the well-behaved client cannot attach to %s", sockpath);
+	char err[256] = "";
+	if (!(good_conn = dial()) || !(good = p9_client_new(good_conn, 65536, P9_DL)) ||
+	    p9_client_version(good, 65536, "9P2000.L", RECV_MS, err, sizeof err) < 0 ||
+	    p9_client_attach(good, GOOD_ROOT, "hostile", "", 0, RECV_MS, NULL, err,
+			     sizeof err) != 0)
+		die("the well-behaved client cannot attach to %s%s%s", sockpath,
+		    err[0] ? ": " : "", err);
+	nmsgs_total += good->nrecv;
+	p9_fs_init(&good_fs, good, RECV_MS, GOOD_FSFIDLO);
+}
+
+/* Read a small file (one Tread) into out: 0 or -errno. */
+static int read_file(const char *path, char *out, size_t cap)
+{
+	uint64_t sent = good->nrecv;
+	long n;
+	int rc = p9_fs_walk_fid(&good_fs, GOOD_ROOT, path, GOOD_FID, NULL);
+	if (!rc) {
+		n = p9_fs_open(&good_fs, GOOD_FID, P9_L_O_RDONLY);
+		if (!n)
+			n = p9_fs_pread(&good_fs, GOOD_FID, 0, out, cap - 1);
+		out[n > 0 ? n : 0] = 0;
+		rc = p9_fs_clunk(&good_fs, GOOD_FID);
+		if (n < 0)
+			rc = (int)n;
+	}
+	nmsgs_total += good->nrecv - sent;
+	return rc;
 }
 
 static long status_kb(const char *key)
@@ -306,7 +263,7 @@ static void health(const char *phase)
 	if (rss > rss_limit_kb)
 		fail("%s: synthfs VmRSS %ld kB over the limit %ld kB", phase,
 		     rss, rss_limit_kb);
-	rc = read_file(good_fd, 1, "README", text, sizeof text);
+	rc = read_file("README", text, sizeof text);
 	if (rc != 0)
 		fail("%s: the well-behaved client's read of /README failed (%d)",
 		     phase, rc);
@@ -320,12 +277,12 @@ static void health(const char *phase)
 }
 
 /* Read and discard whatever is there within ms; 1 if the peer closed. */
-static int drain(int fd, int ms)
+static int drain(struct p9_conn *cn, int ms)
 {
 	uint8_t buf[65536];
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = { .fd = cn->rfd, .events = POLLIN };
 	while (poll(&p, 1, ms) > 0) {
-		ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+		ssize_t n = recv(cn->rfd, buf, sizeof buf, MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 			return 1;
 		ms = ms < 50 ? ms : 50;
@@ -346,28 +303,29 @@ static uint32_t rnd(void)
 
 static void phase_churn(int n)
 {
-	int held[400], nheld = 0;
+	struct p9_conn *held[400];
+	int nheld = 0;
 	for (int i = 0; i < n; i++) {
-		int fd = dial();
-		if (fd < 0) {
+		struct p9_conn *cn = dial();
+		if (!cn) {
 			fail("churn: connection %d refused", i);
 			return;
 		}
-		if (i % 3 == 1 && version(fd, 8192, NULL) < 0)
+		if (i % 3 == 1 && version(cn, 8192, NULL) < 0)
 			fail("churn: Tversion on connection %d unanswered", i);
 		if (i % 3 == 2) {
 			struct p9_msg m = { .type = P9_TVERSION, .tag = P9_NOTAG,
 					    .msize = 8192, .version = S("9P2000.L") };
-			send9(fd, &m); /* and drop it before the reply */
+			send9(cn, &m); /* and drop it before the reply */
 		}
 		if (i % 10 == 0 && nheld < 400) {
-			held[nheld++] = fd;
+			held[nheld++] = cn;
 			continue;
 		}
-		close(fd);
+		p9_conn_close(cn);
 	}
 	for (int i = 0; i < nheld; i++)
-		close(held[i]);
+		p9_conn_close(held[i]);
 	health("churn");
 }
 
@@ -375,14 +333,14 @@ static void phase_random(int n)
 {
 	uint8_t buf[4096 + 7];
 	for (int i = 0; i < n; i++) {
-		int fd = dial();
+		struct p9_conn *cn = dial();
 		size_t len = 1 + rnd() % 4096;
-		if (fd < 0) {
+		if (!cn) {
 			fail("random: connection refused");
 			return;
 		}
 		if (i % 2)
-			version(fd, 8192, NULL);
+			version(cn, 8192, NULL);
 		for (size_t k = 0; k < len; k++)
 			buf[k] = (uint8_t)rnd();
 		if (i % 2) { /* a well-framed message of random type and body */
@@ -390,12 +348,12 @@ static void phase_random(int n)
 			if (len < 7)
 				p9_put32(buf, 7), len = 7;
 			if (i % 4 == 1)
-				attach(fd, 7); /* give the random body a fid */
+				attach(cn, 7); /* give the random body a fid */
 		}
-		write_all(fd, buf, len);
+		write_all(cn, buf, len);
 		nmsgs_total++;
-		drain(fd, 2);
-		close(fd);
+		drain(cn, 2);
+		p9_conn_close(cn);
 	}
 	health("random");
 }
@@ -406,28 +364,28 @@ static void phase_sizes(void)
 					0xffffffffu };
 	uint8_t hdr[7] = { 0, 0, 0, 0, P9_TVERSION, 0xff, 0xff };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		int fd = dial();
-		if (fd < 0) {
+		struct p9_conn *cn = dial();
+		if (!cn) {
 			fail("sizes: connection refused");
 			return;
 		}
 		p9_put32(hdr, bad[i]);
-		write_all(fd, hdr, sizeof hdr);
+		write_all(cn, hdr, sizeof hdr);
 		nmsgs_total++;
-		if (!drain(fd, 2000))
+		if (!drain(cn, 2000))
 			fail("sizes: size field %u did not close the connection",
 			     bad[i]);
-		close(fd);
+		p9_conn_close(cn);
 	}
 	/* claims 16 MiB, sends 1 MiB of it and stalls during the check */
-	int fd = dial();
+	struct p9_conn *cn = dial();
 	static uint8_t big[1 << 20];
 	p9_put32(big, P9_MAXMSIZE);
 	big[4] = P9_TWRITE;
-	write_all(fd, big, sizeof big);
+	write_all(cn, big, sizeof big);
 	nmsgs_total++;
 	health("sizes");
-	close(fd);
+	p9_conn_close(cn);
 }
 
 static void phase_msize(void)
@@ -436,20 +394,20 @@ static void phase_msize(void)
 	uint32_t got;
 	uint8_t buf[65536];
 	for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
-		int fd = dial();
-		int rc = fd < 0 ? -1 : version(fd, ms[i], &got);
+		struct p9_conn *cn = dial();
+		int rc = !cn ? -1 : version(cn, ms[i], &got);
 		if (rc < 0)
 			fail("msize: Tversion msize %u unanswered", ms[i]);
 		else if (rc > 0)
 			; /* refused with an error: fine */
 		else if (got > (1u << 20) || got < P9_MINMSIZE)
 			fail("msize: Tversion msize %u granted %u", ms[i], got);
-		if (fd >= 0)
-			close(fd);
+		if (cn)
+			p9_conn_close(cn);
 	}
 	/* msize 256, then a message over it and a read asking for more */
-	int fd = dial();
-	if (fd < 0 || version(fd, 256, &got) < 0 || attach(fd, 1) != 0) {
+	struct p9_conn *cn = dial();
+	if (!cn || version(cn, 256, &got) < 0 || attach(cn, 1) != 0) {
 		fail("msize: cannot set up a 256-byte connection");
 		return;
 	}
@@ -459,21 +417,21 @@ static void phase_msize(void)
 	name[sizeof name - 1] = 0;
 	for (int i = 0; i < 3; i++)
 		m.wname[m.nwname++] = S(name);
-	if (rpc(fd, &m, buf, sizeof buf) < 0 || m.type != P9_RLERROR ||
+	if (rpc(cn, &m, buf, sizeof buf) < 0 || m.type != P9_RLERROR ||
 	    m.errnum != EMSGSIZE)
 		fail("msize: a 600-byte Twalk on a 256-byte msize was not "
 		     "refused with EMSGSIZE");
-	if (walk(fd, 1, 3, "data/1M") != 0 || lopen(fd, 3, 0) != 0) {
+	if (walk(cn, 1, 3, "data/1M") != 0 || lopen(cn, 3, P9_L_O_RDONLY) != 0) {
 		fail("msize: cannot open /data/1M");
 	} else {
 		struct p9_msg r = { .type = P9_TREAD, .tag = 10, .fid = 3,
 				    .count = 1 << 20 };
-		if (rpc(fd, &r, buf, sizeof buf) < 0 || r.type != P9_RREAD ||
+		if (rpc(cn, &r, buf, sizeof buf) < 0 || r.type != P9_RREAD ||
 		    r.count + 11 > got)
 			fail("msize: Tread count 1M on msize %u: reply too big "
 			     "or missing", got);
 	}
-	close(fd);
+	p9_conn_close(cn);
 	health("msize");
 }
 
@@ -483,8 +441,8 @@ static void phase_fids(unsigned n, unsigned expect_max)
 	enum { BATCH = 2000 };
 	static uint8_t out[BATCH * 64], in[1024];
 	unsigned ok = 0, emfile = 0, other = 0;
-	int fd = dial();
-	if (fd < 0 || version(fd, 8192, NULL) < 0) {
+	struct p9_conn *cn = dial();
+	if (!cn || version(cn, 8192, NULL) < 0) {
 		fail("fids: cannot connect");
 		return;
 	}
@@ -506,15 +464,15 @@ static void phase_fids(unsigned n, unsigned expect_max)
 			}
 			len += put9(out + len, sizeof out - len, &m);
 		}
-		if (write_all(fd, out, len) < 0) {
+		if (write_all(cn, out, len) < 0) {
 			fail("fids: connection lost after %u requests", base);
 			break;
 		}
 		for (k = 0; k < cnt; k++) {
 			struct p9_msg r;
-			if (recv9(fd, in, sizeof in, &r) < 0) {
+			if (recv9(cn, in, sizeof in, &r) < 0) {
 				fail("fids: reply missing after %u requests", base + k);
-				close(fd);
+				p9_conn_close(cn);
 				return;
 			}
 			if (r.type == P9_RATTACH || r.type == P9_RWALK)
@@ -533,7 +491,7 @@ static void phase_fids(unsigned n, unsigned expect_max)
 	if (other)
 		fail("fids: %u replies neither success nor EMFILE/ENFILE", other);
 	health("fids");
-	close(fd);
+	p9_conn_close(cn);
 }
 
 /* 16384 reads parked on /flush/block, then a Tflush for each, plus 10000
@@ -545,9 +503,9 @@ static void phase_tags(void)
 	static uint8_t state[65536]; /* per tag: 1 read sent, 2 answered, 3 flushed */
 	size_t len = 0;
 	unsigned rflush = 0, late = 0, replies = 0, expect;
-	int fd = dial();
-	if (fd < 0 || version(fd, 8192, NULL) < 0 || attach(fd, 1) != 0 ||
-	    walk(fd, 1, 2, "flush/block") != 0 || lopen(fd, 2, 0) != 0) {
+	struct p9_conn *cn = dial();
+	if (!cn || version(cn, 8192, NULL) < 0 || attach(cn, 1) != 0 ||
+	    walk(cn, 1, 2, "flush/block") != 0 || lopen(cn, 2, P9_L_O_RDONLY) != 0) {
 		fail("tags: cannot open /flush/block");
 		return;
 	}
@@ -572,15 +530,15 @@ static void phase_tags(void)
 				    .request_mask = 0x7ff };
 		len += put9(out + len, sizeof out - len, &m);
 	}
-	if (write_all(fd, out, len) < 0) {
+	if (write_all(cn, out, len) < 0) {
 		fail("tags: connection lost while sending");
-		close(fd);
+		p9_conn_close(cn);
 		return;
 	}
 	expect = NBLOCK + NSTRAY + NDUP; /* one Rflush or reply each, at least */
 	while (replies < expect) {
 		struct p9_msg r;
-		if (recv9(fd, in, sizeof in, &r) < 0)
+		if (recv9(cn, in, sizeof in, &r) < 0)
 			break;
 		if (r.type == P9_RFLUSH && r.tag >= NBLOCK && r.tag < 2 * NBLOCK) {
 			state[r.tag - NBLOCK] = 3;
@@ -603,33 +561,33 @@ static void phase_tags(void)
 	if (replies < expect)
 		fail("tags: %u of %u replies", replies, expect);
 	health("tags");
-	close(fd);
+	p9_conn_close(cn);
 }
 
 /* Pipeline 1 MiB reads of /data/64M and never read a reply. */
 static void phase_slow(int nconns)
 {
-	int fds[8];
+	struct p9_conn *cns[8];
 	unsigned long long sent = 0;
 	for (int c = 0; c < nconns && c < 8; c++) {
 		uint32_t got;
-		int fd = fds[c] = dial();
-		if (fd < 0 || version(fd, 1 << 20, &got) < 0 || attach(fd, 1) != 0 ||
-		    walk(fd, 1, 2, "data/64M") != 0 || lopen(fd, 2, 0) != 0) {
+		struct p9_conn *cn = cns[c] = dial();
+		if (!cn || version(cn, 1 << 20, &got) < 0 || attach(cn, 1) != 0 ||
+		    walk(cn, 1, 2, "data/64M") != 0 || lopen(cn, 2, P9_L_O_RDONLY) != 0) {
 			fail("slow: cannot open /data/64M");
 			return;
 		}
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		/* lib's stream connections are non-blocking already */
 		for (uint64_t off = 0;; off += got - 24) {
 			uint8_t b[64];
 			struct p9_msg m = { .type = P9_TREAD, .tag = (uint16_t)(off & 0x7fff),
 					    .fid = 2, .offset = off % (64u << 20),
 					    .count = got - 24 };
 			long n = p9_encode(&m, P9_DL, b, sizeof b);
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			struct pollfd p = { .fd = cn->wfd, .events = POLLOUT };
 			if (poll(&p, 1, 1000) <= 0)
 				break; /* the server stopped reading us */
-			if (send(fd, b, (size_t)n, MSG_NOSIGNAL) != n)
+			if (send(cn->wfd, b, (size_t)n, MSG_NOSIGNAL) != n)
 				break;
 			sent++;
 			nmsgs_total++;
@@ -639,7 +597,7 @@ static void phase_slow(int nconns)
 	       nconns, sent);
 	health("slow");
 	for (int c = 0; c < nconns && c < 8; c++)
-		close(fds[c]);
+		p9_conn_close(cns[c]);
 }
 
 /* All hostile connections closed: the server forgets them. */
@@ -647,8 +605,8 @@ static void check_cleanup(void)
 {
 	char conns[64] = "", fids[64] = "";
 	for (int i = 0; i < 50; i++) {
-		if (read_file(good_fd, 1, "ctl/conns", conns, sizeof conns) == 0 &&
-		    read_file(good_fd, 1, "ctl/allfids", fids, sizeof fids) == 0 &&
+		if (read_file("ctl/conns", conns, sizeof conns) == 0 &&
+		    read_file("ctl/allfids", fids, sizeof fids) == 0 &&
 		    atoi(conns) == 1 && atoi(fids) <= 2)
 			break;
 		usleep(100000);

@@ -10,64 +10,21 @@
 #include "unit.h"
 #include <errno.h>
 #include <ftw.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "p9fs.h"
-#include "synthfs/server.h"
+#include "sfs_test.h"
 
-struct srv {
-	struct sfs_server s;
-	pthread_t th;
-	struct p9_conn *conn;
-	struct p9_client *c;
-	struct p9_fs fs;
-};
-
-static void *run(void *arg)
+static struct sfs_inproc *up(int dialect)
 {
-	sfs_run(arg);
-	return NULL;
-}
-
-static struct srv *up(int dialect)
-{
-	struct srv *v = calloc(1, sizeof *v);
+	struct sfs_inproc *v = sfs_inproc_new();
 	struct sfs_opts o = { .multidevs = SFS_MD_WARN, .quota = 64 << 20 };
-	int sv[2];
-	char err[256];
-	ck_assert_ptr_nonnull(v);
-	v->s.msize = 1 << 20;
-	v->s.block_timeout = 30;
-	v->s.nworkers = 2;
-	ck_assert_ptr_nonnull(v->s.tree = sfs_tree_new(&o));
-	ck_assert_int_eq(sfs_server_init(&v->s), 0);
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	ck_assert_int_eq(sfs_add_fds(&v->s, sv[0], sv[0]), 0);
-	ck_assert_int_eq(pthread_create(&v->th, NULL, run, &v->s), 0);
-	v->conn = p9_conn_new_stream(sv[1], sv[1], "test");
-	v->c = p9_client_new(v->conn, 65536, dialect);
-	ck_assert_int_eq(p9_client_version(v->c, 65536, p9_dialect_name(dialect), 5000, err,
-					   sizeof err), 0);
-	ck_assert_int_eq(p9_client_attach(v->c, 0, "t", "", 0, 5000, NULL, err, sizeof err), 0);
-	p9_fs_init(&v->fs, v->c, 5000, 100);
+	sfs_inproc_up(v, &o, dialect, 65536);
 	return v;
-}
-
-static void down(struct srv *v)
-{
-	p9_client_free(v->c);
-	p9_conn_close(v->conn);
-	sfs_stop(&v->s);
-	pthread_join(v->th, NULL);
-	sfs_server_fini(&v->s);
-	sfs_tree_free(v->s.tree);
-	free(v);
 }
 
 struct seen {
@@ -89,7 +46,7 @@ static int check_name(void *arg, const char *name, const struct p9_qid *q)
 	return 0;
 }
 
-static struct seen list(struct srv *v, uint32_t from, const char *path)
+static struct seen list(struct sfs_inproc *v, uint32_t from, const char *path)
 {
 	struct seen s = { 0 };
 	uint32_t fid;
@@ -100,7 +57,7 @@ static struct seen list(struct srv *v, uint32_t from, const char *path)
 	return s;
 }
 
-static void read_expect(struct srv *v, uint32_t from, const char *path, uint64_t off,
+static void read_expect(struct sfs_inproc *v, uint32_t from, const char *path, uint64_t off,
 			const void *want, size_t len)
 {
 	uint8_t buf[4096];
@@ -119,7 +76,7 @@ static const int dialects[] = { P9_DL, P9_DU, P9_D2000 };
 /* Built over 9P in /rw/t: the same names and bytes as synthfs's own tree. */
 START_TEST(build_over_9p)
 {
-	struct srv *v = up(dialects[_i]);
+	struct sfs_inproc *v = up(dialects[_i]);
 	uint32_t rw, t;
 	uint8_t pat[300];
 	ck_assert_int_eq(p9_fs_walk(&v->fs, 0, "rw", &rw, NULL), 0);
@@ -153,13 +110,13 @@ START_TEST(build_over_9p)
 	ck_assert_int_eq(dialects[_i] == P9_D2000 ? rc < 0 : rc == -ENOENT, 1);
 	ck_assert_ptr_nonnull(strstr(v->fs.err, "walk t"));
 	ck_assert_uint_eq(v->fs.fidused, 1); /* only rw is held */
-	down(v);
+	sfs_inproc_down(v);
 }
 END_TEST
 
 START_TEST(layer_errors)
 {
-	struct srv *v = up(P9_DL);
+	struct sfs_inproc *v = up(P9_DL);
 	uint32_t fids[P9FS_MAXFIDS], f;
 	ck_assert_int_eq(p9_fs_walk(&v->fs, 0, "readdir/nope", &f, NULL), -ENOENT);
 	ck_assert_str_eq(v->fs.err, "walk readdir/nope: nope not found");
@@ -171,7 +128,7 @@ START_TEST(layer_errors)
 	for (int i = 0; i < P9FS_MAXFIDS; i++)
 		ck_assert_int_eq(p9_fs_clunk(&v->fs, fids[i]), 0);
 	ck_assert_uint_eq(v->fs.fidused, 0);
-	down(v);
+	sfs_inproc_down(v);
 }
 END_TEST
 
@@ -192,7 +149,7 @@ START_TEST(build_on_host)
 		ck_assert_msg(p9_contract_build_host(dir, err, sizeof err) == 0, "%s", err);
 	char name[128];
 	p9_contract_name(name, sizeof name, 999);
-	ck_assert_uint_eq(strlen(name), strlen("f999_") + 999 % 53);
+	ck_assert_uint_eq(strlen(name), strlen("f999_") + 999 % P9_CONTRACT_NAMEVAR);
 	snprintf(p, sizeof p, "%s/readdir/d1000/%s", dir, name);
 	ck_assert_int_eq(stat(p, &st), 0);
 	snprintf(p, sizeof p, "%s/data/1M", dir);

@@ -16,34 +16,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "synthfs/server.h"
+#include "sfs_test.h"
 
-enum { FID_ROOT = 0, FID_DIR = 1, FID_A = 2, FID_B = 3, MSIZE = 65536,
-       L_RDWR = 2, L_WRONLY = 1, L_APPEND = 02000, L_REMOVEDIR = 0x200 };
+enum { FID_ROOT = 0, FID_DIR = 1, FID_A = 2, FID_B = 3, MSIZE = 65536 };
 
 struct v {
 	struct sfs_server s;
 	struct sfs_conn *c;
 	int dialect, bare;
-	uint8_t buf[MSIZE * 2]; /* the replies to the last request */
-	size_t len;
+	struct sfs_replies out; /* the replies to the last request */
 };
 
-static void collect(void *arg, const uint8_t *p, size_t n)
-{
-	struct v *v = arg;
-	ck_assert_uint_le(v->len + n, sizeof v->buf);
-	memcpy(v->buf + v->len, p, n);
-	v->len += n;
-}
-
-/* Feed n request bytes; exactly one reply is expected, left in v->buf. */
+/* Feed n request bytes; exactly one reply is expected, left in v->out.buf. */
 static void raw(struct v *v, const uint8_t *req, size_t n)
 {
-	v->len = 0;
-	ck_assert_int_eq(sfs_mem_input(v->c, req, n, collect, v), 0);
-	ck_assert_uint_ge(v->len, P9_HDRSZ);
-	ck_assert_uint_eq(p9_get32(v->buf), v->len);
+	v->out.len = 0;
+	ck_assert_int_eq(sfs_mem_input(v->c, req, n, sfs_collect, &v->out), 0);
+	ck_assert_uint_ge(v->out.len, P9_HDRSZ);
+	ck_assert_uint_eq(p9_get32(v->out.buf), v->out.len);
 }
 
 /* Send m (tag 1) in the session's dialect; the decoded reply. */
@@ -56,7 +46,7 @@ static struct p9_msg call(struct v *v, struct p9_msg *m)
 	n = p9_encode(m, v->dialect, req, sizeof req);
 	ck_assert_int_gt(n, 0);
 	raw(v, req, (size_t)n);
-	ck_assert_int_eq(p9_decode(v->buf, v->len, v->dialect, &r, NULL), 0);
+	ck_assert_int_eq(p9_decode(v->out.buf, v->out.len, v->dialect, &r, NULL), 0);
 	ck_assert_uint_eq(r.tag, 1);
 	return r;
 }
@@ -86,7 +76,7 @@ static void version(struct v *v, uint16_t tag, uint32_t msize)
 	long n = p9_encode(&m, v->dialect, req, sizeof req);
 	ck_assert_int_gt(n, 0);
 	raw(v, req, (size_t)n);
-	ck_assert_uint_eq(v->buf[4], P9_RVERSION);
+	ck_assert_uint_eq(v->out.buf[4], P9_RVERSION);
 }
 
 static void walk(struct v *v, uint32_t fid, uint32_t newfid, const char *name)
@@ -111,9 +101,7 @@ static struct v *up(uint32_t bugs, int bare, int dialect)
 	v->s.msize = MSIZE;
 	v->s.bugs = bugs;
 	sfs_bug_opts(bugs, &o);
-	ck_assert_ptr_nonnull(v->s.tree = sfs_tree_new(&o));
-	ck_assert_int_eq(sfs_server_init_mem(&v->s), 0);
-	ck_assert_ptr_nonnull(v->c = sfs_add_mem(&v->s));
+	v->c = sfs_memserver_up(&v->s, &o);
 	version(v, P9_NOTAG, MSIZE);
 	ok(v, &a);
 	walk(v, FID_ROOT, FID_DIR, bare ? NULL : "rw");
@@ -122,10 +110,7 @@ static struct v *up(uint32_t bugs, int bare, int dialect)
 
 static void down(struct v *v)
 {
-	sfs_mem_close(v->c);
-	ck_assert_uint_eq(v->s.allfids, 0);
-	sfs_server_fini(&v->s);
-	sfs_tree_free(v->s.tree);
+	sfs_memserver_down(&v->s, v->c);
 	free(v);
 }
 
@@ -205,10 +190,10 @@ static int p_walk_17(struct v *v)
 	}
 	p9_put32(req, (uint32_t)n);
 	raw(v, req, n);
-	if (v->buf[4] != P9_RWALK)
+	if (v->out.buf[4] != P9_RWALK)
 		return 0; /* refused: correct */
-	ck_assert_uint_eq(p9_get16(v->buf + P9_HDRSZ), 17);
-	ck_assert_uint_eq(v->len, P9_HDRSZ + 2 + 17 * P9_QIDSZ);
+	ck_assert_uint_eq(p9_get16(v->out.buf + P9_HDRSZ), 17);
+	ck_assert_uint_eq(v->out.len, P9_HDRSZ + 2 + 17 * P9_QIDSZ);
 	clunk(v, FID_B);
 	return 1;
 }
@@ -232,7 +217,7 @@ static int p_qid_collide(struct v *v)
 	return dup;
 }
 
-/* Names in one Rreaddir (the reply in v->buf), counted in seen[]; the
+/* Names in one Rreaddir (the reply in v->out.buf), counted in seen[]; the
  * last entry's offset goes to *off; returns the number of entries. */
 static int dirents(struct v *v, int seen[10], uint64_t *off)
 {
@@ -240,7 +225,7 @@ static int dirents(struct v *v, int seen[10], uint64_t *off)
 	struct p9_dirent e;
 	size_t pos = 0;
 	int n = 0;
-	ck_assert_int_eq(p9_decode(v->buf, v->len, P9_DL, &r, NULL), 0);
+	ck_assert_int_eq(p9_decode(v->out.buf, v->out.len, P9_DL, &r, NULL), 0);
 	ck_assert_uint_eq(r.type, P9_RREADDIR);
 	while (p9_dirent_next(r.data, r.count, &pos, &e) == 1) {
 		if (e.name.len == 2 && e.name.p[0] == 'a')
@@ -291,7 +276,7 @@ static int p_readdir_shift(struct v *v)
 static int p_append_ignored(struct v *v)
 {
 	struct p9_msg c = { .type = P9_TLCREATE, .fid = FID_A, .name = p9_s("ap"),
-			    .flags = L_RDWR | L_APPEND, .lmode = 0644 };
+			    .flags = P9_L_O_RDWR | P9_L_O_APPEND, .lmode = 0644 };
 	uint8_t got[16];
 	size_t n;
 	walk(v, FID_DIR, FID_A, NULL);
@@ -299,7 +284,7 @@ static int p_append_ignored(struct v *v)
 	write_at(v, FID_A, 0, "abc");
 	write_at(v, FID_A, 0, "XY");
 	walk(v, FID_DIR, FID_B, "ap");
-	lopen(v, FID_B, L_WRONLY | L_APPEND);
+	lopen(v, FID_B, P9_L_O_WRONLY | P9_L_O_APPEND);
 	write_at(v, FID_B, 0, "Z");
 	n = read_at(v, FID_A, 0, sizeof got, got);
 	if (n == 6 && memcmp(got, "abcXYZ", 6) == 0)
@@ -318,7 +303,7 @@ static int p_holes_nonzero(struct v *v)
 	int nonzero = 0, zero = 0;
 	mkfile(v, FID_DIR, "h");
 	walk(v, FID_DIR, FID_A, "h");
-	lopen(v, FID_A, L_RDWR);
+	lopen(v, FID_A, P9_L_O_RDWR);
 	write_at(v, FID_A, 100, "x");
 	ok(v, &s);
 	ck_assert_uint_eq(read_at(v, FID_A, 0, sizeof got, got), 300);
@@ -337,7 +322,7 @@ static int p_holes_nonzero(struct v *v)
 static int p_version_msize_grow(struct v *v)
 {
 	version(v, P9_NOTAG, 8192);
-	return p9_get32(v->buf + P9_HDRSZ) > 8192;
+	return p9_get32(v->out.buf + P9_HDRSZ) > 8192;
 }
 
 /* The tag of the Rversion to a Tversion with NOTAG, then with tag 7. */
@@ -345,9 +330,9 @@ static int p_version_tag(struct v *v)
 {
 	int bad;
 	version(v, P9_NOTAG, MSIZE);
-	bad = p9_get16(v->buf + 5) != P9_NOTAG;
+	bad = p9_get16(v->out.buf + 5) != P9_NOTAG;
 	version(v, 7, MSIZE);
-	ck_assert_int_eq(bad, p9_get16(v->buf + 5) != 7);
+	ck_assert_int_eq(bad, p9_get16(v->out.buf + 5) != 7);
 	return bad;
 }
 
@@ -411,7 +396,7 @@ START_TEST(bare_root_L)
 	struct p9_msg xc = { .type = P9_TXATTRCREATE, .fid = FID_B,
 			     .name = p9_s("user.k"), .attr_size = 1 };
 	struct p9_msg ud = { .type = P9_TUNLINKAT, .dfid = FID_DIR,
-			     .name = p9_s("d"), .flags = L_REMOVEDIR };
+			     .name = p9_s("d"), .flags = P9_L_AT_REMOVEDIR };
 	uint64_t off = 0;
 	int seen[10] = { 0 };
 	no_contract_tree(v);
@@ -444,7 +429,7 @@ START_TEST(bare_root_L)
 	clunk(v, FID_B);
 	ud.name = p9_s("d");
 	ud.dfid = FID_DIR;
-	ud.flags = L_REMOVEDIR;
+	ud.flags = P9_L_AT_REMOVEDIR;
 	ok(v, &ud);
 	down(v);
 }

@@ -13,20 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "synthfs/server.h"
+#include "sfs_test.h"
 
-struct got {
-	uint8_t buf[65536];
-	size_t len;
-};
-
-static void collect(void *arg, const uint8_t *p, size_t n)
-{
-	struct got *g = arg;
-	ck_assert_uint_le(g->len + n, sizeof g->buf);
-	memcpy(g->buf + g->len, p, n);
-	g->len += n;
-}
 
 static size_t enc(struct p9_msg *m, uint8_t *out, size_t cap)
 {
@@ -36,7 +24,7 @@ static size_t enc(struct p9_msg *m, uint8_t *out, size_t cap)
 }
 
 /* The i-th reply in g (decoded in 9P2000.L). */
-static struct p9_msg reply(struct got *g, int i)
+static struct p9_msg reply(struct sfs_replies *g, int i)
 {
 	struct p9_msg m;
 	size_t off = 0;
@@ -59,24 +47,16 @@ static struct sfs_conn *setup(void)
 	memset(&s, 0, sizeof s);
 	s.msize = 65536;
 	s.block_timeout = 0;
-	ck_assert_ptr_nonnull(s.tree = sfs_tree_new(&o));
-	ck_assert_int_eq(sfs_server_init_mem(&s), 0);
-	struct sfs_conn *c = sfs_add_mem(&s);
-	ck_assert_ptr_nonnull(c);
-	return c;
+	return sfs_memserver_up(&s, &o);
 }
 
 static void teardown(struct sfs_conn *c)
 {
-	sfs_mem_close(c);
-	ck_assert_uint_eq(s.allfids, 0);
-	ck_assert_uint_eq(s.nconns, 0);
-	sfs_server_fini(&s);
-	sfs_tree_free(s.tree);
+	sfs_memserver_down(&s, c);
 }
 
 /* Tversion, Tattach fid 0, Twalk 0 -> 1 to /flush/block, Tlopen 1. */
-static void start(struct sfs_conn *c, struct got *g)
+static void start(struct sfs_conn *c, struct sfs_replies *g)
 {
 	uint8_t b[512];
 	size_t n = 0;
@@ -91,10 +71,10 @@ static void start(struct sfs_conn *c, struct got *g)
 	m.wname[0] = p9_s("flush");
 	m.wname[1] = p9_s("block");
 	n += enc(&m, b + n, sizeof b - n);
-	m = (struct p9_msg){ .type = P9_TLOPEN, .tag = 3, .fid = 1, .flags = 0 };
+	m = (struct p9_msg){ .type = P9_TLOPEN, .tag = 3, .fid = 1, .flags = P9_L_O_RDONLY };
 	n += enc(&m, b + n, sizeof b - n);
 	/* all four in one piece: framed and answered in order */
-	ck_assert_int_eq(sfs_mem_input(c, b, n, collect, g), 0);
+	ck_assert_int_eq(sfs_mem_input(c, b, n, sfs_collect, g), 0);
 	ck_assert_int_eq(reply(g, 0).type, P9_RVERSION);
 	ck_assert_uint_eq(reply(g, 0).msize, 8192);
 	ck_assert_int_eq(reply(g, 1).type, P9_RATTACH);
@@ -104,25 +84,25 @@ static void start(struct sfs_conn *c, struct got *g)
 	g->len = 0;
 }
 
-static void read_block(struct sfs_conn *c, struct got *g, uint16_t tag)
+static void read_block(struct sfs_conn *c, struct sfs_replies *g, uint16_t tag)
 {
 	uint8_t b[64];
 	struct p9_msg m = { .type = P9_TREAD, .tag = tag, .fid = 1, .count = 10 };
 	size_t n = enc(&m, b, sizeof b);
 	/* split in two: the first part alone is not handled */
-	ck_assert_int_eq(sfs_mem_input(c, b, 5, collect, g), 0);
-	ck_assert_int_eq(sfs_mem_input(c, b + 5, n - 5, collect, g), 0);
+	ck_assert_int_eq(sfs_mem_input(c, b, 5, sfs_collect, g), 0);
+	ck_assert_int_eq(sfs_mem_input(c, b + 5, n - 5, sfs_collect, g), 0);
 	ck_assert_uint_eq(g->len, 0); /* parked */
 }
 
 START_TEST(block_expires)
 {
-	struct got g = { .len = 0 };
+	struct sfs_replies g = { .len = 0 };
 	struct sfs_conn *c = setup();
 	start(c, &g);
 	read_block(c, &g, 7);
 	sfs_expire(&s);
-	sfs_mem_output(c, collect, &g);
+	sfs_mem_output(c, sfs_collect, &g);
 	struct p9_msg r = reply(&g, 0);
 	ck_assert_int_eq(r.type, P9_RLERROR);
 	ck_assert_uint_eq(r.tag, 7);
@@ -133,19 +113,19 @@ END_TEST
 
 START_TEST(block_flushed)
 {
-	struct got g = { .len = 0 };
+	struct sfs_replies g = { .len = 0 };
 	uint8_t b[64];
 	struct sfs_conn *c = setup();
 	start(c, &g);
 	read_block(c, &g, 7);
 	struct p9_msg m = { .type = P9_TFLUSH, .tag = 8, .oldtag = 7 };
-	ck_assert_int_eq(sfs_mem_input(c, b, enc(&m, b, sizeof b), collect, &g), 0);
+	ck_assert_int_eq(sfs_mem_input(c, b, enc(&m, b, sizeof b), sfs_collect, &g), 0);
 	struct p9_msg r = reply(&g, 0);
 	ck_assert_int_eq(r.type, P9_RFLUSH); /* and no reply to tag 7 */
 	ck_assert_uint_eq(r.tag, 8);
 	ck_assert_uint_eq(g.len, 7);
 	sfs_expire(&s);
-	sfs_mem_output(c, collect, &g);
+	sfs_mem_output(c, sfs_collect, &g);
 	ck_assert_uint_eq(g.len, 7);
 	teardown(c);
 }
@@ -153,13 +133,13 @@ END_TEST
 
 START_TEST(bad_size_closes)
 {
-	struct got g = { .len = 0 };
+	struct sfs_replies g = { .len = 0 };
 	static const uint8_t bad[7] = { 3, 0, 0, 0, P9_TCLUNK, 1, 0 };
 	struct sfs_conn *c = setup();
 	start(c, &g);
 	read_block(c, &g, 7); /* parked, then dropped with the connection */
-	ck_assert_int_eq(sfs_mem_input(c, bad, sizeof bad, collect, &g), -1);
-	ck_assert_int_eq(sfs_mem_input(c, bad, sizeof bad, collect, &g), -1);
+	ck_assert_int_eq(sfs_mem_input(c, bad, sizeof bad, sfs_collect, &g), -1);
+	ck_assert_int_eq(sfs_mem_input(c, bad, sizeof bad, sfs_collect, &g), -1);
 	ck_assert_uint_eq(g.len, 0);
 	ck_assert_uint_eq(s.allfids, 0);
 	teardown(c);
@@ -177,13 +157,13 @@ START_TEST(dmdevice_in_9p2000)
 		"727715000000720300010000000300646576a401800000";
 	uint8_t b[sizeof hex / 2];
 	static const int want[4] = { P9_RVERSION, P9_RATTACH, P9_RWALK, P9_RERROR };
-	struct got g = { .len = 0 };
+	struct sfs_replies g = { .len = 0 };
 	struct p9_msg m;
 	size_t off = 0;
 	for (size_t i = 0; i < sizeof b; i++)
 		sscanf(hex + 2 * i, "%2hhx", &b[i]);
 	struct sfs_conn *c = setup();
-	ck_assert_int_eq(sfs_mem_input(c, b, sizeof b, collect, &g), 0);
+	ck_assert_int_eq(sfs_mem_input(c, b, sizeof b, sfs_collect, &g), 0);
 	for (int i = 0; i < 4; i++) {
 		uint32_t n = p9_get32(g.buf + off);
 		ck_assert_int_eq(p9_decode(g.buf + off, n, P9_D2000, &m, NULL), 0);

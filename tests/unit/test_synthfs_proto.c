@@ -10,77 +10,34 @@
 
 #include "unit.h"
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "synthfs/server.h"
-
-struct srv {
-	struct sfs_server s;
-	pthread_t th;
-	struct p9_conn *conn;
-	struct p9_client *c;
-};
-
-static void *run(void *arg)
-{
-	sfs_run(arg);
-	return NULL;
-}
+#include "sfs_test.h"
 
 static int g_rdhops_entry; /* --readdir-hops per-entry for the next up2 */
 
-static struct srv *up2(uint32_t bugs, enum sfs_multidevs md, int trips,
-		       int dialect, uint32_t msize)
+static struct sfs_inproc *up2(uint32_t bugs, enum sfs_multidevs md, int trips,
+			      int dialect, uint32_t msize)
 {
-	struct srv *v = calloc(1, sizeof *v);
+	struct sfs_inproc *v = sfs_inproc_new();
 	struct sfs_opts o = { .multidevs = md };
-	int sv[2];
-	char err[256];
-	struct p9_qid q;
-	ck_assert_ptr_nonnull(v);
-	v->s.msize = 1 << 20;
-	v->s.block_timeout = 30;
-	v->s.nworkers = 2;
 	v->s.trips = trips;
 	v->s.rdhops_entry = g_rdhops_entry;
 	v->s.bugs = bugs;
 	sfs_bug_opts(bugs, &o);
-	v->s.tree = sfs_tree_new(&o);
-	ck_assert_ptr_nonnull(v->s.tree);
-	ck_assert_int_eq(sfs_server_init(&v->s), 0);
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	ck_assert_int_eq(sfs_add_fds(&v->s, sv[0], sv[0]), 0);
-	ck_assert_int_eq(pthread_create(&v->th, NULL, run, &v->s), 0);
-	v->conn = p9_conn_new_stream(sv[1], sv[1], "test");
-	v->c = p9_client_new(v->conn, msize, dialect);
-	ck_assert_int_eq(p9_client_version(v->c, msize, p9_dialect_name(dialect),
-					   5000, err, sizeof err), 0);
-	ck_assert_int_eq(p9_client_attach(v->c, 0, "t", "", 0, 5000, &q, err,
-					  sizeof err), 0);
+	sfs_inproc_up(v, &o, dialect, msize);
 	return v;
 }
 
-static struct srv *up(uint32_t bugs)
+static struct sfs_inproc *up(uint32_t bugs)
 {
 	return up2(bugs, SFS_MD_WARN, 0, P9_DL, 1 << 20);
 }
 
-static void down(struct srv *v)
-{
-	p9_client_free(v->c);
-	p9_conn_close(v->conn);
-	sfs_stop(&v->s);
-	pthread_join(v->th, NULL);
-	sfs_server_fini(&v->s);
-	sfs_tree_free(v->s.tree);
-	free(v);
-}
-
-static struct p9_reply *rpc(struct srv *v, struct p9_msg *m)
+static struct p9_reply *rpc(struct sfs_inproc *v, struct p9_msg *m)
 {
 	struct p9_reply *r;
 	m->tag = 0;
@@ -88,7 +45,7 @@ static struct p9_reply *rpc(struct srv *v, struct p9_msg *m)
 	return r;
 }
 
-static int rpc_err(struct srv *v, struct p9_msg *m)
+static int rpc_err(struct sfs_inproc *v, struct p9_msg *m)
 {
 	struct p9_reply *r = rpc(v, m);
 	int e = p9_reply_errno(r);
@@ -97,7 +54,7 @@ static int rpc_err(struct srv *v, struct p9_msg *m)
 }
 
 /* Walk from fid 0; returns the reply (caller frees). */
-static struct p9_reply *walk(struct srv *v, uint32_t newfid, const char *a,
+static struct p9_reply *walk(struct sfs_inproc *v, uint32_t newfid, const char *a,
 			     const char *b)
 {
 	struct p9_msg m = { .type = P9_TWALK, .fid = 0, .newfid = newfid };
@@ -107,7 +64,7 @@ static struct p9_reply *walk(struct srv *v, uint32_t newfid, const char *a,
 	return rpc(v, &m);
 }
 
-static void walk_ok(struct srv *v, uint32_t newfid, const char *a, const char *b)
+static void walk_ok(struct sfs_inproc *v, uint32_t newfid, const char *a, const char *b)
 {
 	struct p9_reply *r = walk(v, newfid, a, b);
 	ck_assert_int_eq(r->m.type, P9_RWALK);
@@ -115,13 +72,13 @@ static void walk_ok(struct srv *v, uint32_t newfid, const char *a, const char *b
 	p9_reply_free(r);
 }
 
-static void lopen(struct srv *v, uint32_t fid, uint32_t flags)
+static void lopen(struct sfs_inproc *v, uint32_t fid, uint32_t flags)
 {
 	struct p9_msg m = { .type = P9_TLOPEN, .fid = fid, .flags = flags };
 	ck_assert_int_eq(rpc_err(v, &m), 0);
 }
 
-static uint16_t send_read(struct srv *v, uint32_t fid)
+static uint16_t send_read(struct sfs_inproc *v, uint32_t fid)
 {
 	struct p9_msg m = { .type = P9_TREAD, .fid = fid, .count = 64 };
 	m.tag = p9_client_tag(v->c);
@@ -129,7 +86,7 @@ static uint16_t send_read(struct srv *v, uint32_t fid)
 	return m.tag;
 }
 
-static uint16_t send_flush(struct srv *v, uint16_t oldtag)
+static uint16_t send_flush(struct sfs_inproc *v, uint16_t oldtag)
 {
 	struct p9_msg m = { .type = P9_TFLUSH, .oldtag = oldtag };
 	m.tag = p9_client_tag(v->c);
@@ -137,7 +94,7 @@ static uint16_t send_flush(struct srv *v, uint16_t oldtag)
 	return m.tag;
 }
 
-static struct p9_reply *next_reply(struct srv *v, int ms)
+static struct p9_reply *next_reply(struct sfs_inproc *v, int ms)
 {
 	struct p9_reply *r = NULL;
 	if (p9_client_wait_any(v->c, ms, &r) < 0)
@@ -149,7 +106,7 @@ static struct p9_reply *next_reply(struct srv *v, int ms)
 
 START_TEST(flush_blocked_read)
 {
-	struct srv *v = up(0);
+	struct sfs_inproc *v = up(0);
 	struct p9_reply *r;
 	walk_ok(v, 1, "flush", "block");
 	lopen(v, 1, 0);
@@ -166,13 +123,13 @@ START_TEST(flush_blocked_read)
 	ck_assert_int_eq(r->m.tag, f2);
 	p9_reply_free(r);
 	ck_assert_ptr_null(next_reply(v, 300)); /* the read is never answered */
-	down(v);
+	sfs_inproc_down(v);
 }
 END_TEST
 
 START_TEST(flush_unknown_and_timeout)
 {
-	struct srv *v = up(0);
+	struct sfs_inproc *v = up(0);
 	struct p9_reply *r;
 	struct p9_msg f = { .type = P9_TFLUSH, .oldtag = 999 };
 	r = rpc(v, &f);
@@ -186,13 +143,13 @@ START_TEST(flush_unknown_and_timeout)
 	uint64_t t0 = p9_now_ns();
 	ck_assert_int_eq(rpc_err(v, &w), EINTR);
 	ck_assert_uint_ge(p9_now_ns() - t0, 900000000ull);
-	down(v);
+	sfs_inproc_down(v);
 }
 END_TEST
 
 START_TEST(version_aborts)
 {
-	struct srv *v = up(0);
+	struct sfs_inproc *v = up(0);
 	struct p9_reply *r;
 	char err[256];
 	walk_ok(v, 1, "flush", "block");
@@ -207,13 +164,13 @@ START_TEST(version_aborts)
 	r = rpc(v, &m);
 	ck_assert_int_eq(p9_reply_errno(r), EBADF);
 	p9_reply_free(r);
-	down(v);
+	sfs_inproc_down(v);
 }
 END_TEST
 
 START_TEST(worker_dispatch)
 {
-	struct srv *v = up2(0, SFS_MD_WARN, 3, P9_DL, 1 << 20);
+	struct sfs_inproc *v = up2(0, SFS_MD_WARN, 3, P9_DL, 1 << 20);
 	struct p9_reply *r;
 	walk_ok(v, 1, "flush", "block");
 	lopen(v, 1, 0);
@@ -230,13 +187,13 @@ START_TEST(worker_dispatch)
 	r = rpc(v, &m);
 	ck_assert_int_eq(r->m.count, 34);
 	p9_reply_free(r);
-	down(v);
+	sfs_inproc_down(v);
 }
 END_TEST
 
 /* ---- --readdir-hops: round trips counted by /ctl/hops ---- */
 
-static void open_any(struct srv *v, int dialect, uint32_t fid)
+static void open_any(struct sfs_inproc *v, int dialect, uint32_t fid)
 {
 	struct p9_msg m = { .type = P9_TOPEN, .fid = fid, .mode = 0 };
 	if (dialect == P9_DL) {
@@ -246,7 +203,7 @@ static void open_any(struct srv *v, int dialect, uint32_t fid)
 	ck_assert_int_eq(rpc_err(v, &m), 0);
 }
 
-static uint64_t ctl_hops(struct srv *v)
+static uint64_t ctl_hops(struct sfs_inproc *v)
 {
 	struct p9_msg m = { .type = P9_TREAD, .fid = 9, .count = 32 };
 	struct p9_reply *r = rpc(v, &m);
@@ -265,7 +222,7 @@ static uint64_t ctl_hops(struct srv *v)
 static uint8_t *one_dirread(int entry_hops, int dialect, uint32_t count,
 			    unsigned *entries, uint64_t *hops, size_t *len)
 {
-	struct srv *v;
+	struct sfs_inproc *v;
 	struct p9_reply *r;
 	struct p9_msg m = { .fid = 1, .count = count };
 	uint64_t h0, h1;
@@ -305,7 +262,7 @@ static uint8_t *one_dirread(int entry_hops, int dialect, uint32_t count,
 	for (size_t o = 0; dialect != P9_DL && o + 33 <= *len; o += 2 + p9_get16(copy + o))
 		memset(copy + o + 25, 0, 8);
 	p9_reply_free(r);
-	down(v);
+	sfs_inproc_down(v);
 	return copy;
 }
 
@@ -342,7 +299,7 @@ END_TEST
 
 /* ---- bugs: each probe returns 1 when it sees the misbehaviour ---- */
 
-static int readdir_partial(struct srv *v, int *partial, unsigned *names,
+static int readdir_partial(struct sfs_inproc *v, int *partial, unsigned *names,
 			   int restart_once)
 {
 	uint64_t off = 0;
@@ -380,7 +337,7 @@ static int readdir_partial(struct srv *v, int *partial, unsigned *names,
 	return 0;
 }
 
-static int p_readdir_partial_entry(struct srv *v)
+static int p_readdir_partial_entry(struct sfs_inproc *v)
 {
 	int partial;
 	unsigned n;
@@ -388,7 +345,7 @@ static int p_readdir_partial_entry(struct srv *v)
 	return partial;
 }
 
-static int p_readdir_ignore_offset(struct srv *v)
+static int p_readdir_ignore_offset(struct sfs_inproc *v)
 {
 	int partial;
 	unsigned n;
@@ -396,7 +353,7 @@ static int p_readdir_ignore_offset(struct srv *v)
 	return n != 1002;
 }
 
-static int p_readdir_lose_boundary(struct srv *v)
+static int p_readdir_lose_boundary(struct sfs_inproc *v)
 {
 	int partial;
 	unsigned n;
@@ -404,7 +361,7 @@ static int p_readdir_lose_boundary(struct srv *v)
 	return n != 1002;
 }
 
-static int flush_probe(struct srv *v, int *errreply, int *late)
+static int flush_probe(struct sfs_inproc *v, int *errreply, int *late)
 {
 	struct p9_reply *r;
 	walk_ok(v, 1, "flush", "block");
@@ -425,21 +382,21 @@ static int flush_probe(struct srv *v, int *errreply, int *late)
 	return 0;
 }
 
-static int p_flush_rerror(struct srv *v)
+static int p_flush_rerror(struct sfs_inproc *v)
 {
 	int e, l;
 	flush_probe(v, &e, &l);
 	return e;
 }
 
-static int p_flush_late_reply(struct srv *v)
+static int p_flush_late_reply(struct sfs_inproc *v)
 {
 	int e, l;
 	flush_probe(v, &e, &l);
 	return l;
 }
 
-static int p_walk_later_error(struct srv *v)
+static int p_walk_later_error(struct sfs_inproc *v)
 {
 	struct p9_reply *r = walk(v, 5, "walk", "nope");
 	int bug = r->m.type != P9_RWALK;
@@ -447,7 +404,7 @@ static int p_walk_later_error(struct srv *v)
 	return bug;
 }
 
-static int p_walk_partial_fid(struct srv *v)
+static int p_walk_partial_fid(struct sfs_inproc *v)
 {
 	struct p9_reply *r = walk(v, 5, "walk", "nope");
 	p9_reply_free(r);
@@ -455,14 +412,14 @@ static int p_walk_partial_fid(struct srv *v)
 	return rpc_err(v, &m) == 0;
 }
 
-static int p_msize_not_enforced(struct srv *v)
+static int p_msize_not_enforced(struct sfs_inproc *v)
 {
 	char err[256];
 	p9_client_version(v->c, 4 << 20, "9P2000.L", 5000, err, sizeof err);
 	return v->c->msize != 1 << 20;
 }
 
-static int qpath(struct srv *v, const char *dev, uint64_t *path)
+static int qpath(struct sfs_inproc *v, const char *dev, uint64_t *path)
 {
 	struct p9_msg m = { .type = P9_TWALK, .fid = 0, .newfid = 9, .nwname = 3 };
 	struct p9_reply *r;
@@ -477,7 +434,7 @@ static int qpath(struct srv *v, const char *dev, uint64_t *path)
 	return rpc_err(v, &c);
 }
 
-static int p_qid_path_collision(struct srv *v)
+static int p_qid_path_collision(struct sfs_inproc *v)
 {
 	uint64_t a, b;
 	qpath(v, "devA", &a);
@@ -485,10 +442,10 @@ static int p_qid_path_collision(struct srv *v)
 	return a == b;
 }
 
-static int p_qid_version_static(struct srv *v)
+static int p_qid_version_static(struct sfs_inproc *v)
 {
 	struct p9_msg c = { .type = P9_TLCREATE, .fid = 1, .name = p9_s("f"),
-			    .flags = 2, .lmode = 0644 };
+			    .flags = P9_L_O_RDWR, .lmode = 0644 };
 	struct p9_msg w = { .type = P9_TWRITE, .fid = 1, .count = 2,
 			    .data = (const uint8_t *)"hi" };
 	struct p9_msg g = { .type = P9_TGETATTR, .fid = 1, .request_mask = 0x7ff };
@@ -506,7 +463,7 @@ static int p_qid_version_static(struct srv *v)
 	return bug;
 }
 
-static int p_clunk_leak(struct srv *v)
+static int p_clunk_leak(struct sfs_inproc *v)
 {
 	struct p9_msg m = { .type = P9_TCLUNK, .fid = 1 };
 	walk_ok(v, 1, "README", NULL);
@@ -514,7 +471,7 @@ static int p_clunk_leak(struct srv *v)
 	return v->s.allfids != 1; /* only the root fid should remain */
 }
 
-static int p_wrong_errno(struct srv *v)
+static int p_wrong_errno(struct sfs_inproc *v)
 {
 	struct p9_reply *r = walk(v, 5, "nonexistent", NULL);
 	int bug = p9_reply_errno(r) != ENOENT;
@@ -522,13 +479,13 @@ static int p_wrong_errno(struct srv *v)
 	return bug;
 }
 
-static int p_fsync_eio(struct srv *v)
+static int p_fsync_eio(struct sfs_inproc *v)
 {
 	struct p9_msg m = { .type = P9_TFSYNC, .fid = 0, .datasync = 1 };
 	return rpc_err(v, &m) != 0;
 }
 
-static int p_flush_unknown_error(struct srv *v)
+static int p_flush_unknown_error(struct sfs_inproc *v)
 {
 	struct p9_msg f = { .type = P9_TFLUSH, .oldtag = 777 };
 	struct p9_reply *r = rpc(v, &f);
@@ -538,7 +495,7 @@ static int p_flush_unknown_error(struct srv *v)
 }
 
 /* Runs on a 9P2000.u server: n[2] of the Rstat, as on the wire. */
-static int p_stat_zero_length(struct srv *v)
+static int p_stat_zero_length(struct sfs_inproc *v)
 {
 	struct p9_msg m = { .type = P9_TSTAT, .fid = 0 };
 	struct p9_reply *r = rpc(v, &m);
@@ -553,7 +510,7 @@ static int p_stat_zero_length(struct srv *v)
 	return bug;
 }
 
-static int (*const probes[BUG_COUNT])(struct srv *) = {
+static int (*const probes[BUG_COUNT])(struct sfs_inproc *) = {
 	[BUG_READDIR_PARTIAL_ENTRY] = p_readdir_partial_entry,
 	[BUG_READDIR_IGNORE_OFFSET] = p_readdir_ignore_offset,
 	[BUG_READDIR_LOSE_BOUNDARY] = p_readdir_lose_boundary,
@@ -577,16 +534,16 @@ START_TEST(each_bug)
 	enum sfs_multidevs md = bug == BUG_QID_PATH_COLLISION ? SFS_MD_REMAP
 							      : SFS_MD_WARN;
 	int d = bug == BUG_STAT_ZERO_LENGTH ? P9_DU : P9_DL;
-	struct srv *v;
+	struct sfs_inproc *v;
 	ck_assert_ptr_nonnull(probes[bug]);
 	v = up2(0, md, 0, d, 1 << 20);
 	ck_assert_msg(probes[bug](v) == 0, "%s seen without the bug",
 		      sfs_bug_name(bug));
-	down(v);
+	sfs_inproc_down(v);
 	v = up2(1u << bug, md, 0, d, 1 << 20);
 	ck_assert_msg(probes[bug](v) == 1, "%s not seen with the bug",
 		      sfs_bug_name(bug));
-	down(v);
+	sfs_inproc_down(v);
 	ck_assert_int_eq(sfs_bug_parse(sfs_bug_name(bug)), bug);
 }
 END_TEST
