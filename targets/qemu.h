@@ -106,8 +106,6 @@ void p9_qemu_stop(struct p9_qemu *qm);
 int p9_qemu_alive(struct p9_qemu *qm);
 /* "killed by signal 9 (Killed)" or "exited with status 1", from a wait status. */
 void p9_qemu_exit_str(int status, char *out, size_t cap);
-/* The last non-empty line QEMU wrote to stderr, or "". */
-void p9_qemu_stderr_tail(struct p9_qemu *qm, char *out, size_t cap);
 
 /* ---- virtio_pci.c ---- */
 struct p9_vpci {
