@@ -42,7 +42,7 @@ static void check_replies(void *arg, const uint8_t *p, size_t n)
 		tag = p9_get16(p + 5);
 		if (!(r->tags[tag / 8] & (1u << (tag % 8))))
 			abort(); /* a tag no request had */
-		if (!(p[4] & 1) || p9_decode(p, len, d, &m, NULL) < 0)
+		if (!p9_is_reply(p[4]) || p9_decode(p, len, d, &m, NULL) < 0)
 			abort(); /* malformed reply */
 		if (p[4] != P9_RVERSION && r->c->dialect && len > r->c->msize)
 			abort(); /* larger than the msize */

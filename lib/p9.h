@@ -95,6 +95,8 @@ enum p9_type {
 	P9_TWRITE, P9_RWRITE, P9_TCLUNK, P9_RCLUNK, P9_TREMOVE, P9_RREMOVE,
 	P9_TSTAT, P9_RSTAT, P9_TWSTAT, P9_RWSTAT,
 };
+/* R-messages have odd type numbers, T-messages even ones. */
+static inline int p9_is_reply(unsigned type) { return type & 1; }
 
 /* dialects, as a bit mask so a table row can name several */
 enum p9_dialect { P9_D2000 = 1, P9_DU = 2, P9_DL = 4, P9_DALL = 7 };
@@ -459,10 +461,15 @@ int p9_conn_send(struct p9_conn *c, const uint8_t *buf, size_t len);
 int p9_conn_recv(struct p9_conn *c, uint8_t *buf, size_t cap, int timeout_ms);
 
 /* A transport for another prefix ("qemu:").  dial gets the text after the
- * colon. */
+ * colon; check, if given, validates that text without connecting (for
+ * p9_target_check and before every dial): 0, or negative with a one-line
+ * reason in err.  Register before any thread starts. */
 typedef int (*p9_dial_fn)(const char *rest, int timeout_ms,
 			  struct p9_conn **out, char *err, size_t errcap);
+typedef int (*p9_check_fn)(const char *rest, char *err, size_t errcap);
 int p9_transport_register(const char *prefix, p9_dial_fn dial);
+int p9_transport_register_check(const char *prefix, p9_dial_fn dial,
+				p9_check_fn check);
 
 /* Stream helpers shared by fd-based transports. */
 struct p9_conn *p9_conn_new_stream(int rfd, int wfd, const char *desc);

@@ -2,11 +2,12 @@
  * target.c - target strings and the transports behind them:
  *   unix:PATH (unix:@NAME for the abstract namespace), tcp:HOST:PORT
  *   (tcp:[::1]:564 for IPv6), fd:R,W or fd:N, exec:CMD ARGS, and
- *   qemu:DIR[,options] (implemented in targets/, see docs/virtio.md).
+ *   qemu:DIR[,options] (targets/ registers it, see docs/virtio.md).
  *
  * Owns: parsing with one-line errors, connecting with a timeout, spawning an
  * exec server on a socketpair (its death is reaped on close and it is killed
- * if we die first), and the registry of further transports ("qemu:").
+ * if we die first), and the registry of further transports ("qemu:"), each
+ * with an optional syntax check for p9_target_check.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,13 +26,13 @@
 #include <unistd.h>
 
 #include "p9.h"
-#include "targets/qemu.h"
 
 enum { MAXARGS = 64, MAXEXTRA = 8 };
 
 struct transport {
 	char prefix[16];
 	p9_dial_fn dial;
+	p9_check_fn check;   /* NULL: any text after the colon will do */
 };
 
 /* Process-wide registry of extra transports, filled at program start-up
@@ -39,13 +40,20 @@ struct transport {
 static struct transport extra[MAXEXTRA];
 static int nextra;
 
-int p9_transport_register(const char *prefix, p9_dial_fn dial)
+int p9_transport_register_check(const char *prefix, p9_dial_fn dial,
+				p9_check_fn check)
 {
 	if (nextra >= MAXEXTRA || strlen(prefix) >= sizeof extra[0].prefix)
 		return -ENOSPC;
 	snprintf(extra[nextra].prefix, sizeof extra[0].prefix, "%s", prefix);
+	extra[nextra].check = check;
 	extra[nextra++].dial = dial;
 	return 0;
+}
+
+int p9_transport_register(const char *prefix, p9_dial_fn dial)
+{
+	return p9_transport_register_check(prefix, dial, NULL);
 }
 
 static int fail(char *err, size_t cap, int code, const char *fmt, const char *a,
@@ -364,11 +372,11 @@ static int dial_exec(const char *rest, int timeout_ms, struct p9_conn **out,
 /* ---- dispatch ---- */
 
 static const struct transport builtin[] = {
-	{ "unix", dial_unix }, { "tcp", dial_tcp }, { "fd", dial_fd },
-	{ "exec", dial_exec }, { "qemu", p9_qemu_dial },
+	{ "unix", dial_unix, NULL }, { "tcp", dial_tcp, NULL },
+	{ "fd", dial_fd, NULL }, { "exec", dial_exec, check_exec },
 };
 
-static p9_dial_fn find(const char *target, const char **rest)
+static const struct transport *find(const char *target, const char **rest)
 {
 	const char *colon = strchr(target, ':');
 	size_t n = colon ? (size_t)(colon - target) : 0;
@@ -377,10 +385,10 @@ static p9_dial_fn find(const char *target, const char **rest)
 	*rest = colon + 1;
 	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)
 		if (strlen(builtin[i].prefix) == n && !strncmp(builtin[i].prefix, target, n))
-			return builtin[i].dial;
+			return &builtin[i];
 	for (int i = 0; i < nextra; i++)
 		if (strlen(extra[i].prefix) == n && !strncmp(extra[i].prefix, target, n))
-			return extra[i].dial;
+			return &extra[i];
 	return NULL;
 }
 
@@ -389,24 +397,18 @@ int p9_target_check(const char *target, char *err, size_t cap)
 	const char *rest = NULL;
 	char host[256], port[16];
 	int r, w;
-	p9_dial_fn dial = find(target, &rest);
-	if (!dial)
+	const struct transport *t = find(target, &rest);
+	if (!t)
 		return fail(err, cap, -EINVAL,
 			    "%s: unknown target (expected unix:PATH, tcp:HOST:PORT, fd:R,W, exec:CMD, qemu:DIR, or a registered prefix)%s",
 			    target, "");
 	if (*rest == 0)
 		return fail(err, cap, -EINVAL, "%s: nothing after the colon%s", target, "");
-	if (dial == dial_tcp && split_hostport(rest, host, sizeof host, port, sizeof port))
+	if (t->dial == dial_tcp && split_hostport(rest, host, sizeof host, port, sizeof port))
 		return fail(err, cap, -EINVAL, "%s: expected tcp:HOST:PORT with a port 1..65535%s", target, "");
-	if (dial == p9_qemu_dial) {
-		struct p9_qemu_opts o;
-		return p9_qemu_opts_parse(rest, &o, err, cap);
-	}
-	if (dial == dial_fd && parse_fds(rest, &r, &w))
+	if (t->dial == dial_fd && parse_fds(rest, &r, &w))
 		return fail(err, cap, -EINVAL, "%s: expected fd:R,W or fd:N%s", target, "");
-	if (dial == dial_exec)
-		return check_exec(rest, err, cap);
-	return 0;
+	return t->check ? t->check(rest, err, cap) : 0;
 }
 
 int p9_dial(const char *target, int timeout_ms, struct p9_conn **out, char *err,
@@ -416,5 +418,5 @@ int p9_dial(const char *target, int timeout_ms, struct p9_conn **out, char *err,
 	int rc = p9_target_check(target, err, cap);
 	if (rc)
 		return rc;
-	return find(target, &rest)(rest, timeout_ms, out, err, cap);
+	return find(target, &rest)->dial(rest, timeout_ms, out, err, cap);
 }

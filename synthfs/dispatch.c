@@ -96,7 +96,7 @@ static void cstr(char *dst, size_t cap, struct p9_str s)
 	p9_strcpy(dst, cap, s);
 }
 
-void sfs_fid_release(struct sfs_server *s, struct sfs_fid *f)
+static void sfs_fid_release(struct sfs_server *s, struct sfs_fid *f)
 {
 	if (f->node) {
 		if (f->exclheld && f->node->nopen)

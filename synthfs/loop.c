@@ -45,71 +45,6 @@ struct sfs_listener {
 
 static int wake_kind = EV_WAKE, sig_kind = EV_SIG;
 
-int64_t sfs_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* ---- logging (-v) ---- */
-
-void sfs_log(struct sfs_conn *c, const char *dir, const uint8_t *buf, size_t len)
-{
-	struct p9_msg m;
-	char line[1024];
-	int d = c->dialect ? c->dialect : P9_D2000;
-	if (buf[4] == P9_TVERSION || buf[4] == P9_RVERSION)
-		d = P9_DL;
-	if (p9_decode(buf, len, d, &m, NULL) == 0)
-		p9_fmt(line, sizeof line, &m, d);
-	else
-		snprintf(line, sizeof line, "(undecodable type %u, %zu bytes)",
-			 buf[4], len);
-	fprintf(stderr, "synthfs: %d %s %s\n", c->id, dir, line);
-}
-
-/* ---- output ---- */
-
-static uint8_t *reserve(struct sfs_conn *c, size_t n)
-{
-	if (c->wcap - c->wlen < n) {
-		size_t cap;
-		uint8_t *p;
-		if (c->woff) {
-			memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
-			c->wlen -= c->woff;
-			c->woff = 0;
-		}
-		for (cap = c->wcap ? c->wcap : 65536; cap - c->wlen < n;)
-			cap *= 2;
-		if (cap != c->wcap) {
-			if (!(p = realloc(c->wbuf, cap)))
-				return NULL;
-			c->wbuf = p;
-			c->wcap = cap;
-		}
-	}
-	return c->wbuf + c->wlen;
-}
-
-void sfs_send(struct sfs_conn *c, const uint8_t *buf, size_t len)
-{
-	uint8_t *p;
-	if (c->dead || !len || !(p = reserve(c, len)))
-		return;
-	memcpy(p, buf, len);
-	c->wlen += len;
-	if (c->s->verbose)
-		sfs_log(c, "->", buf, len);
-}
-
-void sfs_tag_done(struct sfs_conn *c)
-{
-	if (c->ntags)
-		c->ntags--;
-}
-
 static void set_events(struct sfs_conn *c)
 {
 	struct epoll_event ev = { 0 };
@@ -170,21 +105,6 @@ static int conn_flush(struct sfs_conn *c)
 }
 
 /* ---- requests ---- */
-
-static struct sfs_req *req_new(struct sfs_conn *c, uint16_t tag, uint8_t type)
-{
-	struct sfs_req *r = calloc(1, sizeof *r);
-	if (!r)
-		return NULL;
-	r->c = c;
-	r->tag = tag;
-	r->type = type;
-	r->next = c->inflight;
-	if (c->inflight)
-		c->inflight->prev = r;
-	c->inflight = r;
-	return r;
-}
 
 static void queue_work(struct sfs_server *s, struct sfs_req *r)
 {
@@ -300,7 +220,7 @@ static void drain_done(struct sfs_server *s)
 			continue;
 		}
 		c->nasync--;
-		r->state = 0;
+		r->state = REQ_MAIN;
 		sfs_req_done(r);
 		conn_flush(c);
 	}
@@ -323,68 +243,33 @@ static void handle_msg(struct sfs_conn *c, const uint8_t *p, size_t len)
 	if (s->verbose)
 		sfs_log(c, "<-", p, len);
 	if (len > c->msize && !SFS_BUG(s, BUG_MSIZE_NOT_ENFORCED)) {
-		uint8_t b[256];
-		sfs_send(c, b, sfs_error_reply(c, tag, EMSGSIZE, b, sizeof b));
-		sfs_tag_done(c);
+		sfs_send_error(c, tag, EMSGSIZE);
 		return;
 	}
 	if (type == P9_TFLUSH && c->dialect) {
-		if (len != 9) {
-			uint8_t b[256];
-			sfs_send(c, b, sfs_error_reply(c, tag, EBADMSG, b, sizeof b));
-			sfs_tag_done(c);
-			return;
-		}
-		sfs_flush(c, tag, p9_get16(p + 7));
+		sfs_tflush(c, p, len);
 		return;
 	}
 	if (s->trips > 0 && type != P9_TVERSION) {
-		if (!(r = req_new(c, tag, type)) || !(r->tmsg = malloc(len))) {
-			if (r) {
-				sfs_req_unlink(r);
-				sfs_req_free(r);
-			}
-			uint8_t b[256];
-			sfs_send(c, b, sfs_error_reply(c, tag, ENOMEM, b, sizeof b));
-			sfs_tag_done(c);
-			return;
-		}
-		memcpy(r->tmsg, p, len);
-		r->tlen = len;
-		r->hops = s->trips;
-		r->state = REQ_WORKER;
-		c->nasync++;
-		queue_work(s, r);
+		if ((r = sfs_req_for_worker(c, p, len)))
+			queue_work(s, r);
 		return;
 	}
 	size_t cap = sfs_reply_cap(c);
-	uint8_t *out = reserve(c, cap);
+	uint8_t *out = sfs_reserve(c, cap);
 	if (!out) {
 		conn_close(c);
 		return;
 	}
 	size_t n = sfs_handle(c, p, len, out, cap, &park);
-	if (!park && !s->delay_us[type]) {
-		c->wlen += n;
-		if (s->verbose)
-			sfs_log(c, "->", out, n);
-		sfs_tag_done(c);
+	if (park || s->delay_us[type]) {
+		sfs_req_defer(c, p, out, n, park); /* answered later */
 		return;
 	}
-	/* answered later: keep a copy of the reply */
-	if (!(r = req_new(c, tag, type)) || !(r->reply = malloc(n))) {
-		if (r) {
-			sfs_req_unlink(r);
-			sfs_req_free(r);
-		}
-		c->wlen += n; /* no memory: answer now */
-		sfs_tag_done(c);
-		return;
-	}
-	memcpy(r->reply, out, n);
-	r->rlen = n;
-	r->parked_block = (uint8_t)park;
-	sfs_req_done(r);
+	c->wlen += n;
+	if (s->verbose)
+		sfs_log(c, "->", out, n);
+	sfs_tag_done(c);
 }
 
 /* Handle every complete request in the input buffer. */

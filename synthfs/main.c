@@ -95,7 +95,116 @@ static int op_type(const char *op)
 	return -1;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for beyond the server's own fields. */
+struct cfg {
+	const char *listen[32];
+	int nlisten, use_stdio, worker, hops;
+	const char *treefile, *fusemnt;
+	struct sfs_opts o;
+};
+
+static void opt_delay(struct sfs_server *s, const char *arg)
+{
+	char op[64];
+	const char *eq = strchr(arg, '=');
+	int t;
+	if (!eq || eq - arg >= (long)sizeof op)
+		die("--delay %s: expected OP=USEC", arg);
+	snprintf(op, sizeof op, "%.*s", (int)(eq - arg), arg);
+	if ((t = op_type(op)) < 0)
+		die("--delay: unknown operation %s", op);
+	s->delay_us[t] = (uint32_t)parse_size(eq + 1);
+}
+
+/* The options that name a mode: --dispatch, --readdir-hops, --multidevs. */
+static void opt_mode(int ch, const char *arg, struct sfs_server *s, struct cfg *k)
+{
+	if (ch == 'd' && strcmp(arg, "inline") == 0)
+		k->worker = 0;
+	else if (ch == 'd' && strcmp(arg, "worker") == 0)
+		k->worker = 1;
+	else if (ch == 'd')
+		die("--dispatch %s: expected inline or worker", arg);
+	else if (ch == 'R' && strcmp(arg, "per-request") == 0)
+		s->rdhops_entry = 0;
+	else if (ch == 'R' && strcmp(arg, "per-entry") == 0)
+		s->rdhops_entry = 1;
+	else if (ch == 'R')
+		die("--readdir-hops %s: expected per-request or per-entry", arg);
+	else if (strcmp(arg, "warn") == 0)
+		k->o.multidevs = SFS_MD_WARN;
+	else if (strcmp(arg, "remap") == 0)
+		k->o.multidevs = SFS_MD_REMAP;
+	else if (strcmp(arg, "forbid") == 0)
+		k->o.multidevs = SFS_MD_FORBID;
+	else
+		die("--multidevs %s: expected warn, remap or forbid", arg);
+}
+
+/* The options with a number. */
+static void opt_number(int ch, const char *arg, struct sfs_server *s,
+		       struct cfg *k)
+{
+	uint64_t v = parse_size(arg);
+	switch (ch) {
+	case 'm':
+		if (v < P9_MINMSIZE || v > P9_MAXMSIZE)
+			die("--msize %s: out of range 256..16M", arg);
+		s->msize = (uint32_t)v;
+		break;
+	case 'H': k->hops = (int)v; break;
+	case 'w':
+		s->nworkers = (int)v;
+		if (s->nworkers < 1 || s->nworkers > 64)
+			die("--workers %s: out of range 1..64", arg);
+		break;
+	case 'B': s->block_timeout = (int)v; break;
+	case 'q': k->o.quota = v; break;
+	case 'x': s->max_fids = v; break;
+	case 'X': s->max_allfids = v; break;
+	}
+}
+
+/* One option of getopt_long (exits for --help, --list-bugs and errors). */
+static void option(int ch, const char *arg, const char *word,
+		   struct sfs_server *s, struct cfg *k)
+{
+	int b;
+	switch (ch) {
+	case 'l':
+		if (k->nlisten == 32)
+			die("too many --listen%s", "");
+		k->listen[k->nlisten++] = arg;
+		break;
+	case 's': k->use_stdio = 1; break;
+	case 'm': case 'H': case 'w': case 'B': case 'q': case 'x': case 'X':
+		opt_number(ch, arg, s, k);
+		break;
+	case 'd': case 'R': case 'M': opt_mode(ch, arg, s, k); break;
+	case 'D': opt_delay(s, arg); break;
+	case 'b':
+		if ((b = sfs_bug_parse(arg)) < 0)
+			die("--bug %s: unknown (see --list-bugs)", arg);
+		s->bugs |= 1u << b;
+		break;
+	case 'L':
+		for (int i = 0; i < BUG_COUNT; i++)
+			printf("%-24s  %s\n", sfs_bug_name(i), sfs_bug_desc(i));
+		exit(0);
+	case 't': k->treefile = arg; break;
+	case 'E': k->o.bare = 1; break;
+	case 'F': k->fusemnt = arg; break;
+	case 'v': s->verbose = 1; break;
+	case 'h': fputs(usage, stdout); exit(0);
+	default:
+		fprintf(stderr, "synthfs: bad option or missing value: %s "
+			"(see --help)\n", word);
+		exit(2);
+	}
+}
+
+static void parse_args(int argc, char **argv, struct sfs_server *s,
+		       struct cfg *k)
 {
 	static const struct option lo[] = {
 		{ "listen", 1, 0, 'l' }, { "stdio", 0, 0, 's' },
@@ -108,140 +217,69 @@ int main(int argc, char **argv)
 		{ "max-fids", 1, 0, 'x' }, { "max-allfids", 1, 0, 'X' },
 		{ "tree", 1, 0, 't' }, { "fuse", 1, 0, 'F' }, { "bare", 0, 0, 'E' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 } };
-	static struct sfs_server s;
-	struct sfs_opts o = { 0 };
-	const char *listen[32], *treefile = NULL, *fusemnt = NULL;
-	int nlisten = 0, use_stdio = 0, worker = 0, hops = 0, ch;
-	char err[512], desc[512], defpath[256];
-
-	s.msize = 1 << 20;
-	s.block_timeout = 30;
-	s.nworkers = 2;
-	s.max_fids = 65536;
-	s.max_allfids = 262144;
-	o.quota = 256ull << 20;
-	opterr = 0; /* one line of our own, below */
-	while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'l':
-			if (nlisten == 32)
-				die("too many --listen%s", "");
-			listen[nlisten++] = optarg;
-			break;
-		case 's': use_stdio = 1; break;
-		case 'm': {
-			uint64_t v = parse_size(optarg);
-			if (v < P9_MINMSIZE || v > P9_MAXMSIZE)
-				die("--msize %s: out of range 256..16M", optarg);
-			s.msize = (uint32_t)v;
-			break;
-		}
-		case 'd':
-			if (strcmp(optarg, "inline") == 0)
-				worker = 0;
-			else if (strcmp(optarg, "worker") == 0)
-				worker = 1;
-			else
-				die("--dispatch %s: expected inline or worker", optarg);
-			break;
-		case 'H': hops = (int)parse_size(optarg); break;
-		case 'R':
-			if (strcmp(optarg, "per-request") == 0)
-				s.rdhops_entry = 0;
-			else if (strcmp(optarg, "per-entry") == 0)
-				s.rdhops_entry = 1;
-			else
-				die("--readdir-hops %s: expected per-request or per-entry",
-				    optarg);
-			break;
-		case 'w':
-			s.nworkers = (int)parse_size(optarg);
-			if (s.nworkers < 1 || s.nworkers > 64)
-				die("--workers %s: out of range 1..64", optarg);
-			break;
-		case 'D': {
-			char op[64];
-			const char *eq = strchr(optarg, '=');
-			int t;
-			if (!eq || eq - optarg >= (long)sizeof op)
-				die("--delay %s: expected OP=USEC", optarg);
-			snprintf(op, sizeof op, "%.*s", (int)(eq - optarg), optarg);
-			if ((t = op_type(op)) < 0)
-				die("--delay: unknown operation %s", op);
-			s.delay_us[t] = (uint32_t)parse_size(eq + 1);
-			break;
-		}
-		case 'M':
-			if (strcmp(optarg, "warn") == 0)
-				o.multidevs = SFS_MD_WARN;
-			else if (strcmp(optarg, "remap") == 0)
-				o.multidevs = SFS_MD_REMAP;
-			else if (strcmp(optarg, "forbid") == 0)
-				o.multidevs = SFS_MD_FORBID;
-			else
-				die("--multidevs %s: expected warn, remap or forbid", optarg);
-			break;
-		case 'b': {
-			int b = sfs_bug_parse(optarg);
-			if (b < 0)
-				die("--bug %s: unknown (see --list-bugs)", optarg);
-			s.bugs |= 1u << b;
-			break;
-		}
-		case 'L':
-			for (int i = 0; i < BUG_COUNT; i++)
-				printf("%-24s  %s\n", sfs_bug_name(i), sfs_bug_desc(i));
-			return 0;
-		case 'B': s.block_timeout = (int)parse_size(optarg); break;
-		case 'q': o.quota = parse_size(optarg); break;
-		case 'x': s.max_fids = parse_size(optarg); break;
-		case 'X': s.max_allfids = parse_size(optarg); break;
-		case 't': treefile = optarg; break;
-		case 'E': o.bare = 1; break;
-		case 'F': fusemnt = optarg; break;
-		case 'v': s.verbose = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default:
-			fprintf(stderr, "synthfs: bad option or missing value: %s "
-				"(see --help)\n", argv[optind - 1]);
-			return 2;
-		}
-	}
+	int ch;
+	s->msize = 1 << 20;
+	s->block_timeout = 30;
+	s->nworkers = 2;
+	s->max_fids = 65536;
+	s->max_allfids = 262144;
+	k->o.quota = 256ull << 20;
+	opterr = 0; /* one line of our own, in option() */
+	while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1)
+		option(ch, optarg, argv[optind - 1], s, k);
 	if (optind < argc)
 		die("unexpected argument %s", argv[optind]);
-	s.trips = hops > 0 ? hops : worker;
-	if (s.rdhops_entry && !s.trips)
-		s.trips = 1; /* per-entry hops need the workers */
-	sfs_bug_opts(s.bugs, &o);
-	if (!(s.tree = sfs_tree_new(&o)))
-		die("cannot build the tree%s", "");
-	if (treefile && sfs_tree_load(s.tree, treefile, err, sizeof err) < 0)
-		die("%s", err);
-	if (fusemnt) {
-		int rc = sfs_fuse_main(s.tree, fusemnt, s.block_timeout, s.delay_us,
-				       s.verbose);
-		sfs_tree_free(s.tree);
-		return rc;
-	}
-	if (sfs_server_init(&s) < 0)
+	s->trips = k->hops > 0 ? k->hops : k->worker;
+	if (s->rdhops_entry && !s->trips)
+		s->trips = 1; /* per-entry hops need the workers */
+	sfs_bug_opts(s->bugs, &k->o);
+}
+
+/* Listen where asked (by default on a socket named after our pid) and
+ * serve stdin/stdout if asked. */
+static void set_up_listeners(struct sfs_server *s, struct cfg *k)
+{
+	static char defpath[256];
+	char err[512], desc[512];
+	if (sfs_server_init(s) < 0)
 		die("cannot set up the event loop: %s", strerror(errno));
-	if (!nlisten && !use_stdio) {
+	if (!k->nlisten && !k->use_stdio) {
 		const char *dir = getenv("XDG_RUNTIME_DIR");
 		snprintf(defpath, sizeof defpath, "unix:%s/synthfs-%d.sock",
 			 dir && *dir ? dir : "/tmp", (int)getpid());
-		listen[nlisten++] = defpath;
+		k->listen[k->nlisten++] = defpath;
 	}
-	for (int i = 0; i < nlisten; i++) {
-		if (sfs_listen(&s, listen[i], desc, sizeof desc, err, sizeof err) < 0)
+	for (int i = 0; i < k->nlisten; i++) {
+		if (sfs_listen(s, k->listen[i], desc, sizeof desc, err, sizeof err) < 0)
 			die("%s", err);
-		if (!use_stdio)
+		if (!k->use_stdio)
 			printf("synthfs: listening on %s\n", desc);
 		else
 			fprintf(stderr, "synthfs: listening on %s\n", desc);
 	}
 	fflush(stdout);
-	if (use_stdio && sfs_add_stdio(&s) < 0)
+	if (k->use_stdio && sfs_add_stdio(s) < 0)
 		die("cannot serve stdin/stdout%s", "");
+}
+
+int main(int argc, char **argv)
+{
+	static struct sfs_server s;
+	struct cfg k = { .nlisten = 0 };
+	char err[512];
+
+	parse_args(argc, argv, &s, &k);
+	if (!(s.tree = sfs_tree_new(&k.o)))
+		die("cannot build the tree%s", "");
+	if (k.treefile && sfs_tree_load(s.tree, k.treefile, err, sizeof err) < 0)
+		die("%s", err);
+	if (k.fusemnt) {
+		int rc = sfs_fuse_main(s.tree, k.fusemnt, s.block_timeout,
+				       s.delay_us, s.verbose);
+		sfs_tree_free(s.tree);
+		return rc;
+	}
+	set_up_listeners(&s, &k);
 	if (sfs_run(&s) < 0)
 		fprintf(stderr, "synthfs: event loop: %s\n", strerror(errno));
 	sfs_server_fini(&s);

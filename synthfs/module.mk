@@ -7,7 +7,8 @@ synthfs_LDLIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
 synthfs_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 MODLIBS += synthfs
 synthfs_LIBSRCS := synthfs/tree.c synthfs/data.c synthfs/build.c synthfs/fid.c \
-	synthfs/dispatch.c synthfs/flush.c synthfs/loop.c synthfs/bugs.c
+	synthfs/dispatch.c synthfs/output.c synthfs/request.c synthfs/flush.c \
+	synthfs/loop.c synthfs/bugs.c
 # the raw-message client of tests/integration/10-synthfs-*.sh
 PROGS += synthfs-probe
 synthfs-probe_SRCS := synthfs/probe.c

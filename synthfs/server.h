@@ -1,7 +1,13 @@
 /*
  * server.h - synthfs's 9P server state: options, bugs, connections, fids,
- * requests in flight, and the functions that tie loop.c (event loop and
- * workers), dispatch.c (one handler per message) and flush.c together.
+ * requests in flight, and the functions of the files that serve them.
+ * Calls go one way, from the top of this list down (no file calls one
+ * above it):
+ *   loop.c      event loop, connections, framing, worker pool
+ *   flush.c     Tflush: which end a flushed request gets
+ *   request.c   a request answered later, from creation to its end
+ *   output.c    a connection's output queue, the -v log
+ *   dispatch.c  one handler per message (with fid.c, tree.c below it)
  */
 #ifndef SYNTHFS_SERVER_H
 #define SYNTHFS_SERVER_H
@@ -33,7 +39,7 @@ void sfs_bug_opts(uint32_t bugs, struct sfs_opts *o);
 #define SFS_BUG(s, b) (((s)->bugs >> (b)) & 1u)
 
 /* ---- fids (fid.c) ---- */
-enum { FX_NONE = 0, FX_READ = 1, FX_CREATE = 2 }; /* xattr fid kinds */
+enum sfs_xkind { FX_NONE = 0, FX_READ = 1, FX_CREATE = 2 }; /* xattr fids */
 
 struct sfs_fid {
 	struct sfs_fid *next;  /* hash chain */
@@ -47,7 +53,7 @@ struct sfs_fid {
 	uint64_t bug_cursor;   /* --bug readdir-ignore-offset */
 	uint64_t dir_index;    /* --bug readdir-shift, 9P2000/.u: entries
 				  read so far (the position kept) */
-	uint8_t xkind;         /* FX_* */
+	enum sfs_xkind xkind;
 	int xflags;
 	char *xname;
 	uint8_t *xbuf;
@@ -78,6 +84,13 @@ void sfs_fidtab_free(struct sfs_fidtab *t);
 struct sfs_server;
 struct sfs_conn;
 
+/* Where a request answered later is (request.c). */
+enum sfs_req_state {
+	REQ_MAIN = 0,   /* on the main thread, between two of the steps below */
+	REQ_WORKER,     /* queued for or held by a worker (loop.c) */
+	REQ_PARKED,     /* on the server's parked list until its deadline */
+};
+
 /* A request that did not complete inline: queued for a worker, parked on a
  * blocking file, or held back by --delay. */
 struct sfs_req {
@@ -87,7 +100,7 @@ struct sfs_req {
 	struct sfs_conn *c;
 	uint16_t tag;
 	uint8_t type;
-	uint8_t state;                 /* REQ_* */
+	enum sfs_req_state state;
 	uint8_t parked_block;          /* parked on /flush/block */
 	uint8_t flushed;               /* a Tflush arrived while in a worker */
 	uint8_t aborted;               /* a Tversion came: never answer it */
@@ -101,7 +114,6 @@ struct sfs_req {
 	uint16_t *ftags;               /* Tflush tags waiting on this request */
 	size_t nftags;
 };
-enum { REQ_WORKER = 1, REQ_PARKED = 2 };
 
 struct sfs_conn {
 	struct sfs_server *s;
@@ -172,26 +184,56 @@ size_t sfs_handle(struct sfs_conn *c, const uint8_t *tbuf, size_t tlen,
 /* An error reply for tag in the connection's dialect. */
 size_t sfs_error_reply(struct sfs_conn *c, uint16_t tag, int err,
 		       uint8_t *out, size_t cap);
-/* Release a fid's resources (node reference, xattr buffer). */
-void sfs_fid_release(struct sfs_server *s, struct sfs_fid *f);
 /* Drop everything a connection holds in the tree (fids, locks). */
 void sfs_conn_reset(struct sfs_conn *c);
 /* Reply capacity a request on c may need. */
 size_t sfs_reply_cap(struct sfs_conn *c);
 
-/* flush.c: Tflush, the parked list and deadlines. */
-void sfs_flush(struct sfs_conn *c, uint16_t tag, uint16_t oldtag);
-void sfs_park(struct sfs_server *s, struct sfs_req *r, int64_t deadline);
+/* output.c: the connection's output queue (main thread). */
+/* Room for n more bytes at the end of the queue (a reply encoded there is
+ * queued by adding its length to wlen), or NULL without memory. */
+uint8_t *sfs_reserve(struct sfs_conn *c, size_t n);
+/* Queue a reply on a connection (copies; logged with -v). */
+void sfs_send(struct sfs_conn *c, const uint8_t *buf, size_t len);
+void sfs_log(struct sfs_conn *c, const char *dir, const uint8_t *buf,
+	     size_t len);
+
+/* request.c: requests answered later (main thread, server lock held). */
+int64_t sfs_mono_ns(void);
+/* A request was answered or dropped. */
+void sfs_tag_done(struct sfs_conn *c);
+/* Queue an Rflush / an error reply for tag, and count the tag answered. */
+void sfs_send_rflush(struct sfs_conn *c, uint16_t tag);
+void sfs_send_error(struct sfs_conn *c, uint16_t tag, int err);
+/* The request p (len bytes) for the workers, to be queued; NULL (an ENOMEM
+ * error answered) without memory. */
+struct sfs_req *sfs_req_for_worker(struct sfs_conn *c, const uint8_t *p,
+				   size_t len);
+/* Request p ran inline but is answered later (park: it waits on a blocking
+ * file; else --delay): keep a copy of its reply (n bytes at reply, reserved
+ * at the end of c's output queue) and park it.  Without memory the reply is
+ * queued at once. */
+void sfs_req_defer(struct sfs_conn *c, const uint8_t *p, const uint8_t *reply,
+		   size_t n, int park);
+void sfs_req_unlink(struct sfs_req *r);
+void sfs_req_free(struct sfs_req *r);
+void sfs_unpark(struct sfs_server *s, struct sfs_req *r);
 /* Send replies whose deadline passed; returns ns until the next one or -1. */
 int64_t sfs_expire(struct sfs_server *s);
 /* A request finished (reply in r->reply): send it and waiting Rflushes. */
 void sfs_req_finish(struct sfs_req *r);
-void sfs_req_free(struct sfs_req *r);
+/* Drop a request without answering it, then answer its flushes. */
+void sfs_req_drop(struct sfs_req *r);
+/* A worker finished r (or it ran inline): answer, park or drop it. */
 void sfs_req_done(struct sfs_req *r);
+/* Remove a closing connection's parked requests. */
 void sfs_unpark_conn(struct sfs_conn *c);
 /* Tversion: forget every outstanding request of c (none is answered). */
 void sfs_abort_conn(struct sfs_conn *c);
-void sfs_req_unlink(struct sfs_req *r);
+
+/* flush.c: a whole Tflush (p, len bytes) on a connection past Tversion;
+ * a malformed one gets EBADMSG. */
+void sfs_tflush(struct sfs_conn *c, const uint8_t *p, size_t len);
 
 /* loop.c */
 /* Listen on unix:PATH or tcp:[HOST]:PORT; desc gets the address as bound
@@ -200,8 +242,6 @@ int sfs_listen(struct sfs_server *s, const char *addr, char *desc, size_t dcap,
 	       char *err, size_t cap);
 int sfs_server_init(struct sfs_server *s);
 void sfs_server_fini(struct sfs_server *s);
-/* A request was answered or dropped. */
-void sfs_tag_done(struct sfs_conn *c);
 int sfs_add_stdio(struct sfs_server *s);
 /* Serve a connection on descriptors the caller made (tests: a socketpair). */
 int sfs_add_fds(struct sfs_server *s, int rfd, int wfd);
@@ -223,10 +263,5 @@ void sfs_mem_close(struct sfs_conn *c);
 /* Ask a running sfs_run to return (any thread). */
 void sfs_stop(struct sfs_server *s);
 int sfs_run(struct sfs_server *s);
-/* Queue a reply on a connection (copies). */
-void sfs_send(struct sfs_conn *c, const uint8_t *buf, size_t len);
-void sfs_log(struct sfs_conn *c, const char *dir, const uint8_t *buf,
-	     size_t len);
-int64_t sfs_mono_ns(void);
 
 #endif

@@ -12,7 +12,7 @@
 
 #include "synthfs/tree.h"
 
-int64_t sfs_now(void)
+static int64_t sfs_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -110,7 +110,7 @@ void sfs_unref(struct sfs_tree *t, struct sfs_node *n)
 	maybe_free(t, n);
 }
 
-void sfs_touch(struct sfs_tree *t, struct sfs_node *n)
+static void sfs_touch(struct sfs_tree *t, struct sfs_node *n)
 {
 	if (!t->o.version_static)
 		n->version++;

@@ -219,7 +219,6 @@ int sfs_xattr_set(struct sfs_tree *t, struct sfs_node *n, const char *name,
 struct sfs_node *sfs_node_new(struct sfs_tree *t, uint32_t mode);
 int sfs_dent_add(struct sfs_tree *t, struct sfs_node *dir, const char *name,
 		 size_t len, struct sfs_node *n);
-void sfs_touch(struct sfs_tree *t, struct sfs_node *n); /* modified now */
 /* data.c: a plain file's sparse content.  Read fills len bytes (holes as
  * zeros); write stores them whole or fails (-ENOSPC: quota); truncate drops
  * what lies at or beyond size; free drops it all.  No size/time updates. */
@@ -229,6 +228,5 @@ int sfs_data_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
 		   const void *buf, size_t len);
 int sfs_data_truncate(struct sfs_tree *t, struct sfs_node *n, uint64_t size);
 void sfs_data_free(struct sfs_tree *t, struct sfs_node *n);
-int64_t sfs_now(void);
 
 #endif

@@ -415,8 +415,8 @@ static int check_dir(const char *dir, char *err, size_t cap)
 	return 0;
 }
 
-int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
-		 char *err, size_t cap)
+static int qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
+		     char *err, size_t cap)
 {
 	struct p9_qemu_opts o;
 	struct qconn *q;
@@ -460,6 +460,22 @@ int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
 	snprintf(q->conn.desc, sizeof q->conn.desc, "qemu:%s", rest);
 	*out = &q->conn;
 	return 0;
+}
+
+/* ---- registration ---- */
+
+static int qemu_check(const char *rest, char *err, size_t cap)
+{
+	struct p9_qemu_opts o;
+	return p9_qemu_opts_parse(rest, &o, err, cap);
+}
+
+/* Runs before main.  A constructor in a static library runs only if its
+ * object is linked in: targets/module.mk names this function on every link
+ * line (-Wl,--undefined), the fuzz targets link every object anyway. */
+__attribute__((constructor)) void p9_qemu_register(void)
+{
+	p9_transport_register_check("qemu", qemu_dial, qemu_check);
 }
 
 /* ---- diagnostics for 9pvirtio ---- */

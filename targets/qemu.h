@@ -7,7 +7,7 @@
  *   virtio_pci.c   legacy virtio-pci bring-up over port I/O
  *   virtq.c        one split virtqueue in the shared guest RAM
  *   qemu_opts.c    parsing the target string
- *   conn_qemu.c    the p9_conn built from them (dialer "qemu:")
+ *   conn_qemu.c    the p9_conn built from them, registered as "qemu:"
  * None of this is part of lib/p9.h: programs reach it through p9_dial.
  */
 #ifndef P9_TARGETS_QEMU_H
@@ -106,8 +106,6 @@ void p9_qemu_stop(struct p9_qemu *qm);
 int p9_qemu_alive(struct p9_qemu *qm);
 /* "killed by signal 9 (Killed)" or "exited with status 1", from a wait status. */
 void p9_qemu_exit_str(int status, char *out, size_t cap);
-/* The last non-empty line QEMU wrote to stderr, or "". */
-void p9_qemu_stderr_tail(struct p9_qemu *qm, char *out, size_t cap);
 
 /* ---- virtio_pci.c ---- */
 struct p9_vpci {
@@ -123,8 +121,8 @@ int p9_vpci_init(struct p9_vpci *v, struct p9_qtest *qt, int devfn,
 /* Give queue 0 the ring at guest physical address pa (4 KiB aligned). */
 int p9_vpci_setup_queue(struct p9_vpci *v, uint64_t pa);
 int p9_vpci_driver_ok(struct p9_vpci *v);
-int p9_vpci_notify(struct p9_vpci *v);
-/* The same without waiting for QEMU's answer. */
+/* Tell the device queue 0 has new requests, without waiting for QEMU's
+ * answer to the port write. */
 int p9_vpci_notify_async(struct p9_vpci *v);
 
 /* ---- virtq.c ---- */
@@ -154,8 +152,10 @@ const uint8_t *p9_virtq_reply(struct p9_virtq *vq, unsigned slot);
 void p9_virtq_release(struct p9_virtq *vq, unsigned slot);
 
 /* ---- conn_qemu.c ---- */
-int p9_qemu_dial(const char *rest, int timeout_ms, struct p9_conn **out,
-		 char *err, size_t errcap);
+/* Register the qemu: transport with p9_transport_register_check.  A
+ * constructor: every program linked with libp9kit.a runs it before main
+ * (targets/module.mk makes sure the object is linked); nothing calls it. */
+void p9_qemu_register(void);
 /* One no-op qtest command (a guest memory read) on a qemu: connection. */
 int p9_qemu_conn_noop(struct p9_conn *c);
 /* QEMUs of this process that exited without being asked to (killed, crashed),

@@ -134,7 +134,8 @@ static void child(const struct launch *l, int ramfd, int errfd, const char *scra
 	_exit(127);
 }
 
-void p9_qemu_stderr_tail(struct p9_qemu *qm, char *out, size_t cap)
+/* The last non-empty line QEMU wrote to stderr, or "". */
+static void p9_qemu_stderr_tail(struct p9_qemu *qm, char *out, size_t cap)
 {
 	char buf[4096];
 	off_t end = qm->errfd >= 0 ? lseek(qm->errfd, 0, SEEK_END) : -1;
@@ -150,7 +151,7 @@ void p9_qemu_stderr_tail(struct p9_qemu *qm, char *out, size_t cap)
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = 0;
 	p = strrchr(buf, '\n');
-	snprintf(out, cap, "%s", p ? p + 1 : buf);
+	snprintf(out, cap, "%.*s", (int)cap - 1, p ? p + 1 : buf); /* cut to fit */
 }
 
 int p9_qemu_alive(struct p9_qemu *qm)

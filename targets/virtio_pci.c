@@ -117,11 +117,6 @@ int p9_vpci_driver_ok(struct p9_vpci *v)
 	return st & ST_FAILED ? -EIO : 0;
 }
 
-int p9_vpci_notify(struct p9_vpci *v)
-{
-	return p9_qtest_out(v->qt, 2, (uint16_t)(v->io + VIO_QUEUE_NOTIFY), 0);
-}
-
 int p9_vpci_notify_async(struct p9_vpci *v)
 {
 	return p9_qtest_async(v->qt, "outw 0x%x 0x0", v->io + VIO_QUEUE_NOTIFY);
