@@ -128,6 +128,10 @@ static void classify(struct p9_client *c, struct p9_reply *r)
 	struct p9_tagstate *t;
 	if (!c->tags || r->len < P9_HDRSZ)
 		return;
+	if ((c->lax & P9_LAX_VERSION_TAG) && r->m.type == P9_RVERSION &&
+	    !c->tags[r->m.tag].inflight && c->tags[P9_NOTAG].inflight &&
+	    c->tags[P9_NOTAG].type == P9_TVERSION)
+		r->m.tag = P9_NOTAG;
 	t = &c->tags[r->m.tag];
 	r->reqtype = t->type;
 	if (t->inflight) {

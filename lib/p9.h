@@ -524,7 +524,12 @@ struct p9_client {
 	uint64_t nrecv;             /* messages received (the last reply's seq) */
 	struct p9_reply *unsolicited;
 	unsigned decode_flags;      /* P9_DEC_* for replies; 0 (strict) by default */
+	unsigned lax;               /* P9_LAX_*: deviations of matching accepted */
 };
+/* p9_client.lax: an Rversion whose tag is not in flight answers the Tversion
+ * in flight with NOTAG (a server that breaks version(5)'s tag rule); the
+ * reply's m.tag becomes NOTAG, its buffer keeps the tag from the wire. */
+enum { P9_LAX_VERSION_TAG = 1 };
 
 struct p9_client *p9_client_new(struct p9_conn *conn, uint32_t msize, int dialect);
 void p9_client_free(struct p9_client *c); /* does not close conn */

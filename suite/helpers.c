@@ -611,6 +611,7 @@ struct qmap {
 	size_t n, cap;
 	size_t *slot;        /* open addressing on qid.path: index + 1 */
 	size_t nslot;
+	const struct qscan *how;
 };
 
 static size_t qhash(uint64_t path, size_t nslot)
@@ -640,7 +641,7 @@ static int qmap_add(struct interp *in, const struct stmt *s, struct qmap *qm, ui
 		qmap_rehash(qm);
 	size_t h = qhash(path, qm->nslot);
 	for (; qm->slot[h]; h = (h + 1) & (qm->nslot - 1))
-		if (qm->e[qm->slot[h] - 1].path == path)
+		if (qm->e[qm->slot[h] - 1].path == path && qm->how->unique)
 			return in_fail(in, s, "qid.path %#llx is shared by %s and %s",
 				       (unsigned long long)path, qm->e[qm->slot[h] - 1].name, name);
 	if (qm->n == qm->cap) {
@@ -654,6 +655,24 @@ static int qmap_add(struct interp *in, const struct stmt *s, struct qmap *qm, ui
 	if (!qm->e[qm->n].name)
 		abort();
 	qm->slot[h] = ++qm->n;
+	return 0;
+}
+
+/* path and the prune list spelled with or without a leading or trailing '/' */
+static int pruned(const struct qscan *how, const char *path)
+{
+	path += *path == '/';
+	size_t n = strlen(path);
+	for (int k = 0; k < QSCAN_MAXPRUNE; k++) {
+		const char *p = how->prune[k];
+		if (!p)
+			continue;
+		p += *p == '/';
+		size_t pn = strlen(p);
+		pn -= pn && p[pn - 1] == '/';
+		if (pn && pn == n && strncmp(p, path, n) == 0)
+			return 1;
+	}
 	return 0;
 }
 
@@ -676,15 +695,21 @@ static int scan(struct interp *in, const struct stmt *s, uint32_t dfid, const ch
 		size_t pl = strlen(path);
 		snprintf(sub, sizeof sub, "%s%s%s", path, pl && path[pl - 1] == '/' ? "" : "/",
 			 l.e[i].name);
+		if (qm->n >= qm->how->max)
+			break; /* the budget: what was seen so far is the answer */
 		if (qm->n > 20000) {
 			rc = in_fail(in, s, "qidscan: more than 20000 files");
 			break;
+		}
+		if (pruned(qm->how, sub)) {
+			tmpfid_put(in, t);
+			continue;
 		}
 		if ((rc = h_walk(in, s, dfid, t, l.e[i].name, &q))) {
 			tmpfid_put(in, t);
 			break;
 		}
-		if (in->dialect == P9_DL && l.e[i].qid.path != q.path) {
+		if (qm->how->dirent && in->dialect == P9_DL && l.e[i].qid.path != q.path) {
 			rc = in_fail(in, s, "%s: readdir qid.path %#llx differs from walk qid.path %#llx",
 				     sub, (unsigned long long)l.e[i].qid.path,
 				     (unsigned long long)q.path);
@@ -701,9 +726,10 @@ static int scan(struct interp *in, const struct stmt *s, uint32_t dfid, const ch
 	return rc;
 }
 
-int h_qidscan(struct interp *in, const struct stmt *s, const char *path, uint64_t *nfiles)
+int h_qidscan(struct interp *in, const struct stmt *s, const char *path,
+	      const struct qscan *how, uint64_t *nfiles)
 {
-	struct qmap qm = { 0 };
+	struct qmap qm = { .how = how };
 	uint32_t t = tmpfid(in);
 	struct p9_qid q;
 	int rc = h_walk(in, s, 0, t, path, &q);

@@ -87,6 +87,9 @@ void in_log_reply(struct interp *in, const struct p9_reply *r)
 	} else {
 		in_log_msg(in, "<-", &r->m);
 	}
+	if (r->decode_rc == 0 && r->len >= P9_HDRSZ && p9_get16(r->buf + 5) != r->m.tag)
+		in_log(in, "   (tolerated: tag %u on the wire, taken as the Tversion's NOTAG; "
+		       "VER11 checks it)", p9_get16(r->buf + 5));
 	if (r->decode_rc == 0 && (r->tolerated & P9_DEC_STATLEN)) {
 		in->ntolerated++;
 		in->tolkinds |= TOL_STATLEN;
@@ -181,6 +184,10 @@ int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msi
 	 * logged and counted; STAT13 and ERR5 fail on them */
 	if (!in->o->strict_decode)
 		in->cl->decode_flags = P9_DEC_STATLEN | P9_DEC_RLERROR;
+	/* the probe found the Rversion's tag is not NOTAG: VER11 reports it,
+	 * other cases that send a Tversion take such an Rversion as its reply */
+	if (in->caps && (in->caps->versiondev & VDEV_TAG))
+		in->cl->lax = P9_LAX_VERSION_TAG;
 	in->versioned = 0;
 	var_int(in, "root", 0);
 	if (attach < 0)
@@ -426,13 +433,27 @@ static int do_helper(struct interp *in, const struct stmt *s)
 		if (s->var)
 			var_int(in, s->var, n);
 		return 0;
-	case S_QIDSCAN:
+	case S_QIDSCAN: {
+		uint64_t uq = 1, de = 1, mx = UINT64_MAX;
+		if (check_opts(in, s, " unique dirent max ") || opt_u64(in, s, "unique", &uq) ||
+		    opt_u64(in, s, "dirent", &de) || opt_u64(in, s, "max", &mx))
+			return -1;
 		if (!(str = eval_cstr(in, s->arg[0])))
 			return -1;
-		rc = h_qidscan(in, s, str, &n);
+		struct qscan how = { .unique = uq != 0, .dirent = de != 0, .max = mx };
+		char *prune[QSCAN_MAXPRUNE] = { 0 };
+		rc = 0;
+		for (int k = 1; k < s->narg && !rc; k++)
+			if (!(how.prune[k - 1] = prune[k - 1] = eval_cstr(in, s->arg[k])))
+				rc = -1;
+		if (!rc)
+			rc = h_qidscan(in, s, str, &how, &n);
+		for (int k = 0; k < QSCAN_MAXPRUNE; k++)
+			free(prune[k]);
 		if (!rc && s->var)
 			var_int(in, s->var, n);
 		break;
+	}
 	case S_WRITEFILE: {
 		struct value v;
 		if (arg_u32(in, s, 0, &a) || eval(in, s->arg[1], &v))
@@ -581,6 +602,10 @@ void interp_init(struct interp *in, const struct runopts *o, const struct caps *
 	in->dialect = dialect;
 	in->last = -1;
 	in->unlinkat = caps ? caps->unlinkat : 0;
+	var_str(in, "multidev", o->multidev ? o->multidev : "multidev");
+	/* the probe's Rversion answered more than the msize asked: VER12 says
+	 * so, and cases whose verdict follows from it skip */
+	var_int(in, "msize_grew", caps && (caps->versiondev & VDEV_MSIZE));
 	uint64_t ms = sc && sc->timeout_ms ? sc->timeout_ms : o->case_ms;
 	in->deadline_ns = p9_now_ns() + ms * 1000000ull;
 }

@@ -51,6 +51,8 @@ static void usage(FILE *f)
 "  --provision    build that tree (or check one is there), keep it and exit\n"
 "  --provision-dir DIR  build the fixture tree into a host directory (for an\n"
 "                 export a server makes read-only) and exit\n"
+"  --multidev PATH  where the export holds a tree of two devices, devA and\n"
+"                 devB, with files f1-f3 each (default: multidev; MDEV cases)\n"
 "  --list         list the selected cases and exit\n"
 "  -v             show every exchange as TAP comments\n"
 "CODES are case codes or globs (WALK*), FLAGS are families (walk, flush...).\n"
@@ -134,7 +136,7 @@ static int find_path(const char *rel, char *out, size_t cap)
 }
 
 struct tfile {
-	char *target, *dialect, *expect, *aname, *uname;
+	char *target, *dialect, *expect, *aname, *uname, *multidev;
 	char dir[PATH_MAX];
 	uint64_t msize, timeout;
 };
@@ -176,10 +178,11 @@ static int load_target(const char *name, struct tfile *tf, char *err, size_t cap
 		else if (strcmp(k, "expect") == 0) tf->expect = strdup(v);
 		else if (strcmp(k, "aname") == 0) tf->aname = expand(v);
 		else if (strcmp(k, "uname") == 0) tf->uname = strdup(v);
+		else if (strcmp(k, "multidev") == 0) tf->multidev = strdup(v);
 		else if (strcmp(k, "msize") == 0) tf->msize = strtoull(v, NULL, 0);
 		else if (strcmp(k, "timeout") == 0) tf->timeout = strtoull(v, NULL, 0);
 		else {
-			snprintf(err, cap, "%s:%d: unknown key %.40s (target, dialect, expect, aname, uname, msize, timeout)",
+			snprintf(err, cap, "%s:%d: unknown key %.40s (target, dialect, expect, aname, uname, multidev, msize, timeout)",
 				 path, ln, k);
 			fclose(f);
 			return -1;
@@ -317,7 +320,8 @@ int main(int argc, char **argv)
 		{ "junit", 1, 0, 'j' }, { "json", 1, 0, 'J' }, { "list", 0, 0, 'l' },
 		{ "cases", 1, 0, 'c' }, { "help", 0, 0, 'h' }, { "verbose", 0, 0, 'v' },
 		{ "strict-decode", 0, 0, 'D' }, { "keep-fixtures", 0, 0, 'K' },
-		{ "provision", 0, 0, 'P' }, { "provision-dir", 1, 0, 'R' }, { 0, 0, 0, 0 },
+		{ "provision", 0, 0, 'P' }, { "provision-dir", 1, 0, 'R' },
+		{ "multidev", 1, 0, 'M' }, { 0, 0, 0, 0 },
 	};
 	struct run r = { 0 };
 	static struct tfile tf; /* static: reachable until exit on every path */
@@ -365,6 +369,7 @@ int main(int argc, char **argv)
 		case 'K': r.keep_fixtures = 1; break;
 		case 'P': provision = r.keep_fixtures = 1; break;
 		case 'R': provdir = optarg; break;
+		case 'M': r.o.multidev = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "9psuite: bad option or missing value: %s "
@@ -426,6 +431,8 @@ int main(int argc, char **argv)
 			r.o.aname = tf.aname;
 		if (tf.uname && !have_uname)
 			r.o.uname = tf.uname;
+		if (tf.multidev && !r.o.multidev)
+			r.o.multidev = tf.multidev;
 		if (tf.msize && !have_msize)
 			r.o.msize = (uint32_t)tf.msize;
 		if (tf.timeout && !have_timeout)
@@ -544,5 +551,6 @@ int main(int argc, char **argv)
 	free(tf.expect);
 	free(tf.aname);
 	free(tf.uname);
+	free(tf.multidev);
 	return rc;
 }

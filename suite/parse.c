@@ -528,7 +528,7 @@ static const struct helper helpers[] = {
 	{ "getsize", S_GETSIZE, 1, 1, 2 },
 	{ "getqid", S_GETQID, 1, 1, 2 },
 	{ "listdir", S_LISTDIR, 1, 1, 1 },
-	{ "qidscan", S_QIDSCAN, 1, 1, 1 },
+	{ "qidscan", S_QIDSCAN, 1, 1 + QSCAN_MAXPRUNE, 1 },
 	{ "writefile", S_WRITEFILE, 2, 2, 0 },
 	{ "sleep", S_SLEEP, 1, 1, 0 },
 	{ "fail", S_FAIL, 1, 1, 0 },

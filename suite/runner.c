@@ -120,6 +120,25 @@ static int try_walk(struct interp *in, uint32_t fid, uint32_t newfid, const char
 	return ok;
 }
 
+/* Walk newfid to a path of at most P9_MAXWELEM names from fid; 1 if it exists. */
+static int try_walk_path(struct interp *in, uint32_t fid, uint32_t newfid, const char *path)
+{
+	char buf[1024], *save = NULL;
+	struct p9_msg m = { .type = P9_TWALK, .fid = fid, .newfid = newfid };
+	struct p9_reply *r;
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *n = strtok_r(buf, "/", &save); n; n = strtok_r(NULL, "/", &save)) {
+		if (m.nwname == P9_MAXWELEM)
+			return 0;
+		m.wname[m.nwname++] = p9_s(n);
+	}
+	if (!m.nwname || in_rpc(in, NULL, &m, &r))
+		return 0;
+	int ok = r->decode_rc == 0 && r->m.type == P9_RWALK && r->m.nwqid == m.nwname;
+	p9_reply_free(r);
+	return ok;
+}
+
 /* A line for the TAP output (a comment after the version line). */
 static void probe_note(struct run *r, const char *line)
 {
@@ -275,9 +294,9 @@ static int probe_one(struct run *r, int d, char *err, size_t cap)
 	c->synthfs = try_walk(&in, 0, 1, "ctl", "msgs");
 	c->blocking = c->synthfs && try_walk(&in, 0, 2, "flush", "block");
 	/* the directory only: under multidevs=forbid walking into devA fails */
-	c->multidev = try_walk(&in, 0, 3, "multidev", NULL);
+	c->multidev = try_walk_path(&in, 0, 3, r->o.multidev ? r->o.multidev : "multidev");
 	if (in.failmsg[0])
-		rc = probe_step_failed(r, &in, "tree check (walks to /ctl, /flush, /multidev)",
+		rc = probe_step_failed(r, &in, "tree check (walks to /ctl, /flush and the multidev tree)",
 				       err, cap);
 	snprintf(c->scratchbase, sizeof c->scratchbase, "%s", c->synthfs ? "rw" : "");
 	if (!rc)
@@ -355,7 +374,8 @@ static const char *skip_reason(const struct run *r, const struct scase *c, int d
 	if ((c->needs & NEED_FIXTURES) && !k->fixtures)
 		return k->fixwhy;
 	if ((c->needs & NEED_MULTIDEV) && !k->multidev)
-		return "needs a /multidev tree (synthfs or qemu:scratch)";
+		return "needs a tree of two devices at /multidev or --multidev PATH "
+		       "(synthfs, qemu:scratch; docs/9psuite.md)";
 	if ((c->needs & NEED_WRITABLE) && !k->writable)
 		return "needs a writable target";
 	if ((c->needs & NEED_BLOCKING) && !k->blocking)

@@ -220,6 +220,7 @@ struct runopts {
 	uint64_t case_ms;    /* default case timeout */
 	int verbose;
 	int strict_decode;   /* refuse replies P9_DEC_* (and handshake.c) would accept */
+	const char *multidev;/* the tree of several devices, from the root ($multidev) */
 };
 
 struct pending {
@@ -366,8 +367,18 @@ int h_getsize(struct interp *in, const struct stmt *s, uint32_t fid, uint64_t *s
 int h_getqid(struct interp *in, const struct stmt *s, uint32_t fid, struct p9_qid *q);
 int h_listdir(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t count,
 	      uint64_t synth, int churn, uint32_t churnfid, uint64_t *n);
+/* qidscan's checks: no two files share a qid.path (unique), each Rreaddir
+ * entry's qid.path is its walk's (dirent, 9P2000.L); stop quietly after
+ * max files (a budget for a whole export); prune leaves out subtrees. */
+enum { QSCAN_MAXPRUNE = 2 };
+struct qscan {
+	int unique, dirent;
+	uint64_t max;
+	const char *prune[QSCAN_MAXPRUNE]; /* subtrees not scanned (as scanned
+					      paths spell them), NULL: none */
+};
 int h_qidscan(struct interp *in, const struct stmt *s, const char *path,
-	      uint64_t *nfiles);
+	      const struct qscan *how, uint64_t *nfiles);
 int h_rmtree(struct interp *in, uint32_t dirfid, const char *name);
 int h_sweep(struct interp *in, uint32_t dirfid, const char *const *pat, int *removed,
 	    int *nleft, char *left, size_t cap);
