@@ -64,5 +64,9 @@ void p9_wr_stat(struct p9_wr *w, const struct p9_stat *st, int dialect);
 /* Bytes a record takes on the wire (a stat's including its size[2]). */
 size_t p9_rec_wire_size(const struct p9_recdef *d, const void *rec, int dialect);
 size_t p9_stat_wire_size(const struct p9_stat *st, int dialect);
+/* An integer member of kind P9K_U8..P9K_U64 at p, read or written (other
+ * kinds read 0 and are not written): for message fields and record fields. */
+uint64_t p9_kind_uint(const void *p, int kind);
+void p9_kind_set_uint(void *p, int kind, uint64_t v);
 
 #endif

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "p9.h"
+#include "buf.h"
 
 #define OFF(m) ((uint16_t)offsetof(struct p9_msg, m))
 #define F(n, k, m) { n, P9K_##k, P9_DALL, P9S_DEC, OFF(m) }
@@ -184,10 +185,9 @@ const struct p9_field *p9_field_byname(const struct p9_msgdef *d, const char *na
 	return NULL;
 }
 
-uint64_t p9_field_uint(const struct p9_msg *m, const struct p9_field *f)
+uint64_t p9_kind_uint(const void *p, int kind)
 {
-	const char *p = (const char *)m + f->off;
-	switch (f->kind) {
+	switch (kind) {
 	case P9K_U8: return *(const uint8_t *)p;
 	case P9K_U16: return *(const uint16_t *)p;
 	case P9K_U32: return *(const uint32_t *)p;
@@ -196,15 +196,24 @@ uint64_t p9_field_uint(const struct p9_msg *m, const struct p9_field *f)
 	return 0;
 }
 
-void p9_field_set_uint(struct p9_msg *m, const struct p9_field *f, uint64_t v)
+void p9_kind_set_uint(void *p, int kind, uint64_t v)
 {
-	char *p = (char *)m + f->off;
-	switch (f->kind) {
+	switch (kind) {
 	case P9K_U8: *(uint8_t *)p = (uint8_t)v; break;
 	case P9K_U16: *(uint16_t *)p = (uint16_t)v; break;
 	case P9K_U32: *(uint32_t *)p = (uint32_t)v; break;
 	case P9K_U64: *(uint64_t *)p = v; break;
 	}
+}
+
+uint64_t p9_field_uint(const struct p9_msg *m, const struct p9_field *f)
+{
+	return p9_kind_uint((const char *)m + f->off, f->kind);
+}
+
+void p9_field_set_uint(struct p9_msg *m, const struct p9_field *f, uint64_t v)
+{
+	p9_kind_set_uint((char *)m + f->off, f->kind, v);
 }
 
 void *p9_field_ptr(struct p9_msg *m, const struct p9_field *f)

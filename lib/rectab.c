@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "p9.h"
+#include "buf.h"
 
 #define SOFF(m) ((uint16_t)offsetof(struct p9_stat, m))
 #define DOFF(m) ((uint16_t)offsetof(struct p9_dirent, m))
@@ -78,25 +79,12 @@ const struct p9_recfield *p9_recfield_byname(const struct p9_recdef *d,
 
 uint64_t p9_rec_uint(const void *rec, const struct p9_recfield *f)
 {
-	const char *p = (const char *)rec + f->off;
-	switch (f->kind) {
-	case P9K_U8: return *(const uint8_t *)p;
-	case P9K_U16: return *(const uint16_t *)p;
-	case P9K_U32: return *(const uint32_t *)p;
-	case P9K_U64: return *(const uint64_t *)p;
-	}
-	return 0;
+	return p9_kind_uint((const char *)rec + f->off, f->kind);
 }
 
 void p9_rec_set_uint(void *rec, const struct p9_recfield *f, uint64_t v)
 {
-	char *p = (char *)rec + f->off;
-	switch (f->kind) {
-	case P9K_U8: *(uint8_t *)p = (uint8_t)v; break;
-	case P9K_U16: *(uint16_t *)p = (uint16_t)v; break;
-	case P9K_U32: *(uint32_t *)p = (uint32_t)v; break;
-	case P9K_U64: *(uint64_t *)p = v; break;
-	}
+	p9_kind_set_uint((char *)rec + f->off, f->kind, v);
 }
 
 struct p9_str p9_rec_str(const void *rec, const struct p9_recfield *f)
