@@ -190,6 +190,10 @@ int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msi
 		in->cl->lax = P9_LAX_VERSION_TAG;
 	in->versioned = 0;
 	var_int(in, "root", 0);
+	var_str(in, "multidev", in->o->multidev ? in->o->multidev : "multidev");
+	/* the probe's Rversion answered more than the msize asked: VER12 says
+	 * so, and cases whose verdict follows from it skip */
+	var_int(in, "msize_grew", in->caps && (in->caps->versiondev & VDEV_MSIZE));
 	if (attach < 0)
 		return 0;
 	rc = in_version(in, msize, err, sizeof err);
@@ -602,10 +606,6 @@ void interp_init(struct interp *in, const struct runopts *o, const struct caps *
 	in->dialect = dialect;
 	in->last = -1;
 	in->unlinkat = caps ? caps->unlinkat : 0;
-	var_str(in, "multidev", o->multidev ? o->multidev : "multidev");
-	/* the probe's Rversion answered more than the msize asked: VER12 says
-	 * so, and cases whose verdict follows from it skip */
-	var_int(in, "msize_grew", caps && (caps->versiondev & VDEV_MSIZE));
 	uint64_t ms = sc && sc->timeout_ms ? sc->timeout_ms : o->case_ms;
 	in->deadline_ns = p9_now_ns() + ms * 1000000ull;
 }
