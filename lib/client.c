@@ -359,14 +359,15 @@ int p9_client_version(struct p9_client *c, uint32_t msize, const char *version,
 	if ((rc = handshake_rpc(c, &m, P9_RVERSION, timeout_ms, &r, err, cap)))
 		return rc;
 	d = p9_dialect_parse(p9_strcpy((char[32]){0}, 32, r->m.version));
-	if (!d || r->m.msize < P9_HDRSZ || r->m.msize > msize) {
+	int grew = r->m.msize > msize && !(c->lax & P9_LAX_MSIZE_GROW);
+	if (!d || r->m.msize < P9_HDRSZ || grew) {
 		snprintf(err, cap, "server answered version '%.*s' msize %lu",
 			 r->m.version.len, r->m.version.p, (unsigned long)r->m.msize);
 		p9_reply_free(r);
 		return -EPROTONOSUPPORT;
 	}
 	c->dialect = d;
-	c->msize = r->m.msize;
+	c->msize = r->m.msize > msize ? msize : r->m.msize;
 	p9_reply_free(r);
 	return 0;
 }

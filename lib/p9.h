@@ -529,7 +529,9 @@ struct p9_client {
 /* p9_client.lax: an Rversion whose tag is not in flight answers the Tversion
  * in flight with NOTAG (a server that breaks version(5)'s tag rule); the
  * reply's m.tag becomes NOTAG, its buffer keeps the tag from the wire. */
-enum { P9_LAX_VERSION_TAG = 1 };
+/* P9_LAX_MSIZE_GROW: an Rversion msize above the one asked is taken as the
+ * one asked (version(5) forbids it; the session must not exceed either). */
+enum { P9_LAX_VERSION_TAG = 1, P9_LAX_MSIZE_GROW = 2 };
 
 struct p9_client *p9_client_new(struct p9_conn *conn, uint32_t msize, int dialect);
 void p9_client_free(struct p9_client *c); /* does not close conn */

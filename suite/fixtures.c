@@ -39,8 +39,11 @@ static int fresh_session(struct run *r, struct p9_conn **conn, struct p9_client 
 	if (p9_dial(r->o.target, r->o.call_ms, conn, err, cap))
 		return -1;
 	*cl = p9_client_new(*conn, r->o.msize, d);
+	/* as interp.c: VER11 and VER12 report these */
 	if (*cl && (r->caps[d].versiondev & VDEV_TAG))
-		(*cl)->lax = P9_LAX_VERSION_TAG; /* as interp.c: VER11 reports it */
+		(*cl)->lax |= P9_LAX_VERSION_TAG;
+	if (*cl && (r->caps[d].versiondev & VDEV_MSIZE))
+		(*cl)->lax |= P9_LAX_MSIZE_GROW;
 	if (*cl && p9_client_version(*cl, r->o.msize, p9_dialect_name(d), r->o.call_ms, err,
 				     cap) == 0 &&
 	    p9_client_attach(*cl, 0, r->o.uname, r->o.aname, r->o.n_uname, r->o.call_ms,
