@@ -101,25 +101,6 @@ static int try_rpc(struct interp *in, struct p9_msg *m, int want)
 	return ok;
 }
 
-static int try_walk(struct interp *in, uint32_t fid, uint32_t newfid, const char *a,
-		    const char *b)
-{
-	struct p9_msg m = { .type = P9_TWALK, .fid = fid, .newfid = newfid };
-	struct p9_reply *r;
-	int ok;
-	m.wname[0] = p9_s(a);
-	m.nwname = 1;
-	if (b) {
-		m.wname[1] = p9_s(b);
-		m.nwname = 2;
-	}
-	if (in_rpc(in, NULL, &m, &r))
-		return 0;
-	ok = r->decode_rc == 0 && r->m.type == P9_RWALK && r->m.nwqid == m.nwname;
-	p9_reply_free(r);
-	return ok;
-}
-
 /* Walk newfid to a path of at most P9_MAXWELEM names from fid; 1 if it exists. */
 static int try_walk_path(struct interp *in, uint32_t fid, uint32_t newfid, const char *path)
 {
@@ -227,13 +208,13 @@ static int probe_writable(struct run *r, struct interp *in, struct caps *c, char
 	if (h_mkdir(in, NULL, base, name, NULL))
 		return probe_step_failed(r, in, "writable check", err, cap);
 	c->writable = 1;
-	if (!try_walk(in, base, dir, name, NULL))
+	if (!try_walk_path(in, base, dir, name))
 		return probe_step_failed(r, in, "writable check: walk", err, cap);
 	if (in->dialect == P9_DL) {
 		probe_xattr(in, c, dir);
 		if (in->conn_lost)
 			return probe_step_failed(r, in, "xattr check", err, cap);
-		if (!try_walk(in, base, dir, name, NULL))
+		if (!try_walk_path(in, base, dir, name))
 			return probe_step_failed(r, in, "xattr check: walk", err, cap);
 	}
 	if (h_remove(in, NULL, base, dir, name, 1)) {
@@ -291,8 +272,8 @@ static int probe_one(struct run *r, int d, char *err, size_t cap)
 	}
 	c->dialects = d;
 	c->versiondev = in.versiondev;
-	c->synthfs = try_walk(&in, 0, 1, "ctl", "msgs");
-	c->blocking = c->synthfs && try_walk(&in, 0, 2, "flush", "block");
+	c->synthfs = try_walk_path(&in, 0, 1, "ctl/msgs");
+	c->blocking = c->synthfs && try_walk_path(&in, 0, 2, "flush/block");
 	/* the directory only: under multidevs=forbid walking into devA fails */
 	c->multidev = try_walk_path(&in, 0, 3, r->o.multidev ? r->o.multidev : "multidev");
 	if (in.failmsg[0])
