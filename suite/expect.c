@@ -326,36 +326,6 @@ static int in_stash(const struct interp *in, uint16_t tag)
 static int match_reply(struct interp *in, const struct stmt *s, struct p9_reply *r,
 		       int ms, int ptype);
 
-int in_answered(struct interp *in, const char *name, int ms)
-{
-	int idx = -1;
-	if (!in->cl)
-		return in_fail(in, NULL, "answered(%s): not connected", name);
-	for (int i = in->npend - 1; i >= 0 && idx < 0; i--)
-		if (in->pend[i].used && strcmp(in->pend[i].name, name) == 0)
-			idx = i;
-	if (idx < 0)
-		return in_fail(in, NULL, "answered(%s): no request named @%s was sent", name, name);
-	if (in->pend[idx].used != 1)
-		return 1; /* its reply was taken already */
-	uint64_t end = p9_now_ns() + (uint64_t)ms * 1000000ull;
-	for (;;) {
-		int rc = p9_client_drain(in->cl);
-		if (rc < 0 && rc != -ETIMEDOUT)
-			return in_fail(in, NULL, "answered(%s): %s", name, in_rc_str(rc));
-		for (size_t i = 0; i < in->cl->nstash; i++)
-			if (in->cl->stash[i]->m.tag == in->pend[idx].tag) {
-				in_log_reply(in, in->cl->stash[i]);
-				in_log(in, "   (answered(%s): arrived)", name);
-				return 1;
-			}
-		if (p9_now_ns() >= end || p9_now_ns() >= in->deadline_ns)
-			return 0;
-		struct timespec ts = { 0, 1000000L };
-		nanosleep(&ts, NULL);
-	}
-}
-
 /* After a wait (result rc, reply r): a reply that came for a tag with no
  * request in flight fails the case before anything else (frees r). */
 static int unsolicited_after(struct interp *in, const struct stmt *s, int rc,

@@ -298,15 +298,15 @@ void interp_done(struct interp *in);
 /* Run the case's setup, body and cleanup.  R_PASS, R_FAIL (failmsg),
  * R_SKIP (skipmsg: the case said 'skip'). */
 int interp_run(struct interp *in);
-/* Low-level pieces used by helpers.c and runner.c. */
+/* session.c: the transcript, the case's failure and one request with its
+ * reply; the bottom layer, used by everything above. */
 int in_fail(struct interp *in, const struct stmt *s, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void in_log(struct interp *in, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msize);
-/* handshake.c: Tversion and its reply, judged leniently; 0 (the client's
- * dialect and msize set), -ECONNRESET, or another error with err. */
-int in_version(struct interp *in, uint32_t msize, char *err, size_t cap);
+void in_log_msg(struct interp *in, const char *dir, const struct p9_msg *m);
+void in_log_reply(struct interp *in, const struct p9_reply *r);
+const char *in_rc_str(int rc);
 /* Fail the case: the target closed the connection during request req. */
 int in_lost(struct interp *in, const struct stmt *s, int req, unsigned tag);
 void in_disconnect(struct interp *in);
@@ -323,35 +323,40 @@ void in_before_send(struct interp *in, uint16_t tag);
 /* Fail the case if a reply came for a tag with nothing in flight; 0 if
  * none did.  rc: the result of the wait during which it came. */
 int in_unsolicited(struct interp *in, const struct stmt *s, int rc);
-void in_log_msg(struct interp *in, const char *dir, const struct p9_msg *m);
-void in_log_reply(struct interp *in, const struct p9_reply *r);
-const char *in_rc_str(int rc);
-/* eval.c */
+/* The first unsolicited reply (why: its description) into the transcript,
+ * once per connection. */
+void in_log_unsolicited(struct interp *in, const char *why);
+/* 1 once a reply to the request named name has arrived (waiting up to ms
+ * for it, without taking it), 0 if none has, -1 (case failed) on error. */
+int in_answered(struct interp *in, const char *name, int ms);
+/* eval.c: expressions and the case's variables. */
 int eval(struct interp *in, const struct expr *e, struct value *out);
 int eval_int(struct interp *in, const struct expr *e, uint64_t *v);
 char *eval_cstr(struct interp *in, const struct expr *e); /* caller frees */
 int val_sub(struct interp *in, const struct expr *e, const struct value *v,
 	    const char *path, struct value *out);
+struct value *var_get(struct interp *in, const char *name);
+void var_set(struct interp *in, const char *name, const struct value *v);
 void var_int(struct interp *in, const char *name, uint64_t i);
 void var_qid(struct interp *in, const char *name, struct p9_qid q);
 void var_str(struct interp *in, const char *name, const char *s);
+/* The most a case's variables hold in all (bytes of strings and lists). */
+#define EVAL_MAXVARS (64u << 20)
+int var_fits(struct interp *in, const char *name, const struct value *v);
+/* handshake.c: Tversion and its reply, judged leniently; 0 (the client's
+ * dialect and msize set), -ECONNRESET, or another error with err. */
+int in_version(struct interp *in, uint32_t msize, char *err, size_t cap);
 /* send.c, expect.c */
 int stmt_send(struct interp *in, const struct stmt *s);
 int stmt_sendraw(struct interp *in, const struct stmt *s);
 int stmt_expect(struct interp *in, const struct stmt *s);
-/* 1 once a reply to the request named name has arrived (waiting up to ms
- * for it, without taking it), 0 if none has, -1 (case failed) on error. */
-int in_answered(struct interp *in, const char *name, int ms);
 /* 1 when a OP b holds, 0 when not, -1 (case failed) on a type error. */
 int value_test(struct interp *in, const struct stmt *s, const char *what,
 	       const struct value *a, int op, const struct value *b);
 int value_compare(struct interp *in, const struct stmt *s, const char *what,
 		  const struct value *a, int op, const struct value *b);
-struct value *var_get(struct interp *in, const char *name);
-void var_set(struct interp *in, const char *name, const struct value *v);
-/* The most a case's variables hold in all (bytes of strings and lists). */
-#define EVAL_MAXVARS (64u << 20)
-int var_fits(struct interp *in, const char *name, const struct value *v);
+/* interp.c (the top, with interp_run above): connect a case's session. */
+int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msize);
 
 /* helpers.c: dialect-adaptive steps that must succeed. */
 int h_walk(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t newfid,
