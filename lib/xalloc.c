@@ -35,3 +35,8 @@ char *xstrdup(const char *s)
 {
 	return need(strdup(s));
 }
+
+char *xstrndup(const char *s, size_t n)
+{
+	return need(strndup(s, n));
+}

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 /* The opening Rversion as read from the wire, rules checked one by one. */
 struct rver {
@@ -156,8 +157,7 @@ int in_version(struct interp *in, uint32_t msize, char *err, size_t cap)
 	in_log_msg(in, "->", &m);
 	if ((rc = p9_conn_send(in->conn, tbuf, (size_t)tn)))
 		return rc;
-	if (!(rbuf = malloc(P9_MAXMSIZE)))
-		abort();
+	rbuf = xmalloc(P9_MAXMSIZE);
 	rc = p9_conn_recv(in->conn, rbuf, P9_MAXMSIZE, in_call_ms(in));
 	if (rc < 0) {
 		free(rbuf);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 struct lexer {
 	const char *file;
@@ -56,9 +57,7 @@ static struct tok *push(struct tokvec *v, int kind, int line, int col)
 {
 	if (v->n == v->cap) {
 		v->cap = v->cap ? v->cap * 2 : 16;
-		v->t = realloc(v->t, (size_t)v->cap * sizeof *v->t);
-		if (!v->t)
-			abort();
+		v->t = xrealloc(v->t, (size_t)v->cap * sizeof *v->t);
 	}
 	struct tok *t = &v->t[v->n++];
 	memset(t, 0, sizeof *t);
@@ -68,24 +67,12 @@ static struct tok *push(struct tokvec *v, int kind, int line, int col)
 	return t;
 }
 
-static char *dupn(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-	if (!d)
-		abort();
-	memcpy(d, s, n);
-	d[n] = 0;
-	return d;
-}
-
 /* A "..." string starting at p[0] == '"'; sets *end past the quote. */
 static int lex_string(struct lexer *lx, const char *p, int col, struct tok *t,
 		      const char **end)
 {
 	size_t cap = strlen(p) + 1, n = 0;
-	char *s = malloc(cap);
-	if (!s)
-		abort();
+	char *s = xmalloc(cap);
 	p++;
 	while (*p && *p != '"' && *p != '\n') {
 		char c = *p++;
@@ -136,7 +123,7 @@ static int lex_number(struct lexer *lx, const char *p, int col, struct tok *t,
 			return lerr(lx, col, "0x without hex digits");
 		if (p - s > 18)
 			t->kind = T_HEX;
-		t->s = dupn(s + 2, (size_t)(p - s - 2));
+		t->s = xstrndup(s + 2, (size_t)(p - s - 2));
 		t->slen = (size_t)(p - s - 2);
 	} else if (p[0] == '0' && isdigit((unsigned char)p[1])) {
 		while (*p >= '0' && *p <= '7')
@@ -190,7 +177,7 @@ static int lex_line(struct lexer *lx, const char *p, const char *eol,
 				else
 					p++;
 			t = push(v, T_VAR, lx->line, col);
-			t->s = dupn(s, (size_t)(p - s));
+			t->s = xstrndup(s, (size_t)(p - s));
 		} else if (isdigit(c)) {
 			t = push(v, T_NUM, lx->line, col);
 			if (lex_number(lx, p, col, t, &p))
@@ -201,7 +188,7 @@ static int lex_line(struct lexer *lx, const char *p, const char *eol,
 					   (*p == ']' && memchr(s, '[', (size_t)(p - s)))))
 				p++;
 			t = push(v, T_WORD, lx->line, col);
-			t->s = dupn(s, (size_t)(p - s));
+			t->s = xstrndup(s, (size_t)(p - s));
 		} else if (c == '-' && p[1] == '>') {
 			push(v, T_ARROW, lx->line, col);
 			p += 2;
@@ -210,7 +197,7 @@ static int lex_line(struct lexer *lx, const char *p, const char *eol,
 			p += 2;
 		} else if (c == '.') {
 			t = push(v, T_WORD, lx->line, col);
-			t->s = dupn(".", 1);
+			t->s = xstrndup(".", 1);
 			p++;
 		} else if (strchr("[]{}(),", c)) {
 			static const char ch[] = "[]{}(),";
@@ -225,7 +212,7 @@ static int lex_line(struct lexer *lx, const char *p, const char *eol,
 			else if (c == '!')
 				return lerr(lx, col, "'!' must be followed by '='");
 			t = push(v, T_OP, lx->line, col);
-			t->s = dupn(op, strlen(op));
+			t->s = xstrndup(op, strlen(op));
 			p += strlen(op);
 		} else {
 			return lerr(lx, col, "unexpected character");
@@ -256,10 +243,8 @@ int lex_file(const char *file, const char *text, struct toklines *out,
 		}
 		if (out->nline == capl) {
 			capl = capl ? capl * 2 : 64;
-			out->line = realloc(out->line, (size_t)capl * sizeof *out->line);
-			out->ntok = realloc(out->ntok, (size_t)capl * sizeof *out->ntok);
-			if (!out->line || !out->ntok)
-				abort();
+			out->line = xrealloc(out->line, (size_t)capl * sizeof *out->line);
+			out->ntok = xrealloc(out->ntok, (size_t)capl * sizeof *out->ntok);
 		}
 		out->line[out->nline] = v.t;
 		out->ntok[out->nline++] = v.n;

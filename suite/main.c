@@ -311,7 +311,16 @@ static void print_leftovers(const struct run *r, int ncleanup)
 		       r->unswept, r->unswept_names ? r->unswept_names : "");
 }
 
-int main(int argc, char **argv)
+/* What the command line asked beyond struct run: where the cases and the
+ * target come from, and which of the target file's settings it overrides. */
+struct cli {
+	const char *target, *dialect, *cases, *provdir;
+	int have_msize, have_timeout, have_aname, have_uname, provision;
+};
+
+enum { CONTINUE = -1 }; /* parse_args: no exit status yet, go on */
+
+static int parse_args(int argc, char **argv, struct run *r, struct cli *a)
 {
 	static const struct option lo[] = {
 		{ "target", 1, 0, 't' }, { "dialect", 1, 0, 'd' }, { "msize", 1, 0, 'm' },
@@ -323,53 +332,29 @@ int main(int argc, char **argv)
 		{ "provision", 0, 0, 'P' }, { "provision-dir", 1, 0, 'R' },
 		{ "multidev", 1, 0, 'M' }, { 0, 0, 0, 0 },
 	};
-	struct run r = { 0 };
-	static struct tfile tf; /* static: reachable until exit on every path */
-	const char *target = NULL, *dialect = NULL, *cases = NULL;
-	char err[PATH_MAX + 1024], path[PATH_MAX];
-	static char *owned_target;
-	int c, rc = 0, have_msize = 0, have_timeout = 0, have_aname = 0, have_uname = 0;
-	int provision = 0;
-	const char *provdir = NULL;
-	ssize_t el;
-	signal(SIGPIPE, SIG_IGN); /* a dead peer is an error, not a kill */
-	el = readlink("/proc/self/exe", exedir, sizeof exedir - 1);
-	if (el > 0) {
-		exedir[el] = 0;
-		*strrchr(exedir, '/') = 0;
-	} else {
-		snprintf(exedir, sizeof exedir, ".");
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	signal(SIGPIPE, on_signal);
-	r.o.msize = 65536;
-	r.o.uname = "root";
-	r.o.aname = "";
-	r.o.case_ms = 5000;
+	int c;
 	opterr = 0; /* one line of our own, below */
 	while ((c = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
 		switch (c) {
-		case 't': target = optarg; break;
-		case 'd': dialect = optarg; break;
-		case 'm': r.o.msize = (uint32_t)strtoul(optarg, NULL, 0); have_msize = 1; break;
-		case 'a': r.o.aname = optarg; have_aname = 1; break;
-		case 'u': r.o.uname = optarg; have_uname = 1; break;
-		case 'N': r.o.n_uname = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'T': r.o.case_ms = (uint64_t)(strtod(optarg, NULL) * 1000); have_timeout = 1; break;
-		case 'e': r.expectfile = optarg; break;
-		case 's': r.strict = 1; break;
-		case 'j': r.junit = optarg; break;
-		case 'J': r.json = optarg; break;
-		case 'l': r.list = 1; break;
-		case 'c': cases = optarg; break;
-		case 'v': r.o.verbose = 1; break;
-		case 'D': r.o.strict_decode = 1; break;
-		case 'K': r.keep_fixtures = 1; break;
-		case 'P': provision = r.keep_fixtures = 1; break;
-		case 'R': provdir = optarg; break;
-		case 'M': r.o.multidev = optarg; break;
+		case 't': a->target = optarg; break;
+		case 'd': a->dialect = optarg; break;
+		case 'm': r->o.msize = (uint32_t)strtoul(optarg, NULL, 0); a->have_msize = 1; break;
+		case 'a': r->o.aname = optarg; a->have_aname = 1; break;
+		case 'u': r->o.uname = optarg; a->have_uname = 1; break;
+		case 'N': r->o.n_uname = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'T': r->o.case_ms = (uint64_t)(strtod(optarg, NULL) * 1000); a->have_timeout = 1; break;
+		case 'e': r->expectfile = optarg; break;
+		case 's': r->strict = 1; break;
+		case 'j': r->junit = optarg; break;
+		case 'J': r->json = optarg; break;
+		case 'l': r->list = 1; break;
+		case 'c': a->cases = optarg; break;
+		case 'v': r->o.verbose = 1; break;
+		case 'D': r->o.strict_decode = 1; break;
+		case 'K': r->keep_fixtures = 1; break;
+		case 'P': a->provision = r->keep_fixtures = 1; break;
+		case 'R': a->provdir = optarg; break;
+		case 'M': r->o.multidev = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "9psuite: bad option or missing value: %s "
@@ -377,20 +362,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	r.filter = argv + optind;
-	r.nfilter = argc - optind;
-	if (provdir) {
-		if (fixtures_build_host(provdir, err, sizeof err))
-			return die("--provision-dir: %s", err);
-		printf("9psuite: the fixture tree is in %s\n", provdir);
-		return 0;
-	}
-	if (r.o.msize < P9_MINMSIZE || r.o.msize > P9_MAXMSIZE)
-		return die("--msize must be between 256 and 16777216", NULL);
-	if (r.o.case_ms == 0)
-		return die("--timeout must be positive", NULL);
+	r->filter = argv + optind;
+	r->nfilter = argc - optind;
+	return CONTINUE;
+}
 
-	/* the catalogue */
+/* The catalogue, and --list; CONTINUE when cases are selected to run. */
+static int load_catalogue(struct run *r, const char *cases)
+{
+	char err[PATH_MAX + 1024], path[PATH_MAX];
 	if (!cases)
 		cases = getenv("P9SUITE_CASES");
 	if (!cases) {
@@ -398,125 +378,122 @@ int main(int argc, char **argv)
 			return die("cannot find suite/cases (use --cases DIR)", NULL);
 		cases = path;
 	}
-	if (parse_dir(cases, &r.cat, err, sizeof err)) {
+	if (parse_dir(cases, &r->cat, err, sizeof err)) {
 		fprintf(stderr, "9psuite: %s\n", err);
-		catalogue_free(&r.cat);
 		return 2;
 	}
-	if (r.list) {
-		list_cases(&r);
-		run_free(&r);
+	if (r->list) {
+		list_cases(r);
 		return 0;
 	}
 	int nsel = 0;
-	for (int i = 0; i < r.cat.n; i++)
-		nsel += case_selected(&r, &r.cat.c[i]) != 0;
-	if (!nsel) {
-		run_free(&r);
-		return die("no case matches the codes and families given (see --list)",
-			   NULL);
-	}
+	for (int i = 0; i < r->cat.n; i++)
+		nsel += case_selected(r, &r->cat.c[i]) != 0;
+	if (!nsel)
+		return die("no case matches the codes and families given (see --list)", NULL);
+	return CONTINUE;
+}
 
-	/* the target */
+/* A targets/NAME.target file's settings, where the command line left
+ * them unset. */
+static void apply_target_file(struct run *r, struct cli *a, const struct tfile *tf)
+{
+	if (!a->dialect)
+		a->dialect = tf->dialect;
+	if (tf->aname && !a->have_aname)
+		r->o.aname = tf->aname;
+	if (tf->uname && !a->have_uname)
+		r->o.uname = tf->uname;
+	if (tf->multidev && !r->o.multidev)
+		r->o.multidev = tf->multidev;
+	if (tf->msize && !a->have_msize)
+		r->o.msize = (uint32_t)tf->msize;
+	if (tf->timeout && !a->have_timeout)
+		r->o.case_ms = tf->timeout * 1000;
+	if (tf->expect && !r->expectfile) {
+		static char xp[PATH_MAX * 2];
+		snprintf(xp, sizeof xp, "%s%s%s", tf->expect[0] == '/' ? "" : tf->dir,
+			 tf->expect[0] == '/' ? "" : "/", tf->expect);
+		r->expectfile = xp;
+	}
+}
+
+/* The target: a NAME of targets/, an address, or the built-in synthfs;
+ * then the dialects, the expectations and the probe.  CONTINUE or an exit
+ * status. */
+static int set_target(struct run *r, struct cli *a, struct tfile *tf, char **owned)
+{
+	char err[PATH_MAX + 1024];
+	const char *target = a->target;
 	if (target && !strchr(target, ':')) {
-		if (load_target(target, &tf, err, sizeof err)) {
-			run_free(&r);
+		if (load_target(target, tf, err, sizeof err))
 			return die("%s", err);
-		}
-		r.targetname = target;
-		target = tf.target;
-		if (!dialect)
-			dialect = tf.dialect;
-		if (tf.aname && !have_aname)
-			r.o.aname = tf.aname;
-		if (tf.uname && !have_uname)
-			r.o.uname = tf.uname;
-		if (tf.multidev && !r.o.multidev)
-			r.o.multidev = tf.multidev;
-		if (tf.msize && !have_msize)
-			r.o.msize = (uint32_t)tf.msize;
-		if (tf.timeout && !have_timeout)
-			r.o.case_ms = tf.timeout * 1000;
-		if (tf.expect && !r.expectfile) {
-			static char xp[PATH_MAX * 2];
-			snprintf(xp, sizeof xp, "%s%s%s", tf.expect[0] == '/' ? "" : tf.dir,
-				 tf.expect[0] == '/' ? "" : "/", tf.expect);
-			r.expectfile = xp;
-		}
+		r->targetname = target;
+		target = tf->target;
+		apply_target_file(r, a, tf);
 	} else if (target) {
-		target = owned_target = expand(target);
+		target = *owned = expand(target);
 	} else {
 		char sp[PATH_MAX + 16];
 		snprintf(sp, sizeof sp, "%s/synthfs", exedir);
-		if (!exists(sp)) {
-			run_free(&r);
+		if (!exists(sp))
 			return die("no --target given and no built-in synthfs at %s", sp);
-		}
-		if (start_synthfs(sp, &owned_target, err, sizeof err)) {
-			run_free(&r);
+		if (start_synthfs(sp, owned, err, sizeof err))
 			return die("%s", err);
-		}
-		target = owned_target;
-		if (!dialect)
-			dialect = "all";
+		target = *owned;
+		if (!a->dialect)
+			a->dialect = "all";
 	}
-	if (p9_target_check(target, err, sizeof err)) {
-		run_free(&r);
+	if (p9_target_check(target, err, sizeof err))
 		return die("%s", err);
-	}
-	r.o.target = target;
-	if (parse_dialects(dialect ? dialect : "L", &r.dialects)) {
-		run_free(&r);
-		return die("bad --dialect '%s' (9P2000.L, 9P2000.u, 9P2000, all)", dialect);
-	}
-	r.multi = (r.dialects & (r.dialects - 1)) != 0;
-	r.o.call_ms = (int)(r.o.case_ms < 5000 ? r.o.case_ms : 5000);
-	if (r.expectfile && run_load_expect(&r, r.expectfile, err, sizeof err)) {
-		run_free(&r);
+	r->o.target = target;
+	if (parse_dialects(a->dialect ? a->dialect : "L", &r->dialects))
+		return die("bad --dialect '%s' (9P2000.L, 9P2000.u, 9P2000, all)", a->dialect);
+	r->multi = (r->dialects & (r->dialects - 1)) != 0;
+	r->o.call_ms = (int)(r->o.case_ms < 5000 ? r->o.case_ms : 5000);
+	if (r->expectfile && run_load_expect(r, r->expectfile, err, sizeof err))
 		return die("%s", err);
-	}
-	if (run_probe(&r, err, sizeof err)) {
-		run_free(&r);
+	if (run_probe(r, err, sizeof err))
 		return die("%s", err);
-	}
-	if (provision) {
-		int ok = 0;
-		for (int i = P9_D2000; i <= P9_DL; i <<= 1)
-			if (r.caps[i].fixtures) {
-				printf("9psuite: the fixture tree is at /%s on %s\n", r.caps[i].fixpath,
-				       r.o.target);
-				ok = 1;
-				break;
-			}
-		run_free(&r);
-		return ok ? 0 : die("--provision: no fixture tree on %s", r.o.target);
-	}
-	run_cases(&r);
-	if (r.fixbuilt[0])
-		printf("# fixtures: built at /%s for this run, %s\n", r.fixbuilt,
-		       fixtures_release(&r) ? "NOT removed (see stderr)" : "removed");
-	run_sweep(&r);
+	return CONTINUE;
+}
 
+/* --provision: say where the fixture tree is (the probe built it). */
+static int report_provision(const struct run *r)
+{
+	for (int i = P9_D2000; i <= P9_DL; i <<= 1)
+		if (r->caps[i].fixtures) {
+			printf("9psuite: the fixture tree is at /%s on %s\n", r->caps[i].fixpath,
+			       r->o.target);
+			return 0;
+		}
+	return die("--provision: no fixture tree on %s", r->o.target);
+}
+
+/* The TAP summary line and the comments before it; the number of failures
+ * that decide the exit status. */
+static int print_summary(const struct run *r)
+{
 	int count[ST_COUNT] = { 0 }, failed = 0, ntol = 0, rtol = 0, ncleanup = 0;
 	unsigned kinds = 0;
-	for (int i = 0; i < r.nres; i++) {
-		count[r.res[i].status]++;
-		failed += r.res[i].is_fail;
-		ntol += r.res[i].tolerated;
-		rtol += r.res[i].tolerated > 0;
-		kinds |= r.res[i].tolkinds;
-		ncleanup += r.res[i].cleanup != NULL;
+	for (int i = 0; i < r->nres; i++) {
+		count[r->res[i].status]++;
+		failed += r->res[i].is_fail;
+		ntol += r->res[i].tolerated;
+		rtol += r->res[i].tolerated > 0;
+		kinds |= r->res[i].tolkinds;
+		ncleanup += r->res[i].cleanup != NULL;
 	}
 	if (ntol) {
 		char k[600];
 		printf("# tolerated: %d replies in %d results: %s; --strict-decode refuses them\n",
 		       ntol, rtol, tolerated_kinds(kinds, k, sizeof k));
 	}
-	print_leftovers(&r, ncleanup);
+	print_leftovers(r, ncleanup);
 	printf("# %d passed, %d failed, %d skipped", count[ST_PASS], count[ST_FAIL],
 	       count[ST_SKIP]);
-	if (r.nunreach)
-		printf(" (%d of them: %s)", r.nunreach, r.unreachable);
+	if (r->nunreach)
+		printf(" (%d of them: %s)", r->nunreach, r->unreachable);
 	printf(", %d xfail", count[ST_XFAIL]);
 	if (count[ST_ERROR])
 		printf(", %d setup errors", count[ST_ERROR]);
@@ -526,31 +503,92 @@ int main(int argc, char **argv)
 		printf(", %d should-warnings", count[ST_WARN]);
 	if (ncleanup)
 		printf(", %d cleanup failures", ncleanup);
-	if (r.unswept)
-		printf(", %d directories left in the export", r.unswept);
-	if (r.nexits)
-		printf(", %d unexpected QEMU exits between cases", r.nexits);
-	printf(" (%.1fs, %s)\n", r.secs, r.o.target);
-	failed += r.nunreach > 0;
-	failed += r.nexits;
+	if (r->unswept)
+		printf(", %d directories left in the export", r->unswept);
+	if (r->nexits)
+		printf(", %d unexpected QEMU exits between cases", r->nexits);
+	printf(" (%.1fs, %s)\n", r->secs, r->o.target);
 	fflush(stdout);
-	if (r.junit && write_junit(&r, r.junit)) {
-		fprintf(stderr, "9psuite: %s: %s\n", r.junit, strerror(errno));
+	return failed + (r->nunreach > 0) + r->nexits;
+}
+
+/* Run the selected cases and report them; the exit status. */
+static int run_and_report(struct run *r)
+{
+	int rc = 0;
+	run_cases(r);
+	if (r->fixbuilt[0])
+		printf("# fixtures: built at /%s for this run, %s\n", r->fixbuilt,
+		       fixtures_release(r) ? "NOT removed (see stderr)" : "removed");
+	run_sweep(r);
+	int failed = print_summary(r);
+	if (r->junit && write_junit(r, r->junit)) {
+		fprintf(stderr, "9psuite: %s: %s\n", r->junit, strerror(errno));
 		rc = 2;
 	}
-	if (r.json && write_json(&r, r.json)) {
-		fprintf(stderr, "9psuite: %s: %s\n", r.json, strerror(errno));
+	if (r->json && write_json(r, r->json)) {
+		fprintf(stderr, "9psuite: %s: %s\n", r->json, strerror(errno));
 		rc = 2;
 	}
-	if (!rc)
-		rc = failed ? 1 : 0;
+	return rc ? rc : failed ? 1 : 0;
+}
+
+static void set_exedir(void)
+{
+	ssize_t el = readlink("/proc/self/exe", exedir, sizeof exedir - 1);
+	if (el > 0) {
+		exedir[el] = 0;
+		*strrchr(exedir, '/') = 0;
+	} else {
+		snprintf(exedir, sizeof exedir, ".");
+	}
+}
+
+static void tfile_free(struct tfile *tf)
+{
+	free(tf->target);
+	free(tf->dialect);
+	free(tf->expect);
+	free(tf->aname);
+	free(tf->uname);
+	free(tf->multidev);
+}
+
+int main(int argc, char **argv)
+{
+	struct run r = { .o = { .msize = 65536, .uname = "root", .aname = "", .case_ms = 5000 } };
+	static struct tfile tf; /* static: reachable until exit on every path */
+	static char *owned_target;
+	struct cli a = { 0 };
+	char err[PATH_MAX + 1024];
+	int rc;
+	/* lib's connections never raise SIGPIPE (a dead peer is an error);
+	 * a closed stdout (9psuite | head) ends the run like a signal */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	signal(SIGPIPE, on_signal);
+	set_exedir();
+	rc = parse_args(argc, argv, &r, &a);
+	if (rc != CONTINUE)
+		return rc;
+	if (a.provdir) {
+		if (fixtures_build_host(a.provdir, err, sizeof err))
+			return die("--provision-dir: %s", err);
+		printf("9psuite: the fixture tree is in %s\n", a.provdir);
+		return 0;
+	}
+	if (r.o.msize < P9_MINMSIZE || r.o.msize > P9_MAXMSIZE)
+		return die("--msize must be between 256 and 16777216", NULL);
+	if (r.o.case_ms == 0)
+		return die("--timeout must be positive", NULL);
+	rc = load_catalogue(&r, a.cases);
+	if (rc == CONTINUE)
+		rc = set_target(&r, &a, &tf, &owned_target);
+	if (rc == CONTINUE)
+		rc = a.provision ? report_provision(&r) : run_and_report(&r);
 	run_free(&r);
 	free(owned_target);
-	free(tf.target);
-	free(tf.dialect);
-	free(tf.expect);
-	free(tf.aname);
-	free(tf.uname);
-	free(tf.multidev);
+	tfile_free(&tf);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 const char *status_name(int st)
 {
@@ -246,22 +247,34 @@ static void js(FILE *f, const char *s)
 	p9_json_fquote(f, s, P9_JQ_SHORTNL);
 }
 
-int write_json(const struct run *r, const char *file)
+/* A JSON array of the lines of text (a case's exchange). */
+static void js_lines(FILE *f, const char *p)
 {
-	FILE *f = fopen(file, "w");
-	int count[ST_COUNT] = { 0 };
-	if (!f)
-		return -1;
-	int ntol = 0, ncleanup = 0;
+	int first = 1;
+	fprintf(f, "[");
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		char *line = xstrndup(p, l);
+		fprintf(f, "%s", first ? "" : ",");
+		js(f, line);
+		free(line);
+		first = 0;
+		p += l + (e ? 1 : 0);
+	}
+	fprintf(f, "]");
+}
+
+/* "summary": the count per status and the run's cleanup totals. */
+static void json_summary(FILE *f, const struct run *r)
+{
+	int count[ST_COUNT] = { 0 }, ntol = 0, ncleanup = 0;
 	for (int i = 0; i < r->nres; i++) {
 		count[r->res[i].status]++;
 		ntol += r->res[i].tolerated;
 		ncleanup += r->res[i].cleanup != NULL;
 	}
-	fprintf(f, "{\"tool\":\"9psuite\",\"target\":");
-	js(f, r->o.target);
-	fprintf(f, ",\"strict\":%s,\"time\":%.3f,\"summary\":{", r->strict ? "true" : "false",
-		r->secs);
+	fprintf(f, ",\"summary\":{");
 	for (int s = 0; s < ST_COUNT; s++)
 		fprintf(f, "%s\"%s\":%d", s ? "," : "", status_name(s), count[s]);
 	fprintf(f, ",\"tolerated\":%d,\"cleanup_failed\":%d,\"swept\":%d,\"left_behind\":%d",
@@ -271,6 +284,52 @@ int write_json(const struct run *r, const char *file)
 		js(f, r->unreachable);
 	}
 	fprintf(f, "}");
+}
+
+/* One element of "cases". */
+static void json_case(FILE *f, const struct result *res)
+{
+	fprintf(f, "{\"code\":");
+	js(f, res->sc->code);
+	fprintf(f, ",\"title\":");
+	js(f, res->sc->title);
+	fprintf(f, ",\"dialect\":");
+	js(f, p9_dialect_name(res->dialect));
+	fprintf(f, ",\"level\":\"%s\",\"status\":\"%s\",\"failed\":%s,\"time\":%.3f",
+		res->sc->level == LV_MUST ? "must" : "should", status_name(res->status),
+		res->is_fail ? "true" : "false", res->secs);
+	fprintf(f, ",\"flags\":[");
+	for (int k = 0; k < res->sc->nflags; k++) {
+		fprintf(f, "%s", k ? "," : "");
+		js(f, res->sc->flags[k]);
+	}
+	fprintf(f, "]");
+	if (res->tolerated)
+		fprintf(f, ",\"tolerated\":%d", res->tolerated);
+	if (res->msg) {
+		fprintf(f, ",\"message\":");
+		js(f, res->msg);
+	}
+	if (res->cleanup) {
+		fprintf(f, ",\"cleanup\":");
+		js(f, res->cleanup);
+	}
+	if (res->exchange && res->status != ST_PASS) {
+		fprintf(f, ",\"exchange\":");
+		js_lines(f, res->exchange);
+	}
+	fprintf(f, "}");
+}
+
+int write_json(const struct run *r, const char *file)
+{
+	FILE *f = fopen(file, "w");
+	if (!f)
+		return -1;
+	fprintf(f, "{\"tool\":\"9psuite\",\"target\":");
+	js(f, r->o.target);
+	fprintf(f, ",\"strict\":%s,\"time\":%.3f", r->strict ? "true" : "false", r->secs);
+	json_summary(f, r);
 	if (r->nexits) { /* a QEMU that exited unasked between cases */
 		fprintf(f, ",\"target_exits\":[");
 		for (int i = 0; i < r->nexits; i++) {
@@ -281,51 +340,8 @@ int write_json(const struct run *r, const char *file)
 	}
 	fprintf(f, ",\"cases\":[");
 	for (int i = 0; i < r->nres; i++) {
-		const struct result *res = &r->res[i];
-		fprintf(f, "%s\n{\"code\":", i ? "," : "");
-		js(f, res->sc->code);
-		fprintf(f, ",\"title\":");
-		js(f, res->sc->title);
-		fprintf(f, ",\"dialect\":");
-		js(f, p9_dialect_name(res->dialect));
-		fprintf(f, ",\"level\":\"%s\",\"status\":\"%s\",\"failed\":%s,\"time\":%.3f",
-			res->sc->level == LV_MUST ? "must" : "should", status_name(res->status),
-			res->is_fail ? "true" : "false", res->secs);
-		fprintf(f, ",\"flags\":[");
-		for (int k = 0; k < res->sc->nflags; k++) {
-			fprintf(f, "%s", k ? "," : "");
-			js(f, res->sc->flags[k]);
-		}
-		fprintf(f, "]");
-		if (res->tolerated)
-			fprintf(f, ",\"tolerated\":%d", res->tolerated);
-		if (res->msg) {
-			fprintf(f, ",\"message\":");
-			js(f, res->msg);
-		}
-		if (res->cleanup) {
-			fprintf(f, ",\"cleanup\":");
-			js(f, res->cleanup);
-		}
-		if (res->exchange && res->status != ST_PASS) {
-			fprintf(f, ",\"exchange\":[");
-			const char *p = res->exchange;
-			int first = 1;
-			while (*p) {
-				const char *e = strchr(p, '\n');
-				size_t l = e ? (size_t)(e - p) : strlen(p);
-				char *line = strndup(p, l);
-				if (!line)
-					abort();
-				fprintf(f, "%s", first ? "" : ",");
-				js(f, line);
-				free(line);
-				first = 0;
-				p += l + (e ? 1 : 0);
-			}
-			fprintf(f, "]");
-		}
-		fprintf(f, "}");
+		fprintf(f, "%s\n", i ? "," : "");
+		json_case(f, &r->res[i]);
 	}
 	fprintf(f, "\n]}\n");
 	return fclose(f) ? -1 : 0;

@@ -13,21 +13,15 @@
 #include <unistd.h>
 
 #include "suite.h"
+#include "xalloc.h"
 #include "targets/qemu.h"
 
 static const int order[] = { P9_DL, P9_DU, P9_D2000 };
 
-const char *dialect_short(int d)
+/* A copy of s; of "" when s is NULL. */
+static char *dup_or_empty(const char *s)
 {
-	return d == P9_DL ? "L" : d == P9_DU ? "u" : d == P9_D2000 ? "2000" : "?";
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-	if (!d)
-		abort();
-	return d;
+	return xstrdup(s ? s : "");
 }
 
 /* ---- expectations ---- */
@@ -62,12 +56,10 @@ int run_load_expect(struct run *r, const char *file, char *err, size_t cap)
 			fclose(f);
 			return -1;
 		}
-		r->xcode = realloc(r->xcode, (size_t)(r->nx + 1) * sizeof *r->xcode);
-		r->xwhy = realloc(r->xwhy, (size_t)(r->nx + 1) * sizeof *r->xwhy);
-		if (!r->xcode || !r->xwhy)
-			abort();
-		r->xcode[r->nx] = xstrdup(code);
-		r->xwhy[r->nx++] = xstrdup(why);
+		r->xcode = xrealloc(r->xcode, (size_t)(r->nx + 1) * sizeof *r->xcode);
+		r->xwhy = xrealloc(r->xwhy, (size_t)(r->nx + 1) * sizeof *r->xwhy);
+		r->xcode[r->nx] = dup_or_empty(code);
+		r->xwhy[r->nx++] = dup_or_empty(why);
 	}
 	fclose(f);
 	return 0;
@@ -124,9 +116,7 @@ static int try_walk_path(struct interp *in, uint32_t fid, uint32_t newfid, const
 static void probe_note(struct run *r, const char *line)
 {
 	size_t n = r->probenotes ? strlen(r->probenotes) : 0, l = strlen(line);
-	r->probenotes = realloc(r->probenotes, n + l + 2);
-	if (!r->probenotes)
-		abort();
+	r->probenotes = xrealloc(r->probenotes, n + l + 2);
 	memcpy(r->probenotes + n, line, l);
 	memcpy(r->probenotes + n + l, "\n", 2);
 }
@@ -339,7 +329,7 @@ static char *dialect_list(int mask)
 			snprintf(buf + n, sizeof buf - n, "%s%s", n ? ", " : "",
 				 p9_dialect_name(order[i]));
 		}
-	return xstrdup(buf);
+	return dup_or_empty(buf);
 }
 
 static const char *skip_reason(const struct run *r, const struct scase *c, int d,
@@ -382,9 +372,7 @@ static const char *skip_reason(const struct run *r, const struct scase *c, int d
 static struct result *add_result(struct run *r, const struct scase *c, int d)
 {
 	struct result *res;
-	r->res = realloc(r->res, (size_t)(r->nres + 1) * sizeof *r->res);
-	if (!r->res)
-		abort();
+	r->res = xrealloc(r->res, (size_t)(r->nres + 1) * sizeof *r->res);
 	res = &r->res[r->nres++];
 	memset(res, 0, sizeof *res);
 	res->sc = c;
@@ -417,43 +405,43 @@ static int run_one(struct run *r, const struct scase *c, int d, struct result *r
 	res->tolerated = in.ntolerated;
 	res->tolkinds = in.tolkinds;
 	if (in.cleanupmsg[0])
-		res->cleanup = xstrdup(in.cleanupmsg);
+		res->cleanup = dup_or_empty(in.cleanupmsg);
 	if (st != R_PASS && in.setup_failed) {
 		/* not the subject's failure, whatever the expectations say */
-		res->exchange = xstrdup(in.log);
+		res->exchange = dup_or_empty(in.log);
 		res->status = ST_ERROR;
-		res->msg = xstrdup(in.failmsg);
+		res->msg = dup_or_empty(in.failmsg);
 		res->is_fail = 1;
 	} else if (st == R_SKIP) {
 		res->status = ST_SKIP;
-		res->msg = xstrdup(in.skipmsg);
+		res->msg = dup_or_empty(in.skipmsg);
 	} else if (st == R_PASS) {
 		res->status = xwhy ? ST_XPASS : ST_PASS;
 		if (xwhy) {
 			char m[600];
 			snprintf(m, sizeof m, "listed as a known deviation (%s) but passed", xwhy);
-			res->msg = xstrdup(m);
+			res->msg = dup_or_empty(m);
 			res->is_fail = r->strict;
 		}
 	} else {
-		res->exchange = xstrdup(in.log);
+		res->exchange = dup_or_empty(in.log);
 		if (xwhy) {
 			char m[1600];
 			snprintf(m, sizeof m, "%s (got: %s)", xwhy, in.failmsg);
 			res->status = ST_XFAIL;
-			res->msg = xstrdup(m);
+			res->msg = dup_or_empty(m);
 		} else if (c->level == LV_SHOULD) {
 			res->status = ST_WARN;
-			res->msg = xstrdup(in.failmsg);
+			res->msg = dup_or_empty(in.failmsg);
 			res->is_fail = r->strict;
 		} else {
 			res->status = ST_FAIL;
-			res->msg = xstrdup(in.failmsg);
+			res->msg = dup_or_empty(in.failmsg);
 			res->is_fail = 1;
 		}
 	}
 	if (r->o.verbose && in.log && (res->status == ST_PASS || res->status == ST_XPASS))
-		res->exchange = xstrdup(in.log);
+		res->exchange = dup_or_empty(in.log);
 	int lost = in.conn_lost || in.infra[0];
 	interp_done(&in);
 	return lost;
@@ -507,10 +495,8 @@ static void qemu_exit_between(struct run *r, const char *prev, int last)
 	char m[700];
 	snprintf(m, sizeof m, "%s%s: %s", prev ? "after " : "before the first case",
 		 prev ? prev : "", why);
-	r->exitmsg = realloc(r->exitmsg, (size_t)(r->nexits + 1) * sizeof *r->exitmsg);
-	if (!r->exitmsg)
-		abort();
-	r->exitmsg[r->nexits++] = xstrdup(m);
+	r->exitmsg = xrealloc(r->exitmsg, (size_t)(r->nexits + 1) * sizeof *r->exitmsg);
+	r->exitmsg[r->nexits++] = dup_or_empty(m);
 	printf("# %s\n", m);
 	fflush(stdout);
 	fprintf(stderr, "9psuite: %s%s: %s\n", prev ? "after case " : "before the first case",
@@ -531,7 +517,7 @@ static void qemu_exit_during(struct result *res, const char *label)
 	else
 		snprintf(m, sizeof m, "%s, during or right after this case", why);
 	free(res->msg);
-	res->msg = xstrdup(m);
+	res->msg = dup_or_empty(m);
 	res->status = ST_FAIL;
 	res->is_fail = 1;
 }
@@ -563,7 +549,7 @@ void run_cases(struct run *r)
 			snprintf(m, sizeof m, "applies to %s only", dl);
 			free(dl);
 			res->status = ST_SKIP;
-			res->msg = xstrdup(m);
+			res->msg = dup_or_empty(m);
 			progress(r, done, total, NULL);
 			tap_result(r, ++n, res);
 			continue;
@@ -589,7 +575,7 @@ void run_cases(struct run *r)
 			res = add_result(r, c, d);
 			if (why) {
 				res->status = ST_SKIP;
-				res->msg = xstrdup(why);
+				res->msg = dup_or_empty(why);
 			} else {
 				char label[64];
 				snprintf(label, sizeof label, "%s [%s]", c->code, p9_dialect_name(d));
@@ -647,7 +633,7 @@ void run_sweep(struct run *r)
 		r->unswept++;
 	}
 	if (r->unswept)
-		r->unswept_names = xstrdup(left);
+		r->unswept_names = dup_or_empty(left);
 	interp_done(&in);
 }
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 /* ---- transcript and failure ---- */
 
@@ -23,10 +24,7 @@ static void log_raw(struct interp *in, const char *s)
 		size_t cap = in->logcap ? in->logcap * 2 : 4096;
 		while (cap < in->loglen + n + 2)
 			cap *= 2;
-		char *p = realloc(in->log, cap);
-		if (!p)
-			abort();
-		in->log = p;
+		in->log = xrealloc(in->log, cap);
 		in->logcap = cap;
 	}
 	memcpy(in->log + in->loglen, s, n);

@@ -468,6 +468,5 @@ int write_json(const struct run *r, const char *file);
 const char *status_name(int st);
 /* "an Rstat/Twstat n[2] ... (STAT13 reports it); ..." for TOL_* kinds */
 const char *tolerated_kinds(unsigned kinds, char *out, size_t cap);
-const char *dialect_short(int d);
 
 #endif

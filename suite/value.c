@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 void val_free(struct value *v)
 {
@@ -26,9 +27,7 @@ struct value val_int(uint64_t i)
 struct value val_str(const char *s, size_t len)
 {
 	struct value v = { .kind = V_STR, .len = len };
-	v.s = malloc(len + 1);
-	if (!v.s)
-		abort();
+	v.s = xmalloc(len + 1);
 	if (len)
 		memcpy(v.s, s, len);
 	v.s[len] = 0;
@@ -46,9 +45,7 @@ void val_copy(struct value *dst, const struct value *src)
 	if (src->kind == V_STR)
 		*dst = val_str(src->s, src->len);
 	if (src->kind == V_LIST) {
-		dst->item = calloc((size_t)src->nitem + 1, sizeof *dst->item);
-		if (!dst->item)
-			abort();
+		dst->item = xcalloc((size_t)src->nitem + 1, sizeof *dst->item);
 		for (int i = 0; i < src->nitem; i++)
 			val_copy(&dst->item[i], &src->item[i]);
 	}
