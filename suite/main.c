@@ -53,6 +53,8 @@ static void usage(FILE *f)
 "                 export a server makes read-only) and exit\n"
 "  --multidev PATH  where the export holds a tree of two devices, devA and\n"
 "                 devB, with files f1-f3 each (default: multidev; MDEV cases)\n"
+"  --rounds N     rounds of each race case ($rounds, default 20); a stress run\n"
+"                 takes thousands, with a --timeout to match\n"
 "  --list         list the selected cases and exit\n"
 "  -v             show every exchange as TAP comments\n"
 "CODES are case codes or globs (WALK*), FLAGS are families (walk, flush...).\n"
@@ -330,7 +332,7 @@ static int parse_args(int argc, char **argv, struct run *r, struct cli *a)
 		{ "cases", 1, 0, 'c' }, { "help", 0, 0, 'h' }, { "verbose", 0, 0, 'v' },
 		{ "strict-decode", 0, 0, 'D' }, { "keep-fixtures", 0, 0, 'K' },
 		{ "provision", 0, 0, 'P' }, { "provision-dir", 1, 0, 'R' },
-		{ "multidev", 1, 0, 'M' }, { 0, 0, 0, 0 },
+		{ "multidev", 1, 0, 'M' }, { "rounds", 1, 0, 'r' }, { 0, 0, 0, 0 },
 	};
 	int c;
 	opterr = 0; /* one line of our own, below */
@@ -355,6 +357,7 @@ static int parse_args(int argc, char **argv, struct run *r, struct cli *a)
 		case 'P': a->provision = r->keep_fixtures = 1; break;
 		case 'R': a->provdir = optarg; break;
 		case 'M': r->o.multidev = optarg; break;
+		case 'r': r->o.rounds = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 'h': usage(stdout); return 0;
 		default:
 			fprintf(stderr, "9psuite: bad option or missing value: %s "
@@ -556,7 +559,7 @@ static void tfile_free(struct tfile *tf)
 
 int main(int argc, char **argv)
 {
-	struct run r = { .o = { .msize = 65536, .uname = "root", .aname = "", .case_ms = 5000 } };
+	struct run r = { .o = { .msize = 65536, .uname = "root", .aname = "", .case_ms = 5000, .rounds = 20 } };
 	static struct tfile tf; /* static: reachable until exit on every path */
 	static char *owned_target;
 	struct cli a = { 0 };
@@ -582,6 +585,8 @@ int main(int argc, char **argv)
 		return die("--msize must be between 256 and 16777216", NULL);
 	if (r.o.case_ms == 0)
 		return die("--timeout must be positive", NULL);
+	if (r.o.rounds == 0 || r.o.rounds > 10000000)
+		return die("--rounds must be between 1 and 10000000", NULL);
 	rc = load_catalogue(&r, a.cases);
 	if (rc == CONTINUE)
 		rc = set_target(&r, &a, &tf, &owned_target);

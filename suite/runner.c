@@ -400,6 +400,7 @@ static int run_one(struct run *r, const struct scase *c, int d, struct result *r
 	uint64_t t0 = p9_now_ns();
 	int st;
 	interp_init(&in, &r->o, &r->caps[d], c, d);
+	var_int(&in, "rounds", r->o.rounds);
 	st = interp_run(&in);
 	res->secs = (double)(p9_now_ns() - t0) / 1e9;
 	res->tolerated = in.ntolerated;

@@ -221,6 +221,7 @@ struct runopts {
 	int verbose;
 	int strict_decode;   /* refuse replies P9_DEC_* (and handshake.c) would accept */
 	const char *multidev;/* the tree of several devices, from the root ($multidev) */
+	uint32_t rounds;     /* $rounds: the rounds of the race family (--rounds) */
 };
 
 struct pending {
