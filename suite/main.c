@@ -9,22 +9,16 @@
  * Exit 0: all passed (or xfail); 1: some failed; 2: usage or infrastructure.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "suite.h"
+#include "target.h"
 
-static char exedir[PATH_MAX];
-static char tmpdir[PATH_MAX];
-static char targetdir[PATH_MAX]; /* %d: the directory of the target file */
 
 static void usage(FILE *f)
 {
@@ -69,195 +63,12 @@ static int die(const char *fmt, const char *a)
 	return 2;
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static void cleanup_tmp(void)
-{
-	if (tmpdir[0])
-		nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-/* Expand %t (a private temporary directory), %b (9psuite's directory) and
- * %d (the directory of the target file being read, e.g. for its helpers). */
-static char *expand(const char *s)
-{
-	char out[4096];
-	size_t n = 0;
-	for (; *s && n < sizeof out - PATH_MAX - 1; s++) {
-		if (s[0] == '%' && (s[1] == 't' || s[1] == 'b' || s[1] == 'd')) {
-			if (s[1] == 't' && !tmpdir[0]) {
-				snprintf(tmpdir, sizeof tmpdir, "/tmp/9psuite.XXXXXX");
-				if (!mkdtemp(tmpdir))
-					tmpdir[0] = 0;
-				else if (chmod(tmpdir, 0777) == 0 || 1)
-					atexit(cleanup_tmp);
-			}
-			n += (size_t)snprintf(out + n, sizeof out - n, "%s",
-					      s[1] == 't' ? tmpdir : s[1] == 'd' ? targetdir : exedir);
-			s++;
-		} else {
-			out[n++] = *s;
-		}
-	}
-	out[n] = 0;
-	return strdup(out);
-}
-
-static int exists(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0;
-}
-
-/* Find DIR/REL under the checkout (relative to cwd or the binary). */
-static int find_path(const char *rel, char *out, size_t cap)
-{
-	/* the checkout (from cwd, bin/ or build/VARIANT/bin/), then an install */
-	const char *bases[4] = { "." };
-	char up[PATH_MAX + 16], up3[PATH_MAX + 16], share[PATH_MAX + 32];
-	snprintf(up, sizeof up, "%s/..", exedir);
-	snprintf(up3, sizeof up3, "%s/../../..", exedir);
-	snprintf(share, sizeof share, "%s/../share/9pkit", exedir);
-	bases[1] = up;
-	bases[2] = up3;
-	bases[3] = share;
-	for (int i = 0; i < 4; i++) {
-		if (i == 3 && strncmp(rel, "suite/", 6) == 0)
-			rel += 6; /* installed: share/9pkit/cases */
-		snprintf(out, cap, "%s/%s", bases[i], rel);
-		if (exists(out))
-			return 0;
-	}
-	return -1;
-}
-
-struct tfile {
-	char *target, *dialect, *expect, *aname, *uname, *multidev;
-	char dir[PATH_MAX];
-	uint64_t msize, timeout;
-};
-
-static int load_target(const char *name, struct tfile *tf, char *err, size_t cap)
-{
-	char rel[300], path[PATH_MAX], line[4096];
-	FILE *f;
-	int ln = 0;
-	snprintf(rel, sizeof rel, "targets/%s.target", name);
-	if (find_path(rel, path, sizeof path)) {
-		snprintf(err, cap, "no target file %s (and '%s' is not a target string)", rel, name);
-		return -1;
-	}
-	snprintf(tf->dir, sizeof tf->dir, "%s", path);
-	*strrchr(tf->dir, '/') = 0;
-	snprintf(targetdir, sizeof targetdir, "%s", tf->dir);
-	if (!(f = fopen(path, "r"))) {
-		snprintf(err, cap, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof line, f)) {
-		char *eq, *k = line, *v;
-		ln++;
-		line[strcspn(line, "\n")] = 0;
-		while (*k == ' ' || *k == '\t')
-			k++;
-		if (!*k || *k == '#')
-			continue;
-		if (!(eq = strchr(k, '='))) {
-			snprintf(err, cap, "%s:%d: expected key=value", path, ln);
-			fclose(f);
-			return -1;
-		}
-		*eq = 0;
-		v = eq + 1;
-		if (strcmp(k, "target") == 0) tf->target = expand(v);
-		else if (strcmp(k, "dialect") == 0) tf->dialect = strdup(v);
-		else if (strcmp(k, "expect") == 0) tf->expect = strdup(v);
-		else if (strcmp(k, "aname") == 0) tf->aname = expand(v);
-		else if (strcmp(k, "uname") == 0) tf->uname = strdup(v);
-		else if (strcmp(k, "multidev") == 0) tf->multidev = strdup(v);
-		else if (strcmp(k, "msize") == 0) tf->msize = strtoull(v, NULL, 0);
-		else if (strcmp(k, "timeout") == 0) tf->timeout = strtoull(v, NULL, 0);
-		else {
-			snprintf(err, cap, "%s:%d: unknown key %.40s (target, dialect, expect, aname, uname, multidev, msize, timeout)",
-				 path, ln, k);
-			fclose(f);
-			return -1;
-		}
-	}
-	fclose(f);
-	if (!tf->target) {
-		snprintf(err, cap, "%s: no target= line", path);
-		return -1;
-	}
-	return 0;
-}
-
-static pid_t synthfs_pid;
 
 /* Interrupted or killed: leave through exit() so the built-in synthfs is
  * stopped and the temporary directory removed (9psuite is single-threaded). */
 static void on_signal(int sig)
 {
 	exit(128 + sig);
-}
-
-static void stop_synthfs(void)
-{
-	if (synthfs_pid > 0) {
-		kill(synthfs_pid, SIGTERM);
-		waitpid(synthfs_pid, NULL, 0);
-		synthfs_pid = 0;
-	}
-}
-
-/* The built-in target: synthfs listening on a unix socket in a private
- * directory, started once for the run and stopped at exit. */
-static int start_synthfs(const char *prog, char **target, char *err, size_t cap)
-{
-	char *dir = expand("%t"), sock[PATH_MAX + 32], line[512];
-	int pfd[2];
-	FILE *f;
-	if (!dir || !tmpdir[0]) {
-		free(dir);
-		snprintf(err, cap, "cannot make a temporary directory");
-		return -1;
-	}
-	snprintf(sock, sizeof sock, "%s/synthfs.sock", dir);
-	free(dir);
-	if (pipe(pfd))
-		return snprintf(err, cap, "pipe: %s", strerror(errno)), -1;
-	synthfs_pid = fork();
-	if (synthfs_pid < 0)
-		return snprintf(err, cap, "fork: %s", strerror(errno)), -1;
-	if (synthfs_pid == 0) {
-		char lis[PATH_MAX + 64];
-		snprintf(lis, sizeof lis, "unix:%s", sock);
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		close(pfd[1]);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execl(prog, prog, "--listen", lis, "--multidevs", "remap", (char *)NULL);
-		_exit(127);
-	}
-	atexit(stop_synthfs);
-	close(pfd[1]);
-	f = fdopen(pfd[0], "r");
-	if (!f || !fgets(line, sizeof line, f) || !strstr(line, "listening")) {
-		if (f)
-			fclose(f);
-		snprintf(err, cap, "built-in synthfs (%s) did not start", prog);
-		return -1;
-	}
-	fclose(f);
-	if (asprintf(target, "unix:%s", sock) < 0)
-		abort();
-	return 0;
 }
 
 static int parse_dialects(const char *s, int *out)
@@ -377,7 +188,7 @@ static int load_catalogue(struct run *r, const char *cases)
 	if (!cases)
 		cases = getenv("P9SUITE_CASES");
 	if (!cases) {
-		if (find_path("suite/cases", path, sizeof path))
+		if (target_find("suite/cases", path, sizeof path))
 			return die("cannot find suite/cases (use --cases DIR)", NULL);
 		cases = path;
 	}
@@ -429,19 +240,19 @@ static int set_target(struct run *r, struct cli *a, struct tfile *tf, char **own
 	char err[PATH_MAX + 1024];
 	const char *target = a->target;
 	if (target && !strchr(target, ':')) {
-		if (load_target(target, tf, err, sizeof err))
+		if (target_file_load(target, tf, err, sizeof err))
 			return die("%s", err);
 		r->targetname = target;
 		target = tf->target;
 		apply_target_file(r, a, tf);
 	} else if (target) {
-		target = *owned = expand(target);
+		target = *owned = target_expand(target);
 	} else {
 		char sp[PATH_MAX + 16];
-		snprintf(sp, sizeof sp, "%s/synthfs", exedir);
-		if (!exists(sp))
+		snprintf(sp, sizeof sp, "%s/synthfs", target_exedir());
+		if (!target_exists(sp))
 			return die("no --target given and no built-in synthfs at %s", sp);
-		if (start_synthfs(sp, owned, err, sizeof err))
+		if (target_start_synthfs(sp, owned, err, sizeof err))
 			return die("%s", err);
 		target = *owned;
 		if (!a->dialect)
@@ -536,26 +347,6 @@ static int run_and_report(struct run *r)
 	return rc ? rc : failed ? 1 : 0;
 }
 
-static void set_exedir(void)
-{
-	ssize_t el = readlink("/proc/self/exe", exedir, sizeof exedir - 1);
-	if (el > 0) {
-		exedir[el] = 0;
-		*strrchr(exedir, '/') = 0;
-	} else {
-		snprintf(exedir, sizeof exedir, ".");
-	}
-}
-
-static void tfile_free(struct tfile *tf)
-{
-	free(tf->target);
-	free(tf->dialect);
-	free(tf->expect);
-	free(tf->aname);
-	free(tf->uname);
-	free(tf->multidev);
-}
 
 int main(int argc, char **argv)
 {
@@ -571,7 +362,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
 	signal(SIGPIPE, on_signal);
-	set_exedir();
+	target_init();
 	rc = parse_args(argc, argv, &r, &a);
 	if (rc != CONTINUE)
 		return rc;
@@ -594,6 +385,6 @@ int main(int argc, char **argv)
 		rc = a.provision ? report_provision(&r) : run_and_report(&r);
 	run_free(&r);
 	free(owned_target);
-	tfile_free(&tf);
+	target_file_free(&tf);
 	return rc;
 }
