@@ -334,9 +334,10 @@ int sfs_readdir(struct sfs_tree *t, struct sfs_node *dir, uint64_t cookie,
 {
 	struct sfs_dirent e;
 	size_t lo = 0, hi;
-	(void)t;
 	if (!S_ISDIR(dir->mode))
 		return -ENOTDIR;
+	if (!dir->parent && dir != t->root)
+		return 0; /* removed while open: no entries, '.' and '..' included */
 	if (cookie < 1) {
 		e = (struct sfs_dirent){ ".", 1, 1, dir, DT_DIR };
 		if (cb(arg, &e))
