@@ -139,13 +139,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("guest_frames");
-	TCase *tc = tcase_create("all");
-	tcase_add_test(tc, parses_steps);
-	tcase_add_test(tc, parses_other_frames);
-	tcase_add_test(tc, tally_verdicts);
-	tcase_add_test(tc, cpio_round_trip);
-	tcase_add_test(tc, params_quote_for_sh);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("guest_frames", "all", 0, UNIT_TESTS(
+		parses_steps, parses_other_frames, tally_verdicts,
+		cpio_round_trip, params_quote_for_sh));
 }

@@ -712,47 +712,21 @@ END_TEST
 static Suite *conn_suite(void)
 {
 	Suite *s = suite_create("lib_conn");
-	TCase *t = tcase_create("fd");
-	tcase_set_timeout(t, 20);
-	tcase_add_test(t, fd_two_tags);
-	tcase_add_test(t, fd_timeout);
-	tcase_add_test(t, fd_peer_closes);
-	tcase_add_test(t, fd_bad_sizes);
-	tcase_add_test(t, fd_small_buffer);
-	tcase_add_test(t, fd_big_messages);
-	tcase_add_test(t, fd_pipes);
-	suite_add_tcase(s, t);
-	t = tcase_create("unix");
-	tcase_set_timeout(t, 20);
-	tcase_add_test(t, unix_two_tags);
-	tcase_add_test(t, unix_timeout_and_close);
-	tcase_add_test(t, unix_missing_socket);
-	tcase_add_test(t, unix_backlog_full);
-	suite_add_tcase(s, t);
-	t = tcase_create("tcp");
-	tcase_set_timeout(t, 20);
-	tcase_add_test(t, tcp_two_tags);
-	tcase_add_test(t, tcp_timeout_and_close);
-	tcase_add_test(t, tcp_refused);
-	suite_add_tcase(s, t);
-	t = tcase_create("exec");
-	tcase_set_timeout(t, 20);
-	tcase_add_test(t, exec_two_tags);
-	tcase_add_test(t, exec_timeout_and_close);
-	tcase_add_test(t, exec_missing_program);
-	tcase_add_test(t, exec_child_reaped);
-	tcase_add_test(t, exec_quoting);
-	tcase_add_test(t, exec_with_std_fds_closed);
-	suite_add_tcase(s, t);
-	t = tcase_create("client");
-	tcase_set_timeout(t, 20);
-	tcase_add_test(t, client_version_and_attach);
-	tcase_add_test(t, client_errors_in_dialect);
-	suite_add_tcase(s, t);
-	t = tcase_create("targets");
-	tcase_add_test(t, target_errors);
-	tcase_add_test(t, registered_transport);
-	suite_add_tcase(s, t);
+	suite_add_tcase(s, unit_case("fd", 20, UNIT_TESTS(
+		fd_two_tags, fd_timeout, fd_peer_closes, fd_bad_sizes,
+		fd_small_buffer, fd_big_messages, fd_pipes)));
+	suite_add_tcase(s, unit_case("unix", 20, UNIT_TESTS(
+		unix_two_tags, unix_timeout_and_close, unix_missing_socket,
+		unix_backlog_full)));
+	suite_add_tcase(s, unit_case("tcp", 20, UNIT_TESTS(
+		tcp_two_tags, tcp_timeout_and_close, tcp_refused)));
+	suite_add_tcase(s, unit_case("exec", 20, UNIT_TESTS(
+		exec_two_tags, exec_timeout_and_close, exec_missing_program,
+		exec_child_reaped, exec_quoting, exec_with_std_fds_closed)));
+	suite_add_tcase(s, unit_case("client", 20, UNIT_TESTS(
+		client_version_and_attach, client_errors_in_dialect)));
+	suite_add_tcase(s, unit_case("targets", 0, UNIT_TESTS(
+		target_errors, registered_transport)));
 	return s;
 }
 

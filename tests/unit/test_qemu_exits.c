@@ -160,14 +160,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("qemu exits");
-	TCase *tc = tcase_create("unasked QEMU exits");
+	TCase *tc = unit_case("unasked QEMU exits", 120, UNIT_TESTS(
+		killed_while_idle, killed_while_waiting,
+		killed_after_last_reply, stopped_by_us_not_recorded));
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, killed_while_idle);
-	tcase_add_test(tc, killed_while_waiting);
-	tcase_add_test(tc, killed_after_last_reply);
-	tcase_add_test(tc, stopped_by_us_not_recorded);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_run_case("qemu exits", tc, CK_FORK_GETENV);
 }

@@ -124,12 +124,6 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("qemu multidevs");
-	TCase *tc = tcase_create("remap forbid warn");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, warn_collides);
-	tcase_add_test(tc, remap_unique);
-	tcase_add_test(tc, forbid_enodev);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("qemu multidevs", "remap forbid warn", 120, UNIT_TESTS(
+		warn_collides, remap_unique, forbid_enodev));
 }

@@ -168,10 +168,6 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("qemu synthfs");
-	TCase *tc = tcase_create("flush over virtio");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, flush_over_virtio);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("qemu synthfs", "flush over virtio", 120,
+			 UNIT_TESTS(flush_over_virtio));
 }

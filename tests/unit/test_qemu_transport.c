@@ -305,15 +305,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("qemu transport");
-	TCase *tc = tcase_create("virtio-9p over qtest");
+	TCase *tc = unit_case("virtio-9p over qtest", 120, UNIT_TESTS(
+		session, inflight, msize_clamp, start_errors, reuse));
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, session);
-	tcase_add_test(tc, inflight);
-	tcase_add_test(tc, msize_clamp);
-	tcase_add_test(tc, start_errors);
-	tcase_add_test(tc, reuse);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_run_case("qemu transport", tc, CK_FORK_GETENV);
 }

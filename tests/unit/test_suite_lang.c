@@ -275,17 +275,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("suite language");
-	TCase *tc = tcase_create("lang");
-	tcase_add_test(tc, lex_tokens);
-	tcase_add_test(tc, parse_case);
-	tcase_add_test(tc, parse_errors);
-	tcase_add_test(tc, constants);
-	tcase_add_test(tc, eval_string_limit);
-	tcase_add_test(tc, vars_total_limit);
-	tcase_add_test(tc, parse_if_compare_skip);
-	suite_add_tcase(s, tc);
-	int rc = unit_run(s, CK_NOFORK);
+	TCase *tc = unit_case("lang", 0, UNIT_TESTS(lex_tokens, parse_case,
+		parse_errors, constants, eval_string_limit, vars_total_limit,
+		parse_if_compare_skip));
+	int rc = unit_run_case("suite language", tc, CK_NOFORK);
 	if (dir[0])
 		rmdir(dir);
 	return rc;

@@ -528,13 +528,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("synthfs bugs");
-	TCase *tc = tcase_create("bugs");
-	tcase_set_timeout(tc, 30);
+	TCase *tc = unit_case("bugs", 30, UNIT_TESTS(
+		readdir_shift_stat, bare_root_L));
 	tcase_add_loop_test(tc, each_bug, 0, 2 * (BUG_COUNT - BUG_WALK_17));
-	tcase_add_test(tc, readdir_shift_stat);
-	tcase_add_test(tc, bare_root_L);
 	tcase_add_loop_test(tc, bare_root_stat, 0, 2);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_run_case("synthfs bugs", tc, CK_FORK_GETENV);
 }

@@ -66,10 +66,6 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("synthfs fid limits");
-	TCase *tc = tcase_create("limits");
-	tcase_add_test(tc, per_table_limit);
-	tcase_add_test(tc, server_wide_limit);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("synthfs fid limits", "limits", 0, UNIT_TESTS(
+		per_table_limit, server_wide_limit));
 }

@@ -550,16 +550,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("synthfs protocol");
-	TCase *tc = tcase_create("proto");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, flush_blocked_read);
-	tcase_add_test(tc, flush_unknown_and_timeout);
-	tcase_add_test(tc, worker_dispatch);
-	tcase_add_test(tc, version_aborts);
-	tcase_add_test(tc, readdir_hops);
+	TCase *tc = unit_case("proto", 30, UNIT_TESTS(
+		flush_blocked_read, flush_unknown_and_timeout,
+		worker_dispatch, version_aborts, readdir_hops));
 	/* the switches from walk-17 on: test_synthfs_bugs.c */
 	tcase_add_loop_test(tc, each_bug, 0, BUG_WALK_17);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_run_case("synthfs protocol", tc, CK_FORK_GETENV);
 }

@@ -413,22 +413,13 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("trace_tcp");
-	TCase *tc = tcase_create("reassembly");
-	tcase_add_test(tc, in_order_and_split);
-	tcase_add_test(tc, reordered);
-	tcase_add_test(tc, retransmitted_and_overlapping);
-	tcase_add_test(tc, gap_on_flush);
-	tcase_add_test(tc, gap_when_queue_overflows);
-	tcase_add_test(tc, sequence_wraps);
-	tcase_add_test(tc, segment_half_the_space_behind);
-	tcase_add_test(tc, frames_split_and_coalesced);
-	tcase_add_test(tc, frames_reordered_retransmitted);
-	tcase_add_test(tc, gap_then_resync);
-	tcase_add_test(tc, detects_tversion_on_any_port);
-	tcase_add_test(tc, parses_link_types);
-	tcase_add_test(tc, closed_connection_released_and_port_reused);
-	tcase_add_test(tc, memory_follows_open_connections);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("trace_tcp", "reassembly", 0, UNIT_TESTS(
+		in_order_and_split, reordered,
+		retransmitted_and_overlapping, gap_on_flush,
+		gap_when_queue_overflows, sequence_wraps,
+		segment_half_the_space_behind, frames_split_and_coalesced,
+		frames_reordered_retransmitted, gap_then_resync,
+		detects_tversion_on_any_port, parses_link_types,
+		closed_connection_released_and_port_reused,
+		memory_follows_open_connections));
 }
