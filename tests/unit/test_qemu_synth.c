@@ -20,9 +20,10 @@
 #include <unistd.h>
 
 #include "p9.h"
+#include "qemu_test.h"
 #include "targets/qemu.h"
 
-enum { TMO = 20000 };
+enum { TMO = QEMU_TEST_TMO };
 
 static int skip(void)
 {
@@ -150,19 +151,12 @@ START_TEST(flush_over_virtio)
 {
 	struct p9_conn *conn;
 	struct p9_client *c;
-	char err[512];
 	if (skip())
 		return;
-	ck_assert_msg(p9_dial("qemu:synthfs,block_timeout=1,delay=read=500000", TMO, &conn, err, sizeof err) == 0,
-		      "%s", err);
-	c = p9_client_new(conn, 65536, P9_DL);
-	ck_assert_int_eq(p9_client_version(c, 65536, "9P2000.L", TMO, err, sizeof err), 0);
-	ck_assert_msg(p9_client_attach(c, 0, "root", "", 0, TMO, NULL, err, sizeof err) == 0,
-		      "%s", err);
+	c = qemu_test_attached("qemu:synthfs,block_timeout=1,delay=read=500000", &conn);
 	flush_cases(c);
 	tree_cases(c);
-	p9_client_free(c);
-	p9_conn_close(conn);
+	qemu_test_close(c, conn);
 }
 END_TEST
 
