@@ -349,18 +349,26 @@ END_TEST
 
 /* ---- unix: ---- */
 
+/* A unix socket dir/sock (dir made from its template) listening with
+ * backlog; returns its fd, the address in sa. */
+static int unix_listener(char *dir, struct sockaddr_un *sa, int backlog)
+{
+	int lfd;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	snprintf(sa->sun_path, sizeof sa->sun_path, "%s/sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)sa, sizeof *sa), 0);
+	ck_assert_int_eq(listen(lfd, backlog), 0);
+	return lfd;
+}
+
 static void on_unix(const char *mode, void (*check)(const char *))
 {
 	char dir[] = "/tmp/9pkit-conn.XXXXXX", target[128];
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int lfd;
-	pid_t pid;
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sock", dir);
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
-	ck_assert_int_eq(listen(lfd, 4), 0);
-	pid = fork_peer(lfd, -1, -1, mode);
+	struct sockaddr_un sa;
+	int lfd = unix_listener(dir, &sa, 4);
+	pid_t pid = fork_peer(lfd, -1, -1, mode);
 	close(lfd);
 	snprintf(target, sizeof target, "unix:%s", sa.sun_path);
 	check(target);
@@ -400,15 +408,10 @@ END_TEST
 START_TEST(unix_backlog_full)
 {
 	char dir[] = "/tmp/9pkit-conn.XXXXXX", target[128], err[256];
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	struct p9_conn *conn = NULL;
-	int lfd, fds[64], n = 0, rc;
+	int lfd = unix_listener(dir, &sa, 0), fds[64], n = 0, rc;
 	uint64_t t0;
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sock", dir);
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
-	ck_assert_int_eq(listen(lfd, 0), 0);
 	for (n = 0; n < 64; n++) {
 		fds[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (connect(fds[n], (struct sockaddr *)&sa, sizeof sa) < 0) {
