@@ -350,16 +350,12 @@ static int (*const probes[BUG_COUNT])(struct v *) = {
 START_TEST(each_bug)
 {
 	int bug = BUG_WALK_17 + _i / 2, bare = _i % 2;
-	struct v *v;
 	ck_assert_ptr_nonnull(probes[bug]);
-	v = up(0, bare, P9_DL);
-	ck_assert_msg(probes[bug](v) == 0, "%s seen without the bug%s",
-		      sfs_bug_name(bug), bare ? " (--bare)" : "");
-	down(v);
-	v = up(1u << bug, bare, P9_DL);
-	ck_assert_msg(probes[bug](v) == 1, "%s not seen with the bug%s",
-		      sfs_bug_name(bug), bare ? " (--bare)" : "");
-	down(v);
+	for (int with = 0; with < 2; with++) {
+		struct v *v = up(with ? 1u << bug : 0, bare, P9_DL);
+		sfs_test_probed(bug, with, probes[bug](v), bare ? " (--bare)" : "");
+		down(v);
+	}
 	ck_assert_int_eq(sfs_bug_parse(sfs_bug_name(bug)), bug);
 }
 END_TEST
