@@ -13,29 +13,35 @@
 
 static uint8_t out[1 << 17];
 
-static void dirents(const uint8_t *data, size_t size)
+/* Decode the entry at *pos (advancing it) and re-encode it into out:
+ * the decoder's answer, and in *n the encoder's. */
+typedef int (*entry_fn)(const uint8_t *data, size_t size, int d, size_t *pos, long *n);
+
+static int dirent_entry(const uint8_t *data, size_t size, int d, size_t *pos, long *n)
 {
 	struct p9_dirent e;
-	size_t pos = 0, start = 0;
-	int rc;
-	while ((rc = p9_dirent_next(data, size, &pos, &e)) > 0) {
-		long n = p9_dirent_put(out, sizeof out, &e);
-		if (pos <= start || n != (long)(pos - start) ||
-		    memcmp(out, data + start, (size_t)n))
-			abort();
-		start = pos;
-	}
-	if ((rc < 0 && pos != start) || (rc == 0 && pos != size))
-		abort();
+	int rc = p9_dirent_next(data, size, pos, &e);
+	(void)d;
+	if (rc > 0)
+		*n = p9_dirent_put(out, sizeof out, &e);
+	return rc;
 }
 
-static void stats(const uint8_t *data, size_t size, int d)
+static int stat_entry(const uint8_t *data, size_t size, int d, size_t *pos, long *n)
 {
 	struct p9_stat st;
+	int rc = p9_stat_next(data, size, d, pos, &st);
+	if (rc > 0)
+		*n = p9_stat_put(out, sizeof out, &st, d);
+	return rc;
+}
+
+static void entries(const uint8_t *data, size_t size, int d, entry_fn entry)
+{
 	size_t pos = 0, start = 0;
+	long n = 0;
 	int rc;
-	while ((rc = p9_stat_next(data, size, d, &pos, &st)) > 0) {
-		long n = p9_stat_put(out, sizeof out, &st, d);
+	while ((rc = entry(data, size, d, &pos, &n)) > 0) {
 		if (pos <= start || n != (long)(pos - start) ||
 		    memcmp(out, data + start, (size_t)n))
 			abort();
@@ -49,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	dirents(data, size);
-	stats(data, size, P9_D2000);
-	stats(data, size, P9_DU);
+	entries(data, size, P9_DL, dirent_entry);
+	entries(data, size, P9_D2000, stat_entry);
+	entries(data, size, P9_DU, stat_entry);
 	return 0;
 }

@@ -15,12 +15,9 @@ synthfs_start synthfs --listen tcp:127.0.0.1:0
 addr=$SYNTHFS_ADDR
 [[ $addr == tcp:127.0.0.1:* ]] || { echo "synthfs did not start"; cat "$P9TMP/synthfs.err"; exit 1; }
 
-out=$P9TMP/out.L
-rc=0
-"$P9BIN/9pguest" --target "$addr" --workload flush,basic,readdir,bigfile,tree "${sizes[@]}" \
-	--timeout 500 --console "$P9TMP/console.L" >"$out" 2>&1 || rc=$?
-cat "$out"
-[[ $rc == 0 ]] || { echo "9pguest (9P2000.L) exited $rc"; tail -30 "$P9TMP/console.L"; exit 1; }
+guest_run 9P2000.L --target "$addr" --workload flush,basic,readdir,bigfile,tree "${sizes[@]}" \
+	--timeout 500
+out=$GUEST_OUT
 for step in flush/sigterm-ends-read flush/tags-in-flight basic/hardlink-same \
 	readdir/d10000-msize-4096-missing readdir/d10000-msize-131072-repeated \
 	bigfile/read-md5 tree/count-files tree/gone; do
@@ -28,12 +25,9 @@ for step in flush/sigterm-ends-read flush/tags-in-flight basic/hardlink-same \
 done
 grep -q '^# PASS: ' "$out"
 
-out=$P9TMP/out.u
-rc=0
-"$P9BIN/9pguest" --target "exec:$P9BIN/synthfs --stdio" --version 9p2000.u --workload basic \
-	--timeout 200 --console "$P9TMP/console.u" >"$out" 2>&1 || rc=$?
-cat "$out"
-[[ $rc == 0 ]] || { echo "9pguest (9P2000.u) exited $rc"; tail -30 "$P9TMP/console.u"; exit 1; }
+guest_run 9P2000.u --target "exec:$P9BIN/synthfs --stdio" --version 9p2000.u --workload basic \
+	--timeout 200
+out=$GUEST_OUT
 grep -q '^ok   mount: .*version=9p2000.u' "$out"
 grep -q '^ok   basic/cat-readme' "$out"
 grep -q '^# relay: 1 connection' "$out"

@@ -7,10 +7,7 @@
 # quick
 set -euo pipefail
 command -v diod >/dev/null || { echo "diod not installed"; exit 77; }
-[[ $(id -u) == 0 ]] || { echo "live capture needs root"; exit 77; }
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
+. "$P9ROOT/tests/integration/lib/common.sh"
 
 mkdir -p "$P9TMP/exp/sub"
 echo "file content" >"$P9TMP/exp/sub/file"
@@ -22,21 +19,15 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
-capture() { # capture [9ptrace options...]: run trace-drive under a live capture
-	local out=$1; shift
-	"$P9BIN/9ptrace" -i lo -f "tcp port $port" "$@" >"$out" 2>"$out.err" &
-	local tp=$!
-	pids+=($tp)
-	for _ in $(seq 50); do grep -q "capturing on" "$out.err" && break; sleep 0.1; done
-	sleep 0.3
+capture() { # capture NAME [9ptrace options...]: run trace-drive under a live capture
+	local name=$1; shift
+	capture_start "$name" "tcp port $port" "$@"
 	"$P9BIN/trace-drive" "tcp:127.0.0.1:$port" "$P9TMP/exp" 3
-	sleep 0.5
-	kill -INT "$tp"
-	wait "$tp"
+	capture_stop
 }
 
 # The port is not 564: 9ptrace finds the session by its Tversion.
-capture "$P9TMP/t.out" --check
+capture t --check
 cat "$P9TMP/t.out"
 o="$P9TMP/t.out"
 has() { grep -qF -- "$1" "$o" || { echo "missing: $1"; exit 1; }; }
@@ -52,7 +43,7 @@ has "<- Rwalk tag 11 nwqid 1 "
 has "-> Twrite tag 14 fid 5 (/new) offset 0 count 14"
 has "-> Tremove tag 16 fid 5 (/new)"
 has "-> Tgetattr tag 19 fid 7 (/sub/file) request_mask 0x7ff"
-grep -q "dropped by the kernel" "$o.err"
+grep -q "dropped by the kernel" "$P9TMP/t.err"
 # every request answered, with a latency
 nt=$(grep -c ' c1 -> T' "$o")
 nr=$(grep -c ' c1 <- R.*([A-Za-z, ]*[0-9]*us)$' "$o")
@@ -60,7 +51,7 @@ nr=$(grep -c ' c1 <- R.*([A-Za-z, ]*[0-9]*us)$' "$o")
 ! grep -q '!!' "$o" || { echo "unexpected --check warnings"; exit 1; }
 ! grep -q '##' "$o" || { echo "unexpected notes"; exit 1; }
 
-capture "$P9TMP/j.out" --json --type Rlerror,walk
+capture j --json --type Rlerror,walk
 python3 - "$P9TMP/j.out" <<'PY'
 import json, sys
 objs = [json.loads(l) for l in open(sys.argv[1])]
@@ -72,7 +63,7 @@ w = [o for o in objs if o["type"] == "Twalk" and o["tag"] == 2][0]
 assert w["paths"]["fid"] == "/" and w["wname"] == ["sub", "file"], w
 PY
 
-capture "$P9TMP/s.out" --stats
+capture s --stats
 cat "$P9TMP/s.out"
 grep -Eq '^Tgetattr +3 +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +0$' "$P9TMP/s.out"
 grep -Eq '^Twalk +9 +[0-9]+ .* 1$' "$P9TMP/s.out"

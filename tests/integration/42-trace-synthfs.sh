@@ -7,7 +7,6 @@
 # timeout: 60
 # quick
 set -euo pipefail
-[[ $(id -u) == 0 ]] || { echo "live capture needs root"; exit 77; }
 [[ -x $P9BIN/synthfs ]] || { echo "no synthfs"; exit 77; }
 . "$P9ROOT/tests/integration/lib/common.sh"
 
@@ -18,17 +17,11 @@ synthfs_start bad --listen tcp:127.0.0.1:0 --bug readdir-partial-entry --bug flu
 addr_bad=$SYNTHFS_ADDR
 pg=${addr_good##*:} pb=${addr_bad##*:}
 
-"$P9BIN/9ptrace" -i lo -f "tcp port $pg or tcp port $pb" --check >"$P9TMP/t.out" 2>"$P9TMP/t.err" &
-tp=$!
-pids+=($tp)
-for _ in $(seq 50); do grep -q "capturing on" "$P9TMP/t.err" && break; sleep 0.1; done
-sleep 0.3
+capture_start t "tcp port $pg or tcp port $pb" --check
 "$P9BIN/trace-drive" --synthfs "$addr_good"
 "$P9BIN/trace-drive" --synthfs "$addr_bad" || true # the buggy server's replies may surprise it
-sleep 0.5
-kill -INT "$tp"
 rc=0
-wait "$tp" || rc=$?
+capture_stop || rc=$?
 o=$P9TMP/t.out
 grep -v 'Rreaddir\|Rgetattr\|Rwalk' "$o"
 [[ $rc == 1 ]] || { echo "--check exit $rc, want 1"; exit 1; }

@@ -6,22 +6,15 @@
 # malformed requests, each reported with its field and offset.
 # timeout: 120
 set -euo pipefail
-[[ $(id -u) == 0 ]] || { echo "live capture needs root"; exit 77; }
 [[ -x $P9BIN/synthfs && -x $P9BIN/9psuite ]] || { echo "no synthfs or 9psuite"; exit 77; }
 . "$P9ROOT/tests/integration/lib/common.sh"
 
 synthfs_start sfs --listen tcp:127.0.0.1:0
 addr=$SYNTHFS_ADDR
-"$P9BIN/9ptrace" -i lo -f "tcp port ${addr##*:}" --check --stats >"$P9TMP/t.out" 2>"$P9TMP/t.err" &
-tp=$!
-pids+=($tp)
-for _ in $(seq 50); do grep -q "capturing on" "$P9TMP/t.err" && break; sleep 0.1; done
-sleep 0.3
+capture_start t "tcp port ${addr##*:}" --check --stats
 "$P9BIN/9psuite" --target "$addr" --cases "$P9ROOT/suite/cases" >"$P9TMP/suite.tap" 2>&1 || true
 tail -1 "$P9TMP/suite.tap"
-sleep 0.5
-kill -INT "$tp"
-wait "$tp" || true
+capture_stop || true
 cat "$P9TMP/t.err"
 grep -A3 '^messages' "$P9TMP/t.out"
 read -r msgs conns gaps undec < <(sed -n 's/^messages \([0-9]*\), connections \([0-9]*\), gaps \([0-9]*\), undecodable \([0-9]*\),.*/\1 \2 \3 \4/p' "$P9TMP/t.out")

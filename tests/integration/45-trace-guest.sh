@@ -5,26 +5,19 @@
 # kernel's session decodes completely, fids carry paths, no warning.
 # timeout: 180
 set -euo pipefail
-[[ $(id -u) == 0 ]] || { echo "live capture needs root"; exit 77; }
 [[ -x $P9BIN/synthfs && -x $P9BIN/9pguest ]] || { echo "no synthfs or 9pguest"; exit 77; }
 . "$P9ROOT/tests/integration/lib/common.sh"
 
 synthfs_start sfs --listen tcp:127.0.0.1:0
 addr=$SYNTHFS_ADDR
-"$P9BIN/9ptrace" -i lo -f "tcp port ${addr##*:}" --check >"$P9TMP/t.out" 2>"$P9TMP/t.err" &
-tp=$!
-pids+=($tp)
-for _ in $(seq 50); do grep -q "capturing on" "$P9TMP/t.err" && break; sleep 0.1; done
-sleep 0.3
+capture_start t "tcp port ${addr##*:}" --check
 rc=0
 "$P9BIN/9pguest" --target "$addr" --workload basic >"$P9TMP/guest.out" 2>&1 || rc=$?
 tail -3 "$P9TMP/guest.out"
 (( rc != 2 )) || { echo "guest infrastructure unavailable"; exit 77; }
 (( rc == 0 )) || { cat "$P9TMP/guest.out"; exit 1; }
-sleep 0.5
-kill -INT "$tp"
 trc=0
-wait "$tp" || trc=$?
+capture_stop || trc=$?
 cat "$P9TMP/t.err"
 o=$P9TMP/t.out
 head -12 "$o"

@@ -41,6 +41,19 @@ gone() {
 	return 1
 }
 
+# started LOG [OUTPUT]: wait (30 s at most) for ganesha-run's "listening
+# after" in LOG; else fail the test, showing OUTPUT.
+started() {
+	local log=$1 i
+	for ((i = 0; i < 300; i++)); do
+		grep -q 'listening after' "$log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "ganesha did not start"
+	[[ -z ${2:-} ]] || cat "$2"
+	exit 1
+}
+
 # 1. the whole catalogue, the export and the log kept for the checks below
 exp=$P9TMP/export st=$P9TMP/state log=$P9TMP/ganesha-run.log
 chmod 0755 "$P9TMP" # ganesha answers EACCES to an attach below a 0700 directory
@@ -105,11 +118,7 @@ mkdir -p "$st2"
 GANESHA_RUN_LOG=$log2 TMPDIR=$st2 setsid "$s" --target ganesha >"$P9TMP/int.tap" 2>&1 &
 pid=$!
 pids+=("$pid")
-for ((i = 0; i < 300; i++)); do
-	grep -q 'listening after' "$log2" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q 'listening after' "$log2" || { echo "ganesha did not start"; cat "$P9TMP/int.tap"; exit 1; }
+started "$log2" "$P9TMP/int.tap"
 kill -INT -- "-$pid"
 rc=0
 wait "$pid" || rc=$?
@@ -122,11 +131,7 @@ mkdir -p "$st3"
 GANESHA_RUN_LOG=$log3 TMPDIR=$st3 "$s" --target ganesha >/dev/null 2>&1 &
 pid=$!
 pids+=("$pid")
-for ((i = 0; i < 300; i++)); do
-	grep -q 'listening after' "$log3" 2>/dev/null && break
-	sleep 0.1
-done
-grep -q 'listening after' "$log3" || { echo "ganesha did not start"; exit 1; }
+started "$log3"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
 gone "$st3"

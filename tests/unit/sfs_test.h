@@ -7,6 +7,7 @@
  *   In memory: no event loop; requests go in with sfs_mem_input and the
  *     replies are collected in order (struct sfs_replies, sfs_collect,
  *     sfs_memserver_up, sfs_memserver_down).
+ * Also the verdict on one --bug switch's probe (sfs_test_probed).
  * Header only (static inline), since every unit test binary is one .c file.
  */
 #ifndef P9KIT_SFS_TEST_H
@@ -119,6 +120,15 @@ static inline void sfs_memserver_down(struct sfs_server *s, struct sfs_conn *c)
 	ck_assert_uint_eq(s->nconns, 0);
 	sfs_server_fini(s);
 	sfs_tree_free(s->tree);
+}
+
+/* A probe of bug ran on a server started with the bug's switch on (with 1)
+ * or off (0): it must have seen the bug (seen 1) exactly when the switch
+ * was on.  how: the rest of the server's set-up, for the message. */
+static inline void sfs_test_probed(int bug, int with, int seen, const char *how)
+{
+	ck_assert_msg(seen == with, "%s %s the bug%s", sfs_bug_name(bug),
+		      with ? "not seen with" : "seen without", how);
 }
 
 #endif

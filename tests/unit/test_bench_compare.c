@@ -141,11 +141,6 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("bench_compare");
-	TCase *tc = tcase_create("compare");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, same_server_is_not_slower);
-	tcase_add_test(tc, delayed_getattr_is_slower);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("bench_compare", "compare", 60, UNIT_TESTS(
+		same_server_is_not_slower, delayed_getattr_is_slower));
 }

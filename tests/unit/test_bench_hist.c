@@ -101,14 +101,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("bench_hist");
-	TCase *tc = tcase_create("hist");
-	tcase_add_test(tc, buckets_are_contiguous);
-	tcase_add_test(tc, bucket_width_is_bounded);
-	tcase_add_test(tc, quantiles_match_order_statistics);
-	tcase_add_test(tc, small_values_are_exact);
-	tcase_add_test(tc, quantile_clamps_to_min_max);
-	tcase_add_test(tc, merge_adds_counts);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("bench_hist", "hist", 0, UNIT_TESTS(
+		buckets_are_contiguous, bucket_width_is_bounded,
+		quantiles_match_order_statistics, small_values_are_exact,
+		quantile_clamps_to_min_max, merge_adds_counts));
 }

@@ -122,12 +122,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("bench_result");
-	TCase *tc = tcase_create("result");
-	tcase_add_test(tc, round_trip);
-	tcase_add_test(tc, reader_rejects_bad_json);
-	tcase_add_test(tc, reader_values);
-	tcase_add_test(tc, not_a_result_file);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("bench_result", "result", 0, UNIT_TESTS(
+		round_trip, reader_rejects_bad_json, reader_values,
+		not_a_result_file));
 }

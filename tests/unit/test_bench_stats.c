@@ -124,16 +124,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("bench_stats");
-	TCase *tc = tcase_create("stats");
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, quantile_interpolates);
-	tcase_add_test(tc, linfit_recovers_line);
-	tcase_add_test(tc, identical_distributions_no_change);
-	tcase_add_test(tc, shifted_distribution_is_slower);
-	tcase_add_test(tc, few_noisy_rounds_are_not_called);
-	tcase_add_test(tc, bootstrap_is_deterministic);
-	tcase_add_test(tc, mann_whitney_known_values);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("bench_stats", "stats", 60, UNIT_TESTS(
+		quantile_interpolates, linfit_recovers_line,
+		identical_distributions_no_change,
+		shifted_distribution_is_slower,
+		few_noisy_rounds_are_not_called, bootstrap_is_deterministic,
+		mann_whitney_known_values));
 }

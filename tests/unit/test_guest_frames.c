@@ -85,11 +85,22 @@ START_TEST(tally_verdicts)
 }
 END_TEST
 
+/* Run cmd with sh; its standard output in out (cap bytes with the NUL).
+ * Returns pclose's status. */
+static int sh_output(const char *cmd, char *out, size_t cap)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, cap - 1, p);
+	out[n] = 0;
+	return pclose(p);
+}
+
 START_TEST(cpio_round_trip)
 {
 	char dir[] = "/tmp/test_guest.XXXXXX", path[128], cmd[512], out[256];
-	FILE *f, *p;
-	size_t n;
+	FILE *f;
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/a.cpio", dir);
 	f = fopen(path, "wb");
@@ -103,11 +114,7 @@ START_TEST(cpio_round_trip)
 	snprintf(cmd, sizeof cmd,
 		 "cd %s && mkdir x && cd x && cpio -id --quiet < ../a.cpio && "
 		 "cat run/params run/odd.sh && stat -c %%a run/odd.sh", dir);
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	n = fread(out, 1, sizeof out - 1, p);
-	out[n] = 0;
-	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_int_eq(sh_output(cmd, out, sizeof out), 0);
 	ck_assert_str_eq(out, "X='1'\nabcde755\n");
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
@@ -117,8 +124,7 @@ END_TEST
 START_TEST(params_quote_for_sh)
 {
 	char buf[512], cmd[700], out[256];
-	size_t len = 0, n;
-	FILE *p;
+	size_t len = 0;
 	const char *nasty = "it's $HOME `x` \"q\" \\ end";
 	ck_assert_int_eq(g_param(buf, sizeof buf, &len, "A", nasty), 0);
 	ck_assert_int_eq(g_param(buf, sizeof buf, &len, "B", ""), 0);
@@ -126,11 +132,7 @@ START_TEST(params_quote_for_sh)
 	snprintf(cmd, sizeof cmd, "cat > /tmp/test_guest_params.$$ <<'EOF_'\n%sEOF_\n"
 		 ". /tmp/test_guest_params.$$; rm /tmp/test_guest_params.$$; "
 		 "printf '%%s|%%s' \"$A\" \"$B\"", buf);
-	p = popen(cmd, "r");
-	ck_assert_ptr_nonnull(p);
-	n = fread(out, 1, sizeof out - 1, p);
-	out[n] = 0;
-	pclose(p);
+	sh_output(cmd, out, sizeof out);
 	ck_assert_str_eq(out, "it's $HOME `x` \"q\" \\ end|");
 	len = 0;
 	ck_assert_int_eq(g_param(buf, 8, &len, "LONGNAME", "v"), -ENOSPC);
@@ -139,13 +141,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("guest_frames");
-	TCase *tc = tcase_create("all");
-	tcase_add_test(tc, parses_steps);
-	tcase_add_test(tc, parses_other_frames);
-	tcase_add_test(tc, tally_verdicts);
-	tcase_add_test(tc, cpio_round_trip);
-	tcase_add_test(tc, params_quote_for_sh);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("guest_frames", "all", 0, UNIT_TESTS(
+		parses_steps, parses_other_frames, tally_verdicts,
+		cpio_round_trip, params_quote_for_sh));
 }

@@ -104,10 +104,6 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("guest_relay");
-	TCase *tc = tcase_create("all");
-	tcase_add_test(tc, echo_through_relay);
-	tcase_add_test(tc, undialable_target_drops_guest);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("guest_relay", "all", 0, UNIT_TESTS(
+		echo_through_relay, undialable_target_drops_guest));
 }

@@ -502,39 +502,47 @@ static void decode_err(const char *hex, int d, int code, const char *want)
 	free(t);
 }
 
+/* Messages 9P2000.L's decoder rejects with -EBADMSG, and the report. */
+static const struct {
+	const char *hex, *want;
+} bad_l[] = {
+	/* Twalk a b cut after the second name's length */
+	{ "16000000 6e 0100 00000000 01000000 0200 0100 61 0100",
+	  "Twalk: field wname: string runs past end at offset 22" },
+	{ "15000000 6e 0100 00000000 01000000 0200 0100 61 01",
+	  "Twalk: field wname: truncated at offset 20" },
+	/* nwname 17 rejected at the nwname field */
+	{ "11000000 6e 0100 00000000 01000000 1100",
+	  "Twalk: field wname: nwname above 16 at offset 15" },
+	{ "09000000 6f 0100 1100",
+	  "Rwalk: field wqid: nwqid above 16 at offset 7" },
+	/* size field versus buffer */
+	{ "14000000 64 ffff 00200000 0600 395032303030",
+	  "Tversion: field size: size beyond buffer at offset 0" },
+	{ "12000000 64 ffff 00200000 0600 395032303030",
+	  "Tversion: field size: size short of buffer at offset 0" },
+	{ "0700",
+	  "message: field size: shorter than a header at offset 0" },
+	/* trailing garbage */
+	{ "0c000000 78 0100 07000000 00",
+	  "Tclunk: field trailing: bytes after the last field at offset 11" },
+	/* data count past the end */
+	{ "0d000000 75 0100 03000000 6869",
+	  "Rread: field data: data runs past end at offset 11" },
+	{ "17000000 76 0100 01000000 0000000000000000 ffffffff",
+	  "Twrite: field data: data runs past end at offset 23" },
+	/* Tattach in .L without n_uname is truncated; in 9P2000 it is whole */
+	{ "14000000 68 0100 00000000 ffffffff 0100 75 0000",
+	  "Tattach: field n_uname: truncated at offset 20" },
+};
+
 START_TEST(decode_errors_name_type_field_offset)
 {
-	/* Twalk a b cut after the second name's length */
-	decode_err("16000000 6e 0100 00000000 01000000 0200 0100 61 0100", P9_DL,
-		   -EBADMSG, "Twalk: field wname: string runs past end at offset 22");
-	decode_err("15000000 6e 0100 00000000 01000000 0200 0100 61 01", P9_DL,
-		   -EBADMSG, "Twalk: field wname: truncated at offset 20");
-	/* nwname 17 rejected at the nwname field */
-	decode_err("11000000 6e 0100 00000000 01000000 1100", P9_DL, -EBADMSG,
-		   "Twalk: field wname: nwname above 16 at offset 15");
-	decode_err("09000000 6f 0100 1100", P9_DL, -EBADMSG,
-		   "Rwalk: field wqid: nwqid above 16 at offset 7");
-	/* size field versus buffer */
-	decode_err("14000000 64 ffff 00200000 0600 395032303030", P9_DL, -EBADMSG,
-		   "Tversion: field size: size beyond buffer at offset 0");
-	decode_err("12000000 64 ffff 00200000 0600 395032303030", P9_DL, -EBADMSG,
-		   "Tversion: field size: size short of buffer at offset 0");
-	decode_err("0700", P9_DL, -EBADMSG,
-		   "message: field size: shorter than a header at offset 0");
+	for (size_t i = 0; i < sizeof bad_l / sizeof bad_l[0]; i++)
+		decode_err(bad_l[i].hex, P9_DL, -EBADMSG, bad_l[i].want);
 	/* unknown type */
 	decode_err("07000000 c8 0100", P9_DL, -EPROTO,
 		   "message: field type: unknown message type at offset 4");
-	/* trailing garbage */
-	decode_err("0c000000 78 0100 07000000 00", P9_DL, -EBADMSG,
-		   "Tclunk: field trailing: bytes after the last field at offset 11");
-	/* data count past the end */
-	decode_err("0d000000 75 0100 03000000 6869", P9_DL, -EBADMSG,
-		   "Rread: field data: data runs past end at offset 11");
-	decode_err("17000000 76 0100 01000000 0000000000000000 ffffffff", P9_DL, -EBADMSG,
-		   "Twrite: field data: data runs past end at offset 23");
-	/* Tattach in .L without n_uname is truncated; in 9P2000 it is whole */
-	decode_err("14000000 68 0100 00000000 ffffffff 0100 75 0000", P9_DL, -EBADMSG,
-		   "Tattach: field n_uname: truncated at offset 20");
 	/* Rerror in .u needs errno; in 9P2000 the same bytes are trailing */
 	decode_err("0e000000 6b 0200 0100 78 0d000000", P9_D2000, -EBADMSG,
 		   "Rerror: field trailing: bytes after the last field at offset 10");
@@ -993,31 +1001,20 @@ END_TEST
 static Suite *codec_suite(void)
 {
 	Suite *s = suite_create("lib_codec");
-	TCase *t = tcase_create("table");
-	tcase_add_test(t, every_row_has_a_vector);
-	tcase_add_test(t, vectors_match_table);
-	tcase_add_test(t, getlock_has_no_flags_fsync_has_datasync);
-	suite_add_tcase(s, t);
-	t = tcase_create("vectors");
-	tcase_add_loop_test(t, roundtrip_and_print, 0, NVEC);
-	tcase_add_loop_test(t, truncation_every_offset, 0, NVEC);
-	tcase_add_test(t, known_bytes);
-	suite_add_tcase(s, t);
-	t = tcase_create("errors");
-	tcase_add_test(t, decode_errors_name_type_field_offset);
-	tcase_add_test(t, stat_size_mismatch);
-	tcase_add_test(t, statlen_flag);
-	tcase_add_test(t, rlerror_flag);
-	tcase_add_test(t, client_decode_flags);
-	tcase_add_test(t, failed_decode_prints_safely);
-	tcase_add_test(t, dirent_partial_entry);
-	tcase_add_test(t, dirent_and_stat_put);
-	tcase_add_test(t, record_tables);
-	tcase_add_test(t, field_roles);
-	tcase_add_test(t, encode_limits);
-	tcase_add_test(t, printer_edges);
-	tcase_add_test(t, empty_str_with_null_pointer);
-	suite_add_tcase(s, t);
+	TCase *vectors = tcase_create("vectors");
+	tcase_add_loop_test(vectors, roundtrip_and_print, 0, NVEC);
+	tcase_add_loop_test(vectors, truncation_every_offset, 0, NVEC);
+	tcase_add_test(vectors, known_bytes);
+	suite_add_tcase(s, unit_case("table", 0, UNIT_TESTS(
+		every_row_has_a_vector, vectors_match_table,
+		getlock_has_no_flags_fsync_has_datasync)));
+	suite_add_tcase(s, vectors);
+	suite_add_tcase(s, unit_case("errors", 0, UNIT_TESTS(
+		decode_errors_name_type_field_offset, stat_size_mismatch,
+		statlen_flag, rlerror_flag, client_decode_flags,
+		failed_decode_prints_safely, dirent_partial_entry,
+		dirent_and_stat_put, record_tables, field_roles,
+		encode_limits, printer_edges, empty_str_with_null_pointer)));
 	return s;
 }
 

@@ -349,18 +349,26 @@ END_TEST
 
 /* ---- unix: ---- */
 
+/* A unix socket dir/sock (dir made from its template) listening with
+ * backlog; returns its fd, the address in sa. */
+static int unix_listener(char *dir, struct sockaddr_un *sa, int backlog)
+{
+	int lfd;
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	snprintf(sa->sun_path, sizeof sa->sun_path, "%s/sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)sa, sizeof *sa), 0);
+	ck_assert_int_eq(listen(lfd, backlog), 0);
+	return lfd;
+}
+
 static void on_unix(const char *mode, void (*check)(const char *))
 {
 	char dir[] = "/tmp/9pkit-conn.XXXXXX", target[128];
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int lfd;
-	pid_t pid;
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sock", dir);
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
-	ck_assert_int_eq(listen(lfd, 4), 0);
-	pid = fork_peer(lfd, -1, -1, mode);
+	struct sockaddr_un sa;
+	int lfd = unix_listener(dir, &sa, 4);
+	pid_t pid = fork_peer(lfd, -1, -1, mode);
 	close(lfd);
 	snprintf(target, sizeof target, "unix:%s", sa.sun_path);
 	check(target);
@@ -400,15 +408,10 @@ END_TEST
 START_TEST(unix_backlog_full)
 {
 	char dir[] = "/tmp/9pkit-conn.XXXXXX", target[128], err[256];
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	struct p9_conn *conn = NULL;
-	int lfd, fds[64], n = 0, rc;
+	int lfd = unix_listener(dir, &sa, 0), fds[64], n = 0, rc;
 	uint64_t t0;
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sock", dir);
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
-	ck_assert_int_eq(listen(lfd, 0), 0);
 	for (n = 0; n < 64; n++) {
 		fds[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		if (connect(fds[n], (struct sockaddr *)&sa, sizeof sa) < 0) {
@@ -712,47 +715,21 @@ END_TEST
 static Suite *conn_suite(void)
 {
 	Suite *s = suite_create("lib_conn");
-	TCase *t = tcase_create("fd");
-	tcase_set_timeout(t, 20);
-	tcase_add_test(t, fd_two_tags);
-	tcase_add_test(t, fd_timeout);
-	tcase_add_test(t, fd_peer_closes);
-	tcase_add_test(t, fd_bad_sizes);
-	tcase_add_test(t, fd_small_buffer);
-	tcase_add_test(t, fd_big_messages);
-	tcase_add_test(t, fd_pipes);
-	suite_add_tcase(s, t);
-	t = tcase_create("unix");
-	tcase_set_timeout(t, 20);
-	tcase_add_test(t, unix_two_tags);
-	tcase_add_test(t, unix_timeout_and_close);
-	tcase_add_test(t, unix_missing_socket);
-	tcase_add_test(t, unix_backlog_full);
-	suite_add_tcase(s, t);
-	t = tcase_create("tcp");
-	tcase_set_timeout(t, 20);
-	tcase_add_test(t, tcp_two_tags);
-	tcase_add_test(t, tcp_timeout_and_close);
-	tcase_add_test(t, tcp_refused);
-	suite_add_tcase(s, t);
-	t = tcase_create("exec");
-	tcase_set_timeout(t, 20);
-	tcase_add_test(t, exec_two_tags);
-	tcase_add_test(t, exec_timeout_and_close);
-	tcase_add_test(t, exec_missing_program);
-	tcase_add_test(t, exec_child_reaped);
-	tcase_add_test(t, exec_quoting);
-	tcase_add_test(t, exec_with_std_fds_closed);
-	suite_add_tcase(s, t);
-	t = tcase_create("client");
-	tcase_set_timeout(t, 20);
-	tcase_add_test(t, client_version_and_attach);
-	tcase_add_test(t, client_errors_in_dialect);
-	suite_add_tcase(s, t);
-	t = tcase_create("targets");
-	tcase_add_test(t, target_errors);
-	tcase_add_test(t, registered_transport);
-	suite_add_tcase(s, t);
+	suite_add_tcase(s, unit_case("fd", 20, UNIT_TESTS(
+		fd_two_tags, fd_timeout, fd_peer_closes, fd_bad_sizes,
+		fd_small_buffer, fd_big_messages, fd_pipes)));
+	suite_add_tcase(s, unit_case("unix", 20, UNIT_TESTS(
+		unix_two_tags, unix_timeout_and_close, unix_missing_socket,
+		unix_backlog_full)));
+	suite_add_tcase(s, unit_case("tcp", 20, UNIT_TESTS(
+		tcp_two_tags, tcp_timeout_and_close, tcp_refused)));
+	suite_add_tcase(s, unit_case("exec", 20, UNIT_TESTS(
+		exec_two_tags, exec_timeout_and_close, exec_missing_program,
+		exec_child_reaped, exec_quoting, exec_with_std_fds_closed)));
+	suite_add_tcase(s, unit_case("client", 20, UNIT_TESTS(
+		client_version_and_attach, client_errors_in_dialect)));
+	suite_add_tcase(s, unit_case("targets", 0, UNIT_TESTS(
+		target_errors, registered_transport)));
 	return s;
 }
 

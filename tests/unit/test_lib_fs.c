@@ -171,12 +171,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("client file layer and contract tree");
-	TCase *tc = tcase_create("fs");
-	tcase_set_timeout(tc, 120);
+	TCase *tc = unit_case("fs", 120,
+			      UNIT_TESTS(layer_errors, build_on_host));
 	tcase_add_loop_test(tc, build_over_9p, 0, 3);
-	tcase_add_test(tc, layer_errors);
-	tcase_add_test(tc, build_on_host);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_run_case("client file layer and contract tree", tc,
+			     CK_FORK_GETENV);
 }

@@ -473,20 +473,10 @@ START_TEST(decoded_garbage_prints_valid_json)
 }
 END_TEST
 
-static Suite *json_suite(void)
-{
-	Suite *s = suite_create("lib_json");
-	TCase *t = tcase_create("json");
-	tcase_add_test(t, validator_self_test);
-	tcase_add_test(t, exact_strings);
-	tcase_add_test(t, random_messages_are_valid_json);
-	tcase_add_test(t, strings_survive_escaping);
-	tcase_add_test(t, decoded_garbage_prints_valid_json);
-	suite_add_tcase(s, t);
-	return s;
-}
-
 int main(void)
 {
-	return unit_run(json_suite(), CK_FORK_GETENV);
+	return unit_main("lib_json", "json", 0, UNIT_TESTS(
+		validator_self_test, exact_strings,
+		random_messages_are_valid_json, strings_survive_escaping,
+		decoded_garbage_prints_valid_json));
 }

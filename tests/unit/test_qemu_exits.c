@@ -19,16 +19,15 @@
 #include <unistd.h>
 
 #include "p9.h"
+#include "qemu_test.h"
 #include "targets/qemu.h"
-
-enum { TMO = 20000 };
 
 static char dir[64];
 static int have_qemu;
 
 static void setup(void)
 {
-	have_qemu = system("command -v ${P9_QEMU:-qemu-system-x86_64} >/dev/null 2>&1") == 0;
+	have_qemu = qemu_test_installed();
 	snprintf(dir, sizeof dir, "/tmp/9pkit-qexit.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	unsetenv("P9_QEMU_REUSE");
@@ -39,34 +38,30 @@ static void teardown(void)
 	rmdir(dir);
 }
 
-static struct p9_client *open_client(struct p9_conn **conn)
-{
-	char target[128], err[512];
+/* A client on a QEMU exporting dir, and that QEMU's pid. */
+struct qc {
+	struct p9_conn *conn;
 	struct p9_client *c;
-	int rc;
+	int pid;
+};
+
+/* Opens q; 0 (the test passes) when there is no QEMU. */
+static int qc_open(struct qc *q)
+{
+	char target[128];
+	if (!have_qemu)
+		return 0;
 	snprintf(target, sizeof target, "qemu:%s", dir);
-	rc = p9_dial(target, TMO, conn, err, sizeof err);
-	ck_assert_msg(rc == 0, "dial: %s", err);
-	c = p9_client_new(*conn, 65536, P9_DL);
-	ck_assert_ptr_nonnull(c);
-	rc = p9_client_version(c, 65536, "9P2000.L", TMO, err, sizeof err);
-	ck_assert_msg(rc == 0, "version: %s", err);
-	return c;
+	q->c = qemu_test_client(target, 65536, &q->conn);
+	q->pid = qemu_test_pid(q->conn);
+	return 1;
 }
 
-static int qemu_pid(struct p9_conn *conn)
+/* SIGKILL pid and wait until it has exited and can be reaped (left for
+ * the transport). */
+static void kill_and_wait(int pid)
 {
-	char info[512];
-	const char *p;
-	ck_assert_int_eq(p9_qemu_conn_info(conn, info, sizeof info), 0);
-	p = strstr(info, "qemu_pid ");
-	ck_assert_ptr_nonnull(p);
-	return atoi(p + 9);
-}
-
-/* Wait until pid has exited and can be reaped (left for the transport). */
-static void wait_zombie(int pid)
-{
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	for (int i = 0; i < 500; i++) {
 		siginfo_t si = { 0 };
 		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
@@ -88,86 +83,59 @@ static void expect_exit(int pid, const char *when)
 
 START_TEST(killed_while_idle)
 {
-	struct p9_conn *conn;
-	struct p9_client *c;
-	int pid;
-	if (!have_qemu)
+	struct qc q;
+	if (!qc_open(&q))
 		return;
-	c = open_client(&conn);
-	pid = qemu_pid(conn);
-	p9_client_free(c);
-	p9_conn_close(conn); /* parked */
+	qemu_test_close(q.c, q.conn); /* parked */
 	ck_assert_int_eq(p9_qemu_exits_take(0, NULL, 0), 0);
-	ck_assert_int_eq(kill(pid, SIGKILL), 0);
-	wait_zombie(pid);
-	expect_exit(pid, "while idle between connections");
+	kill_and_wait(q.pid);
+	expect_exit(q.pid, "while idle between connections");
 }
 END_TEST
 
 START_TEST(killed_while_waiting)
 {
-	struct p9_conn *conn;
-	struct p9_client *c;
+	struct qc q;
 	struct p9_reply *r;
-	int pid;
-	if (!have_qemu)
+	if (!qc_open(&q))
 		return;
-	c = open_client(&conn);
-	pid = qemu_pid(conn);
-	ck_assert_int_eq(kill(pid, SIGKILL), 0);
-	ck_assert_int_eq(p9_client_wait_any(c, 5000, &r), -ECONNRESET);
-	p9_client_free(c);
-	p9_conn_close(conn);
-	expect_exit(pid, "during a connection");
+	ck_assert_int_eq(kill(q.pid, SIGKILL), 0);
+	ck_assert_int_eq(p9_client_wait_any(q.c, 5000, &r), -ECONNRESET);
+	qemu_test_close(q.c, q.conn);
+	expect_exit(q.pid, "during a connection");
 }
 END_TEST
 
 START_TEST(killed_after_last_reply)
 {
-	struct p9_conn *conn;
-	struct p9_client *c;
-	int pid;
-	if (!have_qemu)
+	struct qc q;
+	if (!qc_open(&q))
 		return;
-	c = open_client(&conn);
-	pid = qemu_pid(conn);
-	ck_assert_int_eq(kill(pid, SIGKILL), 0);
-	wait_zombie(pid);
-	p9_client_free(c);
-	p9_conn_close(conn);
-	expect_exit(pid, "during a connection");
+	kill_and_wait(q.pid);
+	qemu_test_close(q.c, q.conn);
+	expect_exit(q.pid, "during a connection");
 }
 END_TEST
 
 START_TEST(stopped_by_us_not_recorded)
 {
-	struct p9_conn *conn;
-	struct p9_client *c;
+	struct qc q;
 	struct p9_msg m = { .type = P9_TGETATTR, .fid = 0, .request_mask = 1, .tag = 5 };
-	int pid;
-	if (!have_qemu)
+	if (!qc_open(&q))
 		return;
-	c = open_client(&conn);
-	pid = qemu_pid(conn);
 	/* a request in flight: the close stops this QEMU instead of parking it */
-	ck_assert_int_eq(p9_client_send(c, &m), 0);
-	p9_client_free(c);
-	p9_conn_close(conn);
-	ck_assert_int_ne(kill(pid, 0), 0);
+	ck_assert_int_eq(p9_client_send(q.c, &m), 0);
+	qemu_test_close(q.c, q.conn);
+	ck_assert_int_ne(kill(q.pid, 0), 0);
 	ck_assert_int_eq(p9_qemu_exits_take(0, NULL, 0), 0);
 }
 END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("qemu exits");
-	TCase *tc = tcase_create("unasked QEMU exits");
+	TCase *tc = unit_case("unasked QEMU exits", 120, UNIT_TESTS(
+		killed_while_idle, killed_while_waiting,
+		killed_after_last_reply, stopped_by_us_not_recorded));
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, killed_while_idle);
-	tcase_add_test(tc, killed_while_waiting);
-	tcase_add_test(tc, killed_after_last_reply);
-	tcase_add_test(tc, stopped_by_us_not_recorded);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_run_case("qemu exits", tc, CK_FORK_GETENV);
 }

@@ -15,19 +15,28 @@
 #include <unistd.h>
 
 #include "p9.h"
+#include "qemu_test.h"
 
-enum { TMO = 20000 };
+enum { TMO = QEMU_TEST_TMO };
 
+static int skip(void)
+{
+	if (geteuid() != 0 || system("command -v qemu-system-x86_64 >/dev/null") != 0) {
+		puts("skipped: needs root and qemu-system-x86_64");
+		return 1;
+	}
+	return 0;
+}
+
+/* A client attached to qemu:scratch in multidevs mode; NULL (the test
+ * passes) where skip() says so. */
 static struct p9_client *start(const char *mode, struct p9_conn **conn)
 {
-	char target[64], err[512];
-	struct p9_client *c;
+	char target[64];
+	if (skip())
+		return NULL;
 	snprintf(target, sizeof target, "qemu:scratch,multidevs=%s", mode);
-	ck_assert_msg(p9_dial(target, TMO, conn, err, sizeof err) == 0, "%s", err);
-	c = p9_client_new(*conn, 65536, P9_DL);
-	ck_assert_int_eq(p9_client_version(c, 65536, "9P2000.L", TMO, err, sizeof err), 0);
-	ck_assert_msg(p9_client_attach(c, 0, "root", "", 0, TMO, NULL, err, sizeof err) == 0, "%s", err);
-	return c;
+	return qemu_test_attached(target, conn);
 }
 
 /* Walk fid 0 along path ("a/b/c") to newfid; returns the reply. */
@@ -54,26 +63,15 @@ static uint64_t qpath(struct p9_client *c, uint32_t fid, const char *path)
 	return p;
 }
 
-static int skip(void)
-{
-	if (geteuid() != 0 || system("command -v qemu-system-x86_64 >/dev/null") != 0) {
-		puts("skipped: needs root and qemu-system-x86_64");
-		return 1;
-	}
-	return 0;
-}
-
 START_TEST(warn_collides)
 {
 	struct p9_conn *conn;
 	struct p9_client *c;
-	if (skip())
+	if ((c = start("warn", &conn)) == NULL)
 		return;
-	c = start("warn", &conn);
 	ck_assert_uint_eq(qpath(c, 1, "multidev/devA/f1"), qpath(c, 2, "multidev/devB/f1"));
 	ck_assert_uint_eq(qpath(c, 3, "multidev/devA/f4"), qpath(c, 4, "multidev/devB/f4"));
-	p9_client_free(c);
-	p9_conn_close(conn);
+	qemu_test_close(c, conn);
 }
 END_TEST
 
@@ -83,17 +81,15 @@ START_TEST(remap_unique)
 	struct p9_client *c;
 	uint64_t p[8];
 	char path[64];
-	if (skip())
+	if ((c = start("remap", &conn)) == NULL)
 		return;
-	c = start("remap", &conn);
 	for (int i = 0; i < 8; i++) {
 		snprintf(path, sizeof path, "multidev/dev%c/f%d", i < 4 ? 'A' : 'B', i % 4 + 1);
 		p[i] = qpath(c, (uint32_t)i + 1, path);
 		for (int j = 0; j < i; j++)
 			ck_assert_msg(p[i] != p[j], "%s shares qid.path %llx", path, (unsigned long long)p[i]);
 	}
-	p9_client_free(c);
-	p9_conn_close(conn);
+	qemu_test_close(c, conn);
 }
 END_TEST
 
@@ -102,9 +98,8 @@ START_TEST(forbid_enodev)
 	struct p9_conn *conn;
 	struct p9_client *c;
 	struct p9_reply *r;
-	if (skip())
+	if ((c = start("forbid", &conn)) == NULL)
 		return;
-	c = start("forbid", &conn);
 	/* the first element already crosses to another device: an error */
 	r = walk(c, 1, "multidev");
 	ck_assert_int_eq(r->m.type, P9_RWALK);
@@ -117,19 +112,12 @@ START_TEST(forbid_enodev)
 		ck_assert_int_eq(r->m.errnum, ENODEV);
 		p9_reply_free(r);
 	}
-	p9_client_free(c);
-	p9_conn_close(conn);
+	qemu_test_close(c, conn);
 }
 END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("qemu multidevs");
-	TCase *tc = tcase_create("remap forbid warn");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, warn_collides);
-	tcase_add_test(tc, remap_unique);
-	tcase_add_test(tc, forbid_enodev);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("qemu multidevs", "remap forbid warn", 120, UNIT_TESTS(
+		warn_collides, remap_unique, forbid_enodev));
 }

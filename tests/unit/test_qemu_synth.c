@@ -20,9 +20,10 @@
 #include <unistd.h>
 
 #include "p9.h"
+#include "qemu_test.h"
 #include "targets/qemu.h"
 
-enum { TMO = 20000 };
+enum { TMO = QEMU_TEST_TMO };
 
 static int skip(void)
 {
@@ -150,28 +151,17 @@ START_TEST(flush_over_virtio)
 {
 	struct p9_conn *conn;
 	struct p9_client *c;
-	char err[512];
 	if (skip())
 		return;
-	ck_assert_msg(p9_dial("qemu:synthfs,block_timeout=1,delay=read=500000", TMO, &conn, err, sizeof err) == 0,
-		      "%s", err);
-	c = p9_client_new(conn, 65536, P9_DL);
-	ck_assert_int_eq(p9_client_version(c, 65536, "9P2000.L", TMO, err, sizeof err), 0);
-	ck_assert_msg(p9_client_attach(c, 0, "root", "", 0, TMO, NULL, err, sizeof err) == 0,
-		      "%s", err);
+	c = qemu_test_attached("qemu:synthfs,block_timeout=1,delay=read=500000", &conn);
 	flush_cases(c);
 	tree_cases(c);
-	p9_client_free(c);
-	p9_conn_close(conn);
+	qemu_test_close(c, conn);
 }
 END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("qemu synthfs");
-	TCase *tc = tcase_create("flush over virtio");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, flush_over_virtio);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("qemu synthfs", "flush over virtio", 120,
+			 UNIT_TESTS(flush_over_virtio));
 }

@@ -20,9 +20,10 @@
 #include <unistd.h>
 
 #include "p9.h"
+#include "qemu_test.h"
 #include "targets/qemu.h"
 
-enum { TMO = 20000 };
+enum { TMO = QEMU_TEST_TMO };
 
 static char dir[64];
 static int have_qemu;
@@ -41,7 +42,7 @@ static void write_file(const char *name, const char *text)
 static void setup(void)
 {
 	char sub[128];
-	have_qemu = system("command -v ${P9_QEMU:-qemu-system-x86_64} >/dev/null 2>&1") == 0;
+	have_qemu = qemu_test_installed();
 	snprintf(dir, sizeof dir, "/tmp/9pkit-qtest-export.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	write_file("hello", "hello 9p\n");
@@ -57,19 +58,13 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static struct p9_client *open_client(struct p9_conn **conn, const char *opts)
+/* A client on the qemu: target exporting dir with options opts
+ * (",name=value..."), asking for msize. */
+static struct p9_client *open_client(struct p9_conn **conn, const char *opts, uint32_t msize)
 {
-	char target[256], err[512];
-	struct p9_client *c;
-	int rc;
+	char target[256];
 	snprintf(target, sizeof target, "qemu:%s%s", dir, opts);
-	rc = p9_dial(target, TMO, conn, err, sizeof err);
-	ck_assert_msg(rc == 0, "dial: %s", err);
-	c = p9_client_new(*conn, 65536, P9_DL);
-	ck_assert_ptr_nonnull(c);
-	rc = p9_client_version(c, 65536, "9P2000.L", TMO, err, sizeof err);
-	ck_assert_msg(rc == 0, "version: %s", err);
-	return c;
+	return qemu_test_client(target, msize, conn);
 }
 
 static struct p9_reply *rpc(struct p9_client *c, struct p9_msg *m, int want)
@@ -99,18 +94,16 @@ START_TEST(session)
 	struct p9_msg m;
 	struct p9_reply *r;
 	struct p9_dirent e;
-	char err[256];
 	size_t pos = 0;
 	int seen = 0, rc;
 	if (!have_qemu) {
 		puts("skipped: qemu-system-x86_64 not installed");
 		return;
 	}
-	c = open_client(&conn, "");
+	c = open_client(&conn, "", 65536);
 	ck_assert_str_eq(p9_dialect_name(c->dialect), "9P2000.L");
 	ck_assert_int_eq(c->msize, 65536);
-	rc = p9_client_attach(c, 0, "root", "", 0, TMO, NULL, err, sizeof err);
-	ck_assert_msg(rc == 0, "attach: %s", err);
+	qemu_test_attach(c);
 	/* walk + lopen + read */
 	walk(c, 0, 1, "hello");
 	m = (struct p9_msg){ .type = P9_TLOPEN, .fid = 1, .flags = O_RDONLY };
@@ -161,8 +154,7 @@ START_TEST(session)
 	/* Tflush of a tag not in flight: Rflush at once */
 	m = (struct p9_msg){ .type = P9_TFLUSH, .oldtag = 999 };
 	p9_reply_free(rpc(c, &m, P9_RFLUSH));
-	p9_client_free(c);
-	p9_conn_close(conn);
+	qemu_test_close(c, conn);
 }
 END_TEST
 
@@ -175,14 +167,11 @@ START_TEST(inflight)
 	struct p9_client *c;
 	struct p9_msg m;
 	struct p9_reply *r;
-	char err[256];
 	uint16_t tags[100], ftag;
-	int rc;
 	if (!have_qemu)
 		return;
-	c = open_client(&conn, ",msize=65536");
-	rc = p9_client_attach(c, 0, "root", "", 0, TMO, NULL, err, sizeof err);
-	ck_assert_msg(rc == 0, "attach: %s", err);
+	c = open_client(&conn, ",msize=65536", 65536);
+	qemu_test_attach(c);
 	for (int i = 0; i < 100; i++) {
 		m = (struct p9_msg){ .type = P9_TGETATTR, .fid = 0,
 				     .request_mask = P9_GETATTR_BASIC };
@@ -209,8 +198,7 @@ START_TEST(inflight)
 	ck_assert_int_eq(r->m.tag, ftag);
 	ck_assert_int_eq(r->m.type, P9_RFLUSH);
 	p9_reply_free(r);
-	p9_client_free(c);
-	p9_conn_close(conn);
+	qemu_test_close(c, conn);
 }
 END_TEST
 
@@ -219,27 +207,13 @@ START_TEST(msize_clamp)
 {
 	struct p9_conn *conn;
 	struct p9_client *c;
-	char target[128], err[256];
 	if (!have_qemu)
 		return;
-	snprintf(target, sizeof target, "qemu:%s,msize=8192", dir);
-	ck_assert_msg(p9_dial(target, TMO, &conn, err, sizeof err) == 0, "%s", err);
-	c = p9_client_new(conn, 1 << 20, P9_DL);
-	ck_assert_int_eq(p9_client_version(c, 1 << 20, "9P2000.L", TMO, err, sizeof err), 0);
+	c = open_client(&conn, ",msize=8192", 1 << 20);
 	ck_assert_int_eq(c->msize, 8192);
-	p9_client_free(c);
-	p9_conn_close(conn);
+	qemu_test_close(c, conn);
 }
 END_TEST
-
-static int qemu_pid(struct p9_conn *conn)
-{
-	char info[512], *p;
-	ck_assert_int_eq(p9_qemu_conn_info(conn, info, sizeof info), 0);
-	p = strstr(info, "qemu_pid ");
-	ck_assert_ptr_nonnull(p);
-	return atoi(p + 9);
-}
 
 /* A closed idle connection's QEMU is reused by the next dial of the same
  * target; Tversion resets the session, so fid 0 can be attached again.
@@ -249,31 +223,26 @@ START_TEST(reuse)
 	struct p9_conn *conn;
 	struct p9_client *c;
 	struct p9_msg m;
-	char err[256];
 	int pid1, pid2;
 	if (!have_qemu)
 		return;
 	unsetenv("P9_QEMU_REUSE");
-	c = open_client(&conn, "");
-	ck_assert_int_eq(p9_client_attach(c, 0, "root", "", 0, TMO, NULL, err, sizeof err), 0);
-	pid1 = qemu_pid(conn);
-	p9_client_free(c);
-	p9_conn_close(conn);
-	c = open_client(&conn, "");
-	pid2 = qemu_pid(conn);
+	c = open_client(&conn, "", 65536);
+	qemu_test_attach(c);
+	pid1 = qemu_test_pid(conn);
+	qemu_test_close(c, conn);
+	c = open_client(&conn, "", 65536);
+	pid2 = qemu_test_pid(conn);
 	ck_assert_int_eq(pid1, pid2);
-	ck_assert_msg(p9_client_attach(c, 0, "root", "", 0, TMO, NULL, err, sizeof err) == 0,
-		      "attach after reuse: %s", err);
+	qemu_test_attach(c); /* after the reuse */
 	/* leave a request in flight: this QEMU must not be parked */
 	m = (struct p9_msg){ .type = P9_TGETATTR, .fid = 0, .request_mask = 1, .tag = 5 };
 	ck_assert_int_eq(p9_client_send(c, &m), 0);
-	p9_client_free(c);
-	p9_conn_close(conn);
+	qemu_test_close(c, conn);
 	ck_assert_int_ne(kill(pid2, 0), 0);
-	c = open_client(&conn, "");
-	ck_assert_int_ne(qemu_pid(conn), pid2);
-	p9_client_free(c);
-	p9_conn_close(conn);
+	c = open_client(&conn, "", 65536);
+	ck_assert_int_ne(qemu_test_pid(conn), pid2);
+	qemu_test_close(c, conn);
 }
 END_TEST
 
@@ -305,15 +274,8 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("qemu transport");
-	TCase *tc = tcase_create("virtio-9p over qtest");
+	TCase *tc = unit_case("virtio-9p over qtest", 120, UNIT_TESTS(
+		session, inflight, msize_clamp, start_errors, reuse));
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, session);
-	tcase_add_test(tc, inflight);
-	tcase_add_test(tc, msize_clamp);
-	tcase_add_test(tc, start_errors);
-	tcase_add_test(tc, reuse);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_run_case("qemu transport", tc, CK_FORK_GETENV);
 }

@@ -163,6 +163,31 @@ START_TEST(constants)
 }
 END_TEST
 
+static const struct runopts one_second = { .case_ms = 1000 };
+static const struct caps no_caps = { 0 };
+
+/* An interpreter on the first case of cat (1 s per case, no caps). */
+static void interp_on(struct interp *in, struct catalogue *cat)
+{
+	ck_assert_int_ge(cat->n, 1);
+	interp_init(in, &one_second, &no_caps, &cat->c[0], P9_DL);
+}
+
+/* Parse text as v.case, then interp_on. */
+static void interp_text(struct interp *in, struct catalogue *cat, char *text)
+{
+	char err[512];
+	memset(cat, 0, sizeof *cat);
+	ck_assert_msg(parse_text("v.case", text, cat, err, sizeof err) == 0, "%s", err);
+	interp_on(in, cat);
+}
+
+static void interp_off(struct interp *in, struct catalogue *cat)
+{
+	interp_done(in);
+	catalogue_free(cat);
+}
+
 /* Found by fuzz/fuzz_caseparse: str() of a 32 MiB string 16 Mi times
  * asked malloc for 2^49 bytes (an abort); cat() could double a string
  * without bound.  Both now fail the case with a reason. */
@@ -174,17 +199,14 @@ START_TEST(eval_string_limit)
 		"set $b = str(\"ab\", 3)\n"
 		"set $c = cat(str(\"x\", 16777216), \"y\")\n"
 		"end\n";
-	static const struct runopts o = { .case_ms = 1000 };
-	static const struct caps caps = { 0 };
-	struct catalogue cat = { 0 };
+	struct catalogue cat;
 	struct interp in;
 	struct value v;
-	char err[512], buf[sizeof text];
+	char buf[sizeof text];
 	memcpy(buf, text, sizeof text);
-	ck_assert_int_eq(parse_text("v.case", buf, &cat, err, sizeof err), 0);
+	interp_text(&in, &cat, buf);
 	ck_assert_int_eq(cat.n, 1);
 	ck_assert_int_eq(cat.c[0].nbody, 3);
-	interp_init(&in, &o, &caps, &cat.c[0], P9_DL);
 	ck_assert_int_eq(eval(&in, cat.c[0].body[0].arg[0], &v), -1);
 	ck_assert_msg(strstr(in.failmsg, "v.case:3: str(): the string would exceed 16 MiB"),
 		      "%s", in.failmsg);
@@ -195,8 +217,7 @@ START_TEST(eval_string_limit)
 	val_free(&v);
 	ck_assert_int_eq(eval(&in, cat.c[0].body[2].arg[0], &v), -1);
 	ck_assert_ptr_nonnull(strstr(in.failmsg, "cat(): the string would exceed"));
-	interp_done(&in);
-	catalogue_free(&cat);
+	interp_off(&in, &cat);
 }
 END_TEST
 
@@ -205,18 +226,15 @@ END_TEST
  * name again replaces its share. */
 START_TEST(vars_total_limit)
 {
-	static const struct runopts o = { .case_ms = 1000 };
-	static const struct caps caps = { 0 };
-	struct catalogue cat = { 0 };
+	struct catalogue cat;
 	struct interp in;
-	char err[256], text[] = "case V1 \"v\"\nlevel should\nend\n";
+	char text[] = "case V1 \"v\"\nlevel should\nend\n";
 	size_t mib16 = 16u << 20;
 	char *big = malloc(mib16);
 	ck_assert_ptr_nonnull(big);
 	memset(big, 'x', mib16);
 	struct value v16 = val_str(big, mib16), v1 = val_str("y", 1);
-	ck_assert_int_eq(parse_text("v.case", text, &cat, err, sizeof err), 0);
-	interp_init(&in, &o, &caps, &cat.c[0], P9_DL);
+	interp_text(&in, &cat, text);
 	var_set(&in, "a", &v16);
 	var_set(&in, "b", &v16);
 	var_set(&in, "c", &v16);
@@ -228,8 +246,7 @@ START_TEST(vars_total_limit)
 	val_free(&v16);
 	val_free(&v1);
 	free(big);
-	interp_done(&in);
-	catalogue_free(&cat);
+	interp_off(&in, &cat);
 }
 END_TEST
 
@@ -237,8 +254,6 @@ END_TEST
  * value_test, the comparison that does not fail the case. */
 START_TEST(parse_if_compare_skip)
 {
-	static const struct runopts o = { .case_ms = 1000 };
-	static const struct caps caps = { 0 };
 	struct catalogue cat;
 	struct interp in;
 	char err[512];
@@ -256,7 +271,7 @@ START_TEST(parse_if_compare_skip)
 	ck_assert_int_eq(b[0].elsebody[0].kind, S_ASSERT);
 	ck_assert_int_eq(b[1].arg[0]->kind, E_CALL);
 	ck_assert_str_eq(b[1].arg[0]->s, "answered");
-	interp_init(&in, &o, &caps, &cat.c[0], P9_DL);
+	interp_on(&in, &cat);
 	struct value two = val_int(2), three = val_int(3), s = val_str("ab", 2);
 	ck_assert_int_eq(value_test(&in, NULL, "x", &two, P_LT, &three), 1);
 	ck_assert_int_eq(value_test(&in, NULL, "x", &two, P_EQ, &three), 0);
@@ -264,8 +279,7 @@ START_TEST(parse_if_compare_skip)
 	ck_assert_int_eq(value_test(&in, NULL, "x", &two, P_LT, &s), -1);
 	ck_assert_ptr_nonnull(strstr(in.failmsg, "compare numbers"));
 	val_free(&s);
-	interp_done(&in);
-	catalogue_free(&cat);
+	interp_off(&in, &cat);
 	want_error("case A1 \"t\"\nlevel should\nif $e\nend\nend\n",
 		   "t.case:3:6: expected a comparison");
 	want_error("case A1 \"t\"\nlevel should\nif $e = 1 x\nend\nend\n",
@@ -275,17 +289,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("suite language");
-	TCase *tc = tcase_create("lang");
-	tcase_add_test(tc, lex_tokens);
-	tcase_add_test(tc, parse_case);
-	tcase_add_test(tc, parse_errors);
-	tcase_add_test(tc, constants);
-	tcase_add_test(tc, eval_string_limit);
-	tcase_add_test(tc, vars_total_limit);
-	tcase_add_test(tc, parse_if_compare_skip);
-	suite_add_tcase(s, tc);
-	int rc = unit_run(s, CK_NOFORK);
+	TCase *tc = unit_case("lang", 0, UNIT_TESTS(lex_tokens, parse_case,
+		parse_errors, constants, eval_string_limit, vars_total_limit,
+		parse_if_compare_skip));
+	int rc = unit_run_case("suite language", tc, CK_NOFORK);
 	if (dir[0])
 		rmdir(dir);
 	return rc;

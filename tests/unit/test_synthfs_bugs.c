@@ -350,16 +350,12 @@ static int (*const probes[BUG_COUNT])(struct v *) = {
 START_TEST(each_bug)
 {
 	int bug = BUG_WALK_17 + _i / 2, bare = _i % 2;
-	struct v *v;
 	ck_assert_ptr_nonnull(probes[bug]);
-	v = up(0, bare, P9_DL);
-	ck_assert_msg(probes[bug](v) == 0, "%s seen without the bug%s",
-		      sfs_bug_name(bug), bare ? " (--bare)" : "");
-	down(v);
-	v = up(1u << bug, bare, P9_DL);
-	ck_assert_msg(probes[bug](v) == 1, "%s not seen with the bug%s",
-		      sfs_bug_name(bug), bare ? " (--bare)" : "");
-	down(v);
+	for (int with = 0; with < 2; with++) {
+		struct v *v = up(with ? 1u << bug : 0, bare, P9_DL);
+		sfs_test_probed(bug, with, probes[bug](v), bare ? " (--bare)" : "");
+		down(v);
+	}
 	ck_assert_int_eq(sfs_bug_parse(sfs_bug_name(bug)), bug);
 }
 END_TEST
@@ -528,13 +524,9 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("synthfs bugs");
-	TCase *tc = tcase_create("bugs");
-	tcase_set_timeout(tc, 30);
+	TCase *tc = unit_case("bugs", 30, UNIT_TESTS(
+		readdir_shift_stat, bare_root_L));
 	tcase_add_loop_test(tc, each_bug, 0, 2 * (BUG_COUNT - BUG_WALK_17));
-	tcase_add_test(tc, readdir_shift_stat);
-	tcase_add_test(tc, bare_root_L);
 	tcase_add_loop_test(tc, bare_root_stat, 0, 2);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_run_case("synthfs bugs", tc, CK_FORK_GETENV);
 }

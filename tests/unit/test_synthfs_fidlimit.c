@@ -17,22 +17,34 @@ static void release(void *arg, struct sfs_fid *f)
 	free(f);
 }
 
+/* Fids from .. to - 1 added to t, each accepted. */
+static void add_fids(struct sfs_fidtab *t, uint32_t from, uint32_t to)
+{
+	int err = 0;
+	for (uint32_t i = from; i < to; i++)
+		ck_assert_ptr_nonnull(sfs_fid_new(t, i, &err));
+}
+
+/* Adding fid to t is refused with error want. */
+static void refused(struct sfs_fidtab *t, uint32_t fid, int want)
+{
+	int err = 0;
+	ck_assert_ptr_null(sfs_fid_new(t, fid, &err));
+	ck_assert_int_eq(err, want);
+}
+
 START_TEST(per_table_limit)
 {
 	struct sfs_fidtab t;
 	size_t total = 0;
-	int err = 0;
 	sfs_fidtab_init(&t, &total);
 	t.max = 100;
-	for (uint32_t i = 0; i < 100; i++)
-		ck_assert_ptr_nonnull(sfs_fid_new(&t, i, &err));
-	ck_assert_ptr_null(sfs_fid_new(&t, 100, &err));
-	ck_assert_int_eq(err, -EMFILE);
+	add_fids(&t, 0, 100);
+	refused(&t, 100, -EMFILE);
 	/* an fid in use is still EEXIST, not EMFILE */
-	ck_assert_ptr_null(sfs_fid_new(&t, 5, &err));
-	ck_assert_int_eq(err, -EEXIST);
+	refused(&t, 5, -EEXIST);
 	free(sfs_fid_take(&t, 7));
-	ck_assert_ptr_nonnull(sfs_fid_new(&t, 100, &err));
+	add_fids(&t, 100, 101);
 	ck_assert_uint_eq(total, 100);
 	sfs_fidtab_clear(&t, release, NULL);
 	sfs_fidtab_free(&t);
@@ -43,20 +55,15 @@ START_TEST(server_wide_limit)
 {
 	struct sfs_fidtab a, b;
 	size_t total = 0;
-	int err = 0;
 	sfs_fidtab_init(&a, &total);
 	sfs_fidtab_init(&b, &total);
 	a.maxtotal = b.maxtotal = 50;
-	for (uint32_t i = 0; i < 30; i++)
-		ck_assert_ptr_nonnull(sfs_fid_new(&a, i, &err));
-	for (uint32_t i = 0; i < 20; i++)
-		ck_assert_ptr_nonnull(sfs_fid_new(&b, i, &err));
-	ck_assert_ptr_null(sfs_fid_new(&b, 20, &err));
-	ck_assert_int_eq(err, -ENFILE);
-	ck_assert_ptr_null(sfs_fid_new(&a, 30, &err));
-	ck_assert_int_eq(err, -ENFILE);
+	add_fids(&a, 0, 30);
+	add_fids(&b, 0, 20);
+	refused(&b, 20, -ENFILE);
+	refused(&a, 30, -ENFILE);
 	sfs_fidtab_clear(&a, release, NULL);
-	ck_assert_ptr_nonnull(sfs_fid_new(&b, 20, &err));
+	add_fids(&b, 20, 21);
 	ck_assert_uint_eq(total, 21);
 	sfs_fidtab_clear(&b, release, NULL);
 	sfs_fidtab_free(&a);
@@ -66,10 +73,6 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("synthfs fid limits");
-	TCase *tc = tcase_create("limits");
-	tcase_add_test(tc, per_table_limit);
-	tcase_add_test(tc, server_wide_limit);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("synthfs fid limits", "limits", 0, UNIT_TESTS(
+		per_table_limit, server_wide_limit));
 }

@@ -177,12 +177,7 @@ END_TEST
 
 int main(void)
 {
-	Suite *su = suite_create("synthfs in memory");
-	TCase *tc = tcase_create("mem");
-	tcase_add_test(tc, block_expires);
-	tcase_add_test(tc, block_flushed);
-	tcase_add_test(tc, bad_size_closes);
-	tcase_add_test(tc, dmdevice_in_9p2000);
-	suite_add_tcase(su, tc);
-	return unit_run(su, CK_NOFORK);
+	TCase *tc = unit_case("mem", 0, UNIT_TESTS(block_expires, block_flushed,
+		bad_size_closes, dmdevice_in_9p2000));
+	return unit_run_case("synthfs in memory", tc, CK_NOFORK);
 }

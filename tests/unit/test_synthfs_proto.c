@@ -510,56 +510,50 @@ static int p_stat_zero_length(struct sfs_inproc *v)
 	return bug;
 }
 
-static int (*const probes[BUG_COUNT])(struct sfs_inproc *) = {
-	[BUG_READDIR_PARTIAL_ENTRY] = p_readdir_partial_entry,
-	[BUG_READDIR_IGNORE_OFFSET] = p_readdir_ignore_offset,
-	[BUG_READDIR_LOSE_BOUNDARY] = p_readdir_lose_boundary,
-	[BUG_FLUSH_RERROR] = p_flush_rerror,
-	[BUG_FLUSH_LATE_REPLY] = p_flush_late_reply,
-	[BUG_WALK_LATER_ERROR] = p_walk_later_error,
-	[BUG_WALK_PARTIAL_FID] = p_walk_partial_fid,
-	[BUG_MSIZE_NOT_ENFORCED] = p_msize_not_enforced,
-	[BUG_QID_PATH_COLLISION] = p_qid_path_collision,
-	[BUG_QID_VERSION_STATIC] = p_qid_version_static,
-	[BUG_CLUNK_LEAK] = p_clunk_leak,
-	[BUG_WRONG_ERRNO] = p_wrong_errno,
-	[BUG_FSYNC_EIO] = p_fsync_eio,
-	[BUG_FLUSH_UNKNOWN_ERROR] = p_flush_unknown_error,
-	[BUG_STAT_ZERO_LENGTH] = p_stat_zero_length,
+/* Each bug's probe and the server it runs on: multidevs md (0: warn) and
+ * dialect (0: 9P2000.L). */
+static const struct {
+	int (*probe)(struct sfs_inproc *);
+	enum sfs_multidevs md;
+	int dialect;
+} probes[BUG_COUNT] = {
+	[BUG_READDIR_PARTIAL_ENTRY] = { p_readdir_partial_entry },
+	[BUG_READDIR_IGNORE_OFFSET] = { p_readdir_ignore_offset },
+	[BUG_READDIR_LOSE_BOUNDARY] = { p_readdir_lose_boundary },
+	[BUG_FLUSH_RERROR] = { p_flush_rerror },
+	[BUG_FLUSH_LATE_REPLY] = { p_flush_late_reply },
+	[BUG_WALK_LATER_ERROR] = { p_walk_later_error },
+	[BUG_WALK_PARTIAL_FID] = { p_walk_partial_fid },
+	[BUG_MSIZE_NOT_ENFORCED] = { p_msize_not_enforced },
+	[BUG_QID_PATH_COLLISION] = { p_qid_path_collision, SFS_MD_REMAP },
+	[BUG_QID_VERSION_STATIC] = { p_qid_version_static },
+	[BUG_CLUNK_LEAK] = { p_clunk_leak },
+	[BUG_WRONG_ERRNO] = { p_wrong_errno },
+	[BUG_FSYNC_EIO] = { p_fsync_eio },
+	[BUG_FLUSH_UNKNOWN_ERROR] = { p_flush_unknown_error },
+	[BUG_STAT_ZERO_LENGTH] = { p_stat_zero_length, .dialect = P9_DU },
 };
 
 START_TEST(each_bug)
 {
-	int bug = _i;
-	enum sfs_multidevs md = bug == BUG_QID_PATH_COLLISION ? SFS_MD_REMAP
-							      : SFS_MD_WARN;
-	int d = bug == BUG_STAT_ZERO_LENGTH ? P9_DU : P9_DL;
-	struct sfs_inproc *v;
-	ck_assert_ptr_nonnull(probes[bug]);
-	v = up2(0, md, 0, d, 1 << 20);
-	ck_assert_msg(probes[bug](v) == 0, "%s seen without the bug",
-		      sfs_bug_name(bug));
-	sfs_inproc_down(v);
-	v = up2(1u << bug, md, 0, d, 1 << 20);
-	ck_assert_msg(probes[bug](v) == 1, "%s not seen with the bug",
-		      sfs_bug_name(bug));
-	sfs_inproc_down(v);
+	int bug = _i, d = probes[bug].dialect ? probes[bug].dialect : P9_DL;
+	ck_assert_ptr_nonnull(probes[bug].probe);
+	for (int with = 0; with < 2; with++) {
+		uint32_t bugs = with ? 1u << bug : 0;
+		struct sfs_inproc *v = up2(bugs, probes[bug].md, 0, d, 1 << 20);
+		sfs_test_probed(bug, with, probes[bug].probe(v), "");
+		sfs_inproc_down(v);
+	}
 	ck_assert_int_eq(sfs_bug_parse(sfs_bug_name(bug)), bug);
 }
 END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("synthfs protocol");
-	TCase *tc = tcase_create("proto");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, flush_blocked_read);
-	tcase_add_test(tc, flush_unknown_and_timeout);
-	tcase_add_test(tc, worker_dispatch);
-	tcase_add_test(tc, version_aborts);
-	tcase_add_test(tc, readdir_hops);
+	TCase *tc = unit_case("proto", 30, UNIT_TESTS(
+		flush_blocked_read, flush_unknown_and_timeout,
+		worker_dispatch, version_aborts, readdir_hops));
 	/* the switches from walk-17 on: test_synthfs_bugs.c */
 	tcase_add_loop_test(tc, each_bug, 0, BUG_WALK_17);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_run_case("synthfs protocol", tc, CK_FORK_GETENV);
 }

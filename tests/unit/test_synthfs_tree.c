@@ -347,18 +347,10 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("synthfs tree");
-	TCase *tc = tcase_create("tree");
-	tcase_add_test(tc, contract_nodes);
-	tcase_add_test(tc, pattern_content);
-	tcase_add_test(tc, readdir_cookies);
-	tcase_add_test(tc, rw_operations);
+	TCase *tc = unit_case("tree", 0, UNIT_TESTS(
+		contract_nodes, pattern_content, readdir_cookies,
+		rw_operations, symlink_xattr_setattr, multidevs_modes,
+		tree_file, fid_table, fid_clear));
 	tcase_add_loop_test(tc, sparse_content, 0, 2);
-	tcase_add_test(tc, symlink_xattr_setattr);
-	tcase_add_test(tc, multidevs_modes);
-	tcase_add_test(tc, tree_file);
-	tcase_add_test(tc, fid_table);
-	tcase_add_test(tc, fid_clear);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_run_case("synthfs tree", tc, CK_FORK_GETENV);
 }

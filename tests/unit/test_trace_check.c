@@ -19,9 +19,11 @@ static FILE *of;
 static uint64_t now = 1000000;
 static int dialect = P9_DL;
 
-static void start(void)
+/* A traced connection in dialect d, its output in out. */
+static void start(int d)
 {
 	struct tr_opts o = { .check = 1 };
+	dialect = d;
 	of = open_memstream(&out, &outlen);
 	tr_init(&tr, &o, of);
 	c = tr_conn_new(&tr);
@@ -33,6 +35,7 @@ static void stop(void)
 	fflush(of);
 	fclose(of);
 	tr_fini(&tr);
+	free(out);
 }
 
 static void send(int client, struct p9_msg m)
@@ -56,15 +59,32 @@ static int count(const char *needle)
 	return n;
 }
 
-/* Tversion/Rversion (msize 8192) and attach fid 0. */
+/* The output so far holds needle n times. */
+static void expect(int n, const char *needle)
+{
+	ck_assert_msg(count(needle) == n, "%d of \"%s\" wanted in:\n%s", n, needle, out);
+}
+
+/* Tversion/Rversion of version v, msize 8192. */
+static void versions(const char *v)
+{
+	T(.type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s(v));
+	R(.type = P9_RVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s(v));
+}
+
+/* start in dialect d, versions v and attach fid 0. */
+static void session_in(int d, const char *v)
+{
+	start(d);
+	versions(v);
+	T(.type = P9_TATTACH, .tag = 1, .fid = 0, .afid = P9_NOFID, .uname = p9_s("u"),
+	  .aname = p9_s(""));
+	R(.type = P9_RATTACH, .tag = 1, .qid = { P9_QTDIR, 0, 1 });
+}
+
 static void session(void)
 {
-	start();
-	T(.type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.L"));
-	R(.type = P9_RVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.L"));
-	T(.type = P9_TATTACH, .tag = 1, .fid = 0, .afid = P9_NOFID, .uname = p9_s("u"),
-	  .aname = p9_s(""), .n_uname = 0);
-	R(.type = P9_RATTACH, .tag = 1, .qid = { P9_QTDIR, 0, 1 });
+	session_in(P9_DL, "9P2000.L");
 }
 
 static void walk(uint16_t tag, uint32_t fid, uint32_t newfid, const char *a,
@@ -91,12 +111,11 @@ START_TEST(clean_session_no_warnings)
 	R(.type = P9_RREAD, .tag = 3, .count = 5, .data = (const uint8_t *)"hello");
 	T(.type = P9_TCLUNK, .tag = 3, .fid = 1);
 	R(.type = P9_RCLUNK, .tag = 3);
-	ck_assert_msg(count("!!") == 0, "%s", out);
-	ck_assert_msg(count("Tread tag 3 fid 1 (/dir/file)") == 1, "%s", out);
-	ck_assert_msg(count("(/dir/file)") == 2, "%s", out);
+	expect(0, "!!");
+	expect(1, "Tread tag 3 fid 1 (/dir/file)");
+	expect(2, "(/dir/file)");
 	stop();
 	ck_assert_uint_eq(tr.nwarn, 0);
-	free(out);
 }
 END_TEST
 
@@ -105,9 +124,8 @@ START_TEST(tag_reused_in_flight)
 	session();
 	T(.type = P9_TREAD, .tag = 5, .fid = 0, .count = 10);
 	T(.type = P9_TGETATTR, .tag = 5, .fid = 0);
-	ck_assert_msg(count("tag reused while Tread is in flight") == 1, "%s", out);
+	expect(1, "tag reused while Tread is in flight");
 	stop();
-	free(out);
 }
 END_TEST
 
@@ -115,9 +133,8 @@ START_TEST(reply_to_no_request)
 {
 	session();
 	R(.type = P9_RCLUNK, .tag = 9);
-	ck_assert_msg(count("Rclunk tag 9: reply to no request") == 1, "%s", out);
+	expect(1, "Rclunk tag 9: reply to no request");
 	stop();
-	free(out);
 }
 END_TEST
 
@@ -128,18 +145,17 @@ START_TEST(fid_after_clunk_and_before_creation)
 	T(.type = P9_TCLUNK, .tag = 3, .fid = 1);
 	R(.type = P9_RCLUNK, .tag = 3);
 	T(.type = P9_TGETATTR, .tag = 4, .fid = 1);
-	ck_assert_msg(count("fid 1 used after clunk") == 1, "%s", out);
+	expect(1, "fid 1 used after clunk");
 	T(.type = P9_TGETATTR, .tag = 5, .fid = 77);
-	ck_assert_msg(count("fid 77 used before creation") == 1, "%s", out);
+	expect(1, "fid 77 used before creation");
 	/* a failed walk and a partial walk create no newfid */
 	walk(6, 0, 8, "nope", NULL, -1);
 	walk(7, 0, 9, "a", "nope", 1);
 	T(.type = P9_TGETATTR, .tag = 8, .fid = 8);
 	T(.type = P9_TGETATTR, .tag = 9, .fid = 9);
-	ck_assert_msg(count("fid 8 used before creation") == 1, "%s", out);
-	ck_assert_msg(count("fid 9 used before creation") == 1, "%s", out);
+	expect(1, "fid 8 used before creation");
+	expect(1, "fid 9 used before creation");
 	stop();
-	free(out);
 }
 END_TEST
 
@@ -149,9 +165,8 @@ START_TEST(reply_larger_than_msize)
 	session();
 	T(.type = P9_TREAD, .tag = 2, .fid = 0, .count = 9000);
 	R(.type = P9_RREAD, .tag = 2, .count = sizeof big, .data = big);
-	ck_assert_msg(count("larger than msize 8192") == 1, "%s", out);
+	expect(1, "larger than msize 8192");
 	stop();
-	free(out);
 }
 END_TEST
 
@@ -160,9 +175,8 @@ START_TEST(rread_count_above_request)
 	session();
 	T(.type = P9_TREAD, .tag = 2, .fid = 0, .count = 3);
 	R(.type = P9_RREAD, .tag = 2, .count = 5, .data = (const uint8_t *)"hello");
-	ck_assert_msg(count("Rread tag 2: count 5 above the requested 3") == 1, "%s", out);
+	expect(1, "Rread tag 2: count 5 above the requested 3");
 	stop();
-	free(out);
 }
 END_TEST
 
@@ -185,9 +199,8 @@ START_TEST(readdir_split_entry)
 	size_t n = dirents(b, offs, 3);
 	T(.type = P9_TREADDIR, .tag = 2, .fid = 0, .offset = 0, .count = 1000);
 	R(.type = P9_RREADDIR, .tag = 2, .count = (uint32_t)n - 4, .data = b);
-	ck_assert_msg(count("entry split at byte 58 of") == 1, "%s", out);
+	expect(1, "entry split at byte 58 of");
 	stop();
-	free(out);
 }
 END_TEST
 
@@ -199,45 +212,46 @@ START_TEST(readdir_offset_backwards)
 	size_t n = dirents(b, offs, 3);
 	T(.type = P9_TREADDIR, .tag = 2, .fid = 0, .offset = 0, .count = 1000);
 	R(.type = P9_RREADDIR, .tag = 2, .count = (uint32_t)n, .data = b);
-	ck_assert_msg(count("entry offset 3 goes backwards (after 6)") == 1, "%s", out);
+	expect(1, "entry offset 3 goes backwards (after 6)");
 	n = dirents(b, offs2, 1);
 	T(.type = P9_TREADDIR, .tag = 3, .fid = 0, .offset = 6, .count = 1000);
 	R(.type = P9_RREADDIR, .tag = 3, .count = (uint32_t)n, .data = b);
-	ck_assert_msg(count("entry offset 2 goes backwards (after 6)") == 1, "%s", out);
+	expect(1, "entry offset 2 goes backwards (after 6)");
 	stop();
-	free(out);
 }
 END_TEST
+
+/* Tread tag (fid 0) and, in flight, its Tflush with tag + 1. */
+static void read_and_flush(uint16_t tag)
+{
+	T(.type = P9_TREAD, .tag = tag, .fid = 0, .count = 10);
+	T(.type = P9_TFLUSH, .tag = (uint16_t)(tag + 1), .oldtag = tag);
+}
 
 START_TEST(reply_after_rflush)
 {
 	session();
-	T(.type = P9_TREAD, .tag = 2, .fid = 0, .count = 10);
-	T(.type = P9_TFLUSH, .tag = 3, .oldtag = 2);
+	read_and_flush(2);
 	R(.type = P9_RFLUSH, .tag = 3);
 	R(.type = P9_RREAD, .tag = 2, .count = 1, .data = (const uint8_t *)"x");
-	ck_assert_msg(count("Rread tag 2: reply arrives after its Rflush") == 1, "%s", out);
-	ck_assert_msg(count("reply to no request") == 0, "%s", out);
+	expect(1, "Rread tag 2: reply arrives after its Rflush");
+	expect(0, "reply to no request");
 	/* the normal order draws nothing */
-	T(.type = P9_TREAD, .tag = 4, .fid = 0, .count = 10);
-	T(.type = P9_TFLUSH, .tag = 5, .oldtag = 4);
+	read_and_flush(4);
 	R(.type = P9_RREAD, .tag = 4, .count = 1, .data = (const uint8_t *)"x");
 	R(.type = P9_RFLUSH, .tag = 5);
-	ck_assert_msg(count("!!") == 1, "%s", out);
+	expect(1, "!!");
 	stop();
-	free(out);
 }
 END_TEST
 
 START_TEST(error_answering_tflush)
 {
 	session();
-	T(.type = P9_TREAD, .tag = 2, .fid = 0, .count = 10);
-	T(.type = P9_TFLUSH, .tag = 3, .oldtag = 2);
+	read_and_flush(2);
 	R(.type = P9_RLERROR, .tag = 3, .errnum = 22);
-	ck_assert_msg(count("Rlerror tag 3: error answering Tflush") == 1, "%s", out);
+	expect(1, "Rlerror tag 3: error answering Tflush");
 	stop();
-	free(out);
 }
 END_TEST
 
@@ -250,13 +264,12 @@ START_TEST(rename_moves_paths)
 	  .newdirfid = 0, .newname = p9_s("e"));
 	R(.type = P9_RRENAMEAT, .tag = 4);
 	T(.type = P9_TGETATTR, .tag = 5, .fid = 2);
-	ck_assert_msg(count("Tgetattr tag 5 fid 2 (/e/f)") == 1, "%s", out);
+	expect(1, "Tgetattr tag 5 fid 2 (/e/f)");
 	T(.type = P9_TRENAME, .tag = 6, .fid = 2, .dfid = 0, .name = p9_s("g"));
 	R(.type = P9_RRENAME, .tag = 6);
 	T(.type = P9_TGETATTR, .tag = 7, .fid = 2);
-	ck_assert_msg(count("Tgetattr tag 7 fid 2 (/g)") == 1, "%s", out);
+	expect(1, "Tgetattr tag 7 fid 2 (/g)");
 	stop();
-	free(out);
 }
 END_TEST
 
@@ -264,13 +277,7 @@ START_TEST(dir_read_9p2000)
 {
 	uint8_t b[1024];
 	size_t n = 0;
-	dialect = P9_D2000;
-	start();
-	T(.type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000"));
-	R(.type = P9_RVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000"));
-	T(.type = P9_TATTACH, .tag = 1, .fid = 0, .afid = P9_NOFID, .uname = p9_s("u"),
-	  .aname = p9_s(""));
-	R(.type = P9_RATTACH, .tag = 1, .qid = { P9_QTDIR, 0, 1 });
+	session_in(P9_D2000, "9P2000");
 	T(.type = P9_TOPEN, .tag = 2, .fid = 0, .mode = P9_OREAD);
 	R(.type = P9_ROPEN, .tag = 2, .qid = { P9_QTDIR, 0, 1 });
 	const char *names[] = { "alpha", "beta" };
@@ -282,14 +289,12 @@ START_TEST(dir_read_9p2000)
 	}
 	T(.type = P9_TREAD, .tag = 3, .fid = 0, .offset = 0, .count = 1000);
 	R(.type = P9_RREAD, .tag = 3, .count = (uint32_t)n, .data = b);
-	ck_assert_msg(count("entries 0:alpha 1:beta nent 2") == 1, "%s", out);
-	ck_assert_msg(count("!!") == 0, "%s", out);
+	expect(1, "entries 0:alpha 1:beta nent 2");
+	expect(0, "!!");
 	T(.type = P9_TREAD, .tag = 4, .fid = 0, .offset = 1, .count = 1000);
 	R(.type = P9_RREAD, .tag = 4, .count = (uint32_t)n - 3, .data = b);
-	ck_assert_msg(count("Rread tag 4: directory entry split at byte") == 1, "%s", out);
+	expect(1, "Rread tag 4: directory entry split at byte");
 	stop();
-	dialect = P9_DL;
-	free(out);
 }
 END_TEST
 
@@ -307,10 +312,9 @@ static int pages(void)
 
 START_TEST(tags_paged)
 {
-	start();
+	start(P9_DL);
 	ck_assert_int_eq(pages(), 0);
-	T(.type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.L"));
-	R(.type = P9_RVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.L"));
+	versions("9P2000.L");
 	ck_assert_int_eq(pages(), 1); /* NOTAG's page */
 	T(.type = P9_TCLUNK, .tag = 3, .fid = 0);
 	T(.type = P9_TCLUNK, .tag = 300, .fid = 1);
@@ -326,7 +330,6 @@ START_TEST(tags_paged)
 	ck_assert_int_eq(pages(), 1);
 	ck_assert_ptr_null(tr_tag_live(c, 3));
 	stop();
-	free(out);
 }
 END_TEST
 
@@ -339,51 +342,33 @@ START_TEST(rstat_zero_length)
 			      .name = p9_s("."), .extension = p9_s("HARDLINKCOUNT 2") };
 	struct p9_msg r = { .type = P9_RSTAT, .tag = 2, .stat = st };
 	long n;
-	dialect = P9_DU;
-	start();
-	T(.type = P9_TVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.u"));
-	R(.type = P9_RVERSION, .tag = P9_NOTAG, .msize = 8192, .version = p9_s("9P2000.u"));
-	T(.type = P9_TATTACH, .tag = 1, .fid = 0, .afid = P9_NOFID, .uname = p9_s("u"),
-	  .aname = p9_s(""));
-	R(.type = P9_RATTACH, .tag = 1, .qid = { P9_QTDIR, 0, 1 });
+	session_in(P9_DU, "9P2000.u");
 	T(.type = P9_TSTAT, .tag = 2, .fid = 0);
 	n = p9_encode(&r, P9_DU, b, sizeof b);
 	ck_assert_int_gt(n, 0);
 	tr_conn_bytes(c, 0, now += 1000, b, (size_t)n);
-	ck_assert_msg(count("!!") == 0, "%s", out);
+	expect(0, "!!");
 	T(.type = P9_TSTAT, .tag = 3, .fid = 0);
 	r.tag = 3;
 	n = p9_encode(&r, P9_DU, b, sizeof b);
 	p9_put16(b + P9_HDRSZ, 0);
 	tr_conn_bytes(c, 0, now += 1000, b, (size_t)n);
-	ck_assert_msg(count("Rstat tag 3: n[2] is 0, the stat record is 79 bytes") == 1, "%s", out);
-	ck_assert_msg(count("undecodable") == 0, "%s", out);
-	ck_assert_msg(count("HARDLINKCOUNT") == 2, "%s", out);
-	ck_assert_msg(count("!!") == 1, "%s", out);
+	expect(1, "Rstat tag 3: n[2] is 0, the stat record is 79 bytes");
+	expect(0, "undecodable");
+	expect(2, "HARDLINKCOUNT");
+	expect(1, "!!");
 	stop();
-	dialect = P9_DL;
-	free(out);
 }
 END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("trace_check");
-	TCase *tc = tcase_create("check");
-	tcase_add_test(tc, clean_session_no_warnings);
-	tcase_add_test(tc, tag_reused_in_flight);
-	tcase_add_test(tc, reply_to_no_request);
-	tcase_add_test(tc, fid_after_clunk_and_before_creation);
-	tcase_add_test(tc, reply_larger_than_msize);
-	tcase_add_test(tc, rread_count_above_request);
-	tcase_add_test(tc, readdir_split_entry);
-	tcase_add_test(tc, readdir_offset_backwards);
-	tcase_add_test(tc, reply_after_rflush);
-	tcase_add_test(tc, error_answering_tflush);
-	tcase_add_test(tc, rename_moves_paths);
-	tcase_add_test(tc, dir_read_9p2000);
-	tcase_add_test(tc, tags_paged);
-	tcase_add_test(tc, rstat_zero_length);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	return unit_main("trace_check", "check", 0, UNIT_TESTS(
+		clean_session_no_warnings, tag_reused_in_flight,
+		reply_to_no_request, fid_after_clunk_and_before_creation,
+		reply_larger_than_msize, rread_count_above_request,
+		readdir_split_entry, readdir_offset_backwards,
+		reply_after_rflush, error_answering_tflush,
+		rename_moves_paths, dir_read_9p2000, tags_paged,
+		rstat_zero_length));
 }

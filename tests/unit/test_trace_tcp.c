@@ -36,9 +36,12 @@ static void on_gap(void *arg, uint64_t off, uint64_t len)
 static const struct tr_tcp_sink sink = { on_data, on_gap, NULL };
 static uint8_t src[1000];
 
-static void reset(struct tr_tcp *t)
+/* Each test's reassembler: reset before it, freed after (a checked fixture). */
+static struct tr_tcp tcp;
+
+static void reset(void)
 {
-	memset(t, 0, sizeof *t);
+	memset(&tcp, 0, sizeof tcp);
 	ngot = 0;
 	ngaps = 0;
 	for (size_t i = 0; i < sizeof src; i++)
@@ -46,104 +49,103 @@ static void reset(struct tr_tcp *t)
 }
 
 /* Segment [a, b) of src; the stream starts at sequence number 1000 (SYN 999). */
-static void seg(struct tr_tcp *t, uint32_t a, uint32_t b)
+static void seg(uint32_t a, uint32_t b)
 {
-	tr_tcp_segment(t, 1000 + a, 0, src + a, b - a, &sink);
+	tr_tcp_segment(&tcp, 1000 + a, 0, src + a, b - a, &sink);
+}
+
+static void tcp_free(void)
+{
+	tr_tcp_free(&tcp);
+}
+
+/* The SYN, at 999. */
+static void syn(void)
+{
+	tr_tcp_segment(&tcp, 999, 1, NULL, 0, &sink);
+}
+
+/* The sink has the first n bytes of src, in order, and no gap. */
+static void got_whole(size_t n)
+{
+	ck_assert_uint_eq(ngot, n);
+	ck_assert_int_eq(memcmp(got, src, n), 0);
+	ck_assert_int_eq(ngaps, 0);
+}
+
+/* The sink was told of one gap: len bytes at stream offset off. */
+static void one_gap(uint64_t off, uint64_t len)
+{
+	ck_assert_int_eq(ngaps, 1);
+	ck_assert_uint_eq(gap_off, off);
+	ck_assert_uint_eq(gap_len, len);
 }
 
 START_TEST(in_order_and_split)
 {
-	struct tr_tcp t;
-	reset(&t);
-	tr_tcp_segment(&t, 999, 1, NULL, 0, &sink);
-	seg(&t, 0, 10);
-	seg(&t, 10, 11);
-	seg(&t, 11, 500);
-	ck_assert_uint_eq(ngot, 500);
-	ck_assert_int_eq(memcmp(got, src, 500), 0);
-	ck_assert_int_eq(ngaps, 0);
-	tr_tcp_free(&t);
+	syn();
+	seg(0, 10);
+	seg(10, 11);
+	seg(11, 500);
+	got_whole(500);
 }
 END_TEST
 
 START_TEST(reordered)
 {
-	struct tr_tcp t;
-	reset(&t);
-	tr_tcp_segment(&t, 999, 1, NULL, 0, &sink);
-	seg(&t, 200, 300);
-	seg(&t, 100, 200);
+	syn();
+	seg(200, 300);
+	seg(100, 200);
 	ck_assert_uint_eq(ngot, 0);
-	seg(&t, 0, 100);
-	ck_assert_uint_eq(ngot, 300);
-	ck_assert_int_eq(memcmp(got, src, 300), 0);
-	tr_tcp_free(&t);
+	seg(0, 100);
+	got_whole(300);
 }
 END_TEST
 
 START_TEST(retransmitted_and_overlapping)
 {
-	struct tr_tcp t;
-	reset(&t);
-	tr_tcp_segment(&t, 999, 1, NULL, 0, &sink);
-	seg(&t, 0, 100);
-	seg(&t, 0, 100);   /* retransmission */
-	seg(&t, 50, 150);  /* overlaps 50 old bytes */
-	seg(&t, 300, 400);
-	seg(&t, 300, 400); /* queued twice */
-	seg(&t, 140, 320); /* fills the hole, overlaps both sides */
-	ck_assert_uint_eq(ngot, 400);
-	ck_assert_int_eq(memcmp(got, src, 400), 0);
-	ck_assert_int_eq(ngaps, 0);
-	tr_tcp_free(&t);
+	syn();
+	seg(0, 100);
+	seg(0, 100);   /* retransmission */
+	seg(50, 150);  /* overlaps 50 old bytes */
+	seg(300, 400);
+	seg(300, 400); /* queued twice */
+	seg(140, 320); /* fills the hole, overlaps both sides */
+	got_whole(400);
 }
 END_TEST
 
 START_TEST(gap_on_flush)
 {
-	struct tr_tcp t;
-	reset(&t);
-	tr_tcp_segment(&t, 999, 1, NULL, 0, &sink);
-	seg(&t, 0, 100);
-	seg(&t, 150, 200);
+	syn();
+	seg(0, 100);
+	seg(150, 200);
 	ck_assert_uint_eq(ngot, 100);
-	tr_tcp_flush(&t, &sink);
-	ck_assert_int_eq(ngaps, 1);
-	ck_assert_uint_eq(gap_off, 100);
-	ck_assert_uint_eq(gap_len, 50);
+	tr_tcp_flush(&tcp, &sink);
+	one_gap(100, 50);
 	ck_assert_uint_eq(ngot, 150);
 	ck_assert_int_eq(memcmp(got + 100, src + 150, 50), 0);
-	tr_tcp_free(&t);
 }
 END_TEST
 
 START_TEST(gap_when_queue_overflows)
 {
-	struct tr_tcp t;
-	reset(&t);
-	t.ooo_max = 100;
-	seg(&t, 0, 10);
-	seg(&t, 20, 80);
+	tcp.ooo_max = 100;
+	seg(0, 10);
+	seg(20, 80);
 	ck_assert_int_eq(ngaps, 0);
-	seg(&t, 80, 200);
-	ck_assert_int_eq(ngaps, 1);
-	ck_assert_uint_eq(gap_off, 10);
-	ck_assert_uint_eq(gap_len, 10);
+	seg(80, 200);
+	one_gap(10, 10);
 	ck_assert_uint_eq(ngot, 190);
-	tr_tcp_free(&t);
 }
 END_TEST
 
 START_TEST(sequence_wraps)
 {
-	struct tr_tcp t;
-	reset(&t);
-	tr_tcp_segment(&t, 0xffffffc0u, 0, src, 100, &sink);
-	tr_tcp_segment(&t, 0xffffffc0u + 200, 0, src + 200, 50, &sink);
-	tr_tcp_segment(&t, 0xffffffc0u + 100, 0, src + 100, 100, &sink);
-	ck_assert_uint_eq(ngot, 250);
-	ck_assert_int_eq(memcmp(got, src, 250), 0);
-	tr_tcp_free(&t);
+	tr_tcp_segment(&tcp, 0xffffffc0u, 0, src, 100, &sink);
+	tr_tcp_segment(&tcp, 0xffffffc0u + 200, 0, src + 200, 50, &sink);
+	tr_tcp_segment(&tcp, 0xffffffc0u + 100, 0, src + 100, 100, &sink);
+	got_whole(250);
 }
 END_TEST
 
@@ -159,18 +161,13 @@ static int nmsg;
  * undefined (UBSan).  It is an old segment: dropped. */
 START_TEST(segment_half_the_space_behind)
 {
-	struct tr_tcp t;
-	reset(&t);
-	tr_tcp_segment(&t, 999, 1, NULL, 0, &sink);
-	seg(&t, 0, 100);
-	tr_tcp_segment(&t, 1100u - 0x80000000u, 0, src, 50, &sink);
-	tr_tcp_segment(&t, 1100u - 0x7fffffffu, 0, src, 50, &sink);
+	syn();
+	seg(0, 100);
+	tr_tcp_segment(&tcp, 1100u - 0x80000000u, 0, src, 50, &sink);
+	tr_tcp_segment(&tcp, 1100u - 0x7fffffffu, 0, src, 50, &sink);
 	ck_assert_uint_eq(ngot, 100);
-	seg(&t, 100, 200);
-	ck_assert_uint_eq(ngot, 200);
-	ck_assert_int_eq(memcmp(got, src, 200), 0);
-	ck_assert_int_eq(ngaps, 0);
-	tr_tcp_free(&t);
+	seg(100, 200);
+	got_whole(200);
 }
 END_TEST
 
@@ -199,9 +196,11 @@ static char *out;
 static size_t outlen;
 static FILE *of;
 
-static void tr_start(void)
+/* build(k), and a tracer that autodetects 9P, port 564 known. */
+static void tr_start(int k)
 {
 	struct tr_opts o = { .autodetect = 1, .nports = 1, .ports = { 564 } };
+	build(k);
 	of = open_memstream(&out, &outlen);
 	tr_init(&tr, &o, of);
 }
@@ -214,12 +213,19 @@ static void tr_stop(void)
 	tr_fini(&tr);
 }
 
-static void pkt(uint32_t seq, int syn, const uint8_t *p, uint32_t n)
+/* A packet between 127.0.0.1:40000 (the client) and :564. */
+static void pktf(int client, uint32_t seq, uint8_t flags, const uint8_t *p, uint32_t n)
 {
 	struct tr_pkt k = { .family = 4, .src = { 127, 0, 0, 1 }, .dst = { 127, 0, 0, 1 },
-			    .sport = 40000, .dport = 564, .seq = seq,
-			    .flags = syn ? TR_SYN : 0, .data = p, .len = n, .wirelen = n };
+			    .sport = client ? 40000 : 564, .dport = client ? 564 : 40000,
+			    .seq = seq, .flags = flags, .data = p, .len = n, .wirelen = n };
 	tr_packet(&tr, 1000, &k);
+}
+
+/* A packet from the client. */
+static void pkt(uint32_t seq, int syn, const uint8_t *p, uint32_t n)
+{
+	pktf(1, seq, syn ? TR_SYN : 0, p, n);
 }
 
 static int count(const char *needle)
@@ -230,10 +236,31 @@ static int count(const char *needle)
 	return n;
 }
 
+/* The output holds needle n times. */
+static void expect(int n, const char *needle)
+{
+	ck_assert_msg(count(needle) == n, "%d of \"%s\" wanted in:\n%s", n, needle, out);
+}
+
+/* Every connection seen is over and freed. */
+static void no_conns_left(void)
+{
+	ck_assert_ptr_null(tr.conns);
+	ck_assert_uint_eq(tr.nhashed, 0);
+}
+
+/* A packet from 10.net.(i >> 8).i:40000 to 127.0.0.1:564. */
+static struct tr_pkt from_net10(uint8_t net, uint32_t i, uint32_t seq, uint8_t flags)
+{
+	struct tr_pkt k = { .family = 4, .src = { 10, net, (uint8_t)(i >> 8), (uint8_t)i },
+			    .dst = { 127, 0, 0, 1 }, .sport = 40000, .dport = 564,
+			    .seq = seq, .flags = flags };
+	return k;
+}
+
 START_TEST(frames_split_and_coalesced)
 {
-	build(6);
-	tr_start();
+	tr_start(6);
 	pkt(99, 1, NULL, 0);
 	/* split every message over three segments, and one segment holding
 	 * the tail of one message and the head of the next */
@@ -244,17 +271,16 @@ START_TEST(frames_split_and_coalesced)
 		pos += n;
 	}
 	tr_stop();
-	ck_assert_int_eq(count("-> Tread tag "), 6);
-	ck_assert_int_eq(count("Tversion"), 1);
-	ck_assert_int_eq(count("##"), 0);
+	expect(6, "-> Tread tag ");
+	expect(1, "Tversion");
+	expect(0, "##");
 	free(out);
 }
 END_TEST
 
 START_TEST(frames_reordered_retransmitted)
 {
-	build(4);
-	tr_start();
+	tr_start(4);
 	pkt(99, 1, NULL, 0);
 	uint32_t a = (uint32_t)msgend[1], b = (uint32_t)msgend[3];
 	pkt(100 + b, 0, wire + b, (uint32_t)nwire - b);
@@ -262,31 +288,30 @@ START_TEST(frames_reordered_retransmitted)
 	pkt(100, 0, wire, a);
 	pkt(100, 0, wire, a + 3); /* retransmitted with overlap */
 	tr_stop();
-	ck_assert_int_eq(count("-> Tread tag "), 4);
+	expect(4, "-> Tread tag ");
 	ck_assert_msg(strstr(out, "Tread tag 1 fid 1 offset 4096") <
 		      strstr(out, "Tread tag 4 fid 1 offset 16384"), "order: %s", out);
-	ck_assert_int_eq(count("##"), 0);
+	expect(0, "##");
 	free(out);
 }
 END_TEST
 
 START_TEST(gap_then_resync)
 {
-	build(10);
-	tr_start();
+	tr_start(10);
 	pkt(99, 1, NULL, 0);
 	/* lose the end of Tread tag 3 and most of tag 4 */
 	uint32_t cut1 = (uint32_t)msgend[2] + 10, cut2 = (uint32_t)msgend[4] - 2;
 	pkt(100, 0, wire, cut1);
 	pkt(100 + cut2, 0, wire + cut2, (uint32_t)nwire - cut2);
 	tr_stop();
-	ck_assert_msg(count("gap: ") == 1, "%s", out);
+	expect(1, "gap: ");
 	char want[64];
 	snprintf(want, sizeof want, "gap: %u bytes missing at offset %u", cut2 - cut1, cut1);
 	ck_assert_msg(strstr(out, want) != NULL, "%s", out);
-	ck_assert_msg(count("resynchronised") == 1, "%s", out);
+	expect(1, "resynchronised");
 	/* tags 1, 2 before the gap; 5..10 after it; 3 and 4 lost */
-	ck_assert_int_eq(count("-> Tread tag "), 8);
+	expect(8, "-> Tread tag ");
 	ck_assert_ptr_null(strstr(out, "Tread tag 4 "));
 	ck_assert_ptr_nonnull(strstr(out, "Tread tag 5 "));
 	free(out);
@@ -295,8 +320,7 @@ END_TEST
 
 START_TEST(detects_tversion_on_any_port)
 {
-	build(2);
-	tr_start();
+	tr_start(2);
 	struct tr_pkt k = { .family = 6, .sport = 40000, .dport = 7777, .seq = 5,
 			    .data = wire, .len = (uint32_t)nwire, .wirelen = (uint32_t)nwire };
 	k.src[15] = k.dst[15] = 1;
@@ -306,37 +330,27 @@ START_TEST(detects_tversion_on_any_port)
 	k.len = k.wirelen = (uint32_t)(nwire - msgend[0]);
 	tr_packet(&tr, 2000, &k);
 	tr_stop();
-	ck_assert_int_eq(count("-> Tread tag "), 2);
-	ck_assert_int_eq(count(" c2 "), 0);
+	expect(2, "-> Tread tag ");
+	expect(0, " c2 ");
 	free(out);
 }
 END_TEST
 
-static void pktf(int client, uint32_t seq, uint8_t flags, const uint8_t *p, uint32_t n)
-{
-	struct tr_pkt k = { .family = 4, .src = { 127, 0, 0, 1 }, .dst = { 127, 0, 0, 1 },
-			    .sport = client ? 40000 : 564, .dport = client ? 564 : 40000,
-			    .seq = seq, .flags = flags, .data = p, .len = n, .wirelen = n };
-	tr_packet(&tr, 1000, &k);
-}
-
 START_TEST(closed_connection_released_and_port_reused)
 {
-	build(2);
-	tr_start();
+	tr_start(2);
 	pktf(1, 99, TR_SYN, NULL, 0);
 	pktf(1, 100, 0, wire, (uint32_t)nwire);
 	pktf(1, 100 + (uint32_t)nwire, TR_FIN, NULL, 0);
 	pktf(0, 5000, TR_FIN, NULL, 0);
 	/* over: freed whole, nothing left in the table */
-	ck_assert_ptr_null(tr.conns);
-	ck_assert_uint_eq(tr.nhashed, 0);
+	no_conns_left();
 	/* the same 4-tuple again: a new connection */
 	pktf(1, 7000, TR_SYN, NULL, 0);
 	pktf(1, 7001, 0, wire, (uint32_t)nwire);
 	tr_stop();
-	ck_assert_int_eq(count(" c1 -> Tread tag "), 2);
-	ck_assert_int_eq(count(" c2 -> Tread tag "), 2);
+	expect(2, " c1 -> Tread tag ");
+	expect(2, " c2 -> Tread tag ");
 	free(out);
 }
 END_TEST
@@ -346,38 +360,30 @@ END_TEST
  * the hash table (chains stay short) and are all still told apart. */
 START_TEST(memory_follows_open_connections)
 {
-	build(2);
-	tr_start();
+	tr_start(2);
 	for (uint32_t i = 0; i < 30000; i++) {
-		struct tr_pkt k = { .family = 4, .src = { 10, 0, (uint8_t)(i >> 8), (uint8_t)i },
-				    .dst = { 127, 0, 0, 1 }, .sport = 40000, .dport = 564,
-				    .seq = 99, .flags = TR_SYN };
-		tr_packet(&tr, 1000 + i, &k);
-		k.seq = 100;
-		k.flags = TR_RST;
-		tr_packet(&tr, 1000 + i, &k);
+		struct tr_pkt syn = from_net10(0, i, 99, TR_SYN), rst = from_net10(0, i, 100, TR_RST);
+		tr_packet(&tr, 1000 + i, &syn);
+		tr_packet(&tr, 1000 + i, &rst);
 	}
-	ck_assert_ptr_null(tr.conns);
-	ck_assert_uint_eq(tr.nhashed, 0);
+	no_conns_left();
 	ck_assert_uint_eq(tr.nconn, 30000);
 	size_t before = tr.nhash;
 	for (uint32_t i = 0; i < 30000; i++) {
-		struct tr_pkt k = { .family = 4, .src = { 10, 1, (uint8_t)(i >> 8), (uint8_t)i },
-				    .dst = { 127, 0, 0, 1 }, .sport = 40000, .dport = 564,
-				    .seq = 99, .flags = TR_SYN };
-		tr_packet(&tr, 100000 + i, &k);
+		struct tr_pkt syn = from_net10(1, i, 99, TR_SYN);
+		tr_packet(&tr, 100000 + i, &syn);
 	}
 	ck_assert_uint_eq(tr.nhashed, 30000);
 	ck_assert_uint_gt(tr.nhash, before);
 	ck_assert_uint_ge(tr.nhash, tr.nhashed);
 	/* a later packet of the first of them finds it, not a new one */
-	struct tr_pkt k = { .family = 4, .src = { 10, 1, 0, 0 }, .dst = { 127, 0, 0, 1 },
-			    .sport = 40000, .dport = 564, .seq = 100, .data = wire,
-			    .len = (uint32_t)nwire, .wirelen = (uint32_t)nwire };
+	struct tr_pkt k = from_net10(1, 0, 100, 0);
+	k.data = wire;
+	k.len = k.wirelen = (uint32_t)nwire;
 	tr_packet(&tr, 200000, &k);
 	ck_assert_uint_eq(tr.nconn, 60000);
 	tr_stop();
-	ck_assert_int_eq(count(" c30001 -> Tread tag "), 2);
+	expect(2, " c30001 -> Tread tag ");
 	free(out);
 }
 END_TEST
@@ -413,22 +419,15 @@ END_TEST
 
 int main(void)
 {
-	Suite *s = suite_create("trace_tcp");
-	TCase *tc = tcase_create("reassembly");
-	tcase_add_test(tc, in_order_and_split);
-	tcase_add_test(tc, reordered);
-	tcase_add_test(tc, retransmitted_and_overlapping);
-	tcase_add_test(tc, gap_on_flush);
-	tcase_add_test(tc, gap_when_queue_overflows);
-	tcase_add_test(tc, sequence_wraps);
-	tcase_add_test(tc, segment_half_the_space_behind);
-	tcase_add_test(tc, frames_split_and_coalesced);
-	tcase_add_test(tc, frames_reordered_retransmitted);
-	tcase_add_test(tc, gap_then_resync);
-	tcase_add_test(tc, detects_tversion_on_any_port);
-	tcase_add_test(tc, parses_link_types);
-	tcase_add_test(tc, closed_connection_released_and_port_reused);
-	tcase_add_test(tc, memory_follows_open_connections);
-	suite_add_tcase(s, tc);
-	return unit_run(s, CK_FORK_GETENV);
+	TCase *tc = unit_case("reassembly", 0, UNIT_TESTS(
+		in_order_and_split, reordered,
+		retransmitted_and_overlapping, gap_on_flush,
+		gap_when_queue_overflows, sequence_wraps,
+		segment_half_the_space_behind, frames_split_and_coalesced,
+		frames_reordered_retransmitted, gap_then_resync,
+		detects_tversion_on_any_port, parses_link_types,
+		closed_connection_released_and_port_reused,
+		memory_follows_open_connections));
+	tcase_add_checked_fixture(tc, reset, tcp_free);
+	return unit_run_case("trace_tcp", tc, CK_FORK_GETENV);
 }
