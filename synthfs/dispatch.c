@@ -350,7 +350,8 @@ static int open_fid(struct ctx *x, struct sfs_fid *f, int r, int w, int trunc)
 		return -EISDIR;
 	if (S_ISLNK(n->mode))
 		return -ELOOP;
-	if ((r && sfs_access(n, 4) < 0) || ((w || trunc) && sfs_access(n, 2) < 0))
+	if ((r && sfs_access(n, SFS_MAY_READ) < 0) ||
+	    ((w || trunc) && sfs_access(n, SFS_MAY_WRITE) < 0))
 		return -EACCES;
 	if (n->excl && n->nopen)
 		return -EBUSY;

@@ -470,7 +470,7 @@ static int can_add(struct sfs_tree *t, struct sfs_node *dir, const char *name,
 		return -ENOENT; /* removed directory */
 	if ((rc = valid_name(name, len)) < 0)
 		return rc;
-	if (sfs_access(dir, 2) < 0)
+	if (sfs_access(dir, SFS_MAY_WRITE) < 0)
 		return -EACCES;
 	if (dent_find(t, dir, name, len))
 		return -EEXIST;
@@ -566,7 +566,7 @@ int sfs_link(struct sfs_tree *t, struct sfs_node *dir, const char *name,
 static int removable(struct sfs_tree *t, struct sfs_dent *d, int how)
 {
 	struct sfs_node *n = d->node;
-	if (sfs_access(d->dir, 2) < 0 || n->fixed)
+	if (sfs_access(d->dir, SFS_MAY_WRITE) < 0 || n->fixed)
 		return -EACCES;
 	if (how == SFS_UNLINK_DIR && !S_ISDIR(n->mode))
 		return -ENOTDIR;
@@ -636,7 +636,8 @@ int sfs_rename(struct sfs_tree *t, struct sfs_node *odir, const char *oname,
 	if (!(od = dent_find(t, odir, oname, olen)))
 		return -ENOENT;
 	n = od->node;
-	if (sfs_access(odir, 2) < 0 || sfs_access(ndir, 2) < 0 || n->fixed)
+	if (sfs_access(odir, SFS_MAY_WRITE) < 0 ||
+	    sfs_access(ndir, SFS_MAY_WRITE) < 0 || n->fixed)
 		return -EACCES;
 	if (ndir->nlink == 0 && ndir != t->root)
 		return -ENOENT;
@@ -694,7 +695,7 @@ int sfs_setattr(struct sfs_tree *t, struct sfs_node *n,
 			return -EISDIR;
 		if (!S_ISREG(n->mode) || n->kind != SFS_K_PLAIN)
 			return -EINVAL;
-		if (sfs_access(n, 2) < 0)
+		if (sfs_access(n, SFS_MAY_WRITE) < 0)
 			return -EACCES;
 		if (s->size > ((uint64_t)1 << 40))
 			return -EFBIG;

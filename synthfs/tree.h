@@ -207,7 +207,8 @@ int sfs_remove_node(struct sfs_tree *t, struct sfs_node *n);
 int sfs_readlink(struct sfs_node *n, const char **target);
 int sfs_setattr(struct sfs_tree *t, struct sfs_node *n,
 		const struct sfs_setattr *s);
-/* Permission check on the owner bits: want is a mask of 4 (r), 2 (w). */
+/* Permission check on the owner bits: want is a mask of these. */
+enum { SFS_MAY_READ = 4, SFS_MAY_WRITE = 2 };
 int sfs_access(const struct sfs_node *n, int want);
 long sfs_xattr_get(struct sfs_node *n, const char *name, void *buf, size_t cap);
 long sfs_xattr_list(struct sfs_node *n, void *buf, size_t cap);
