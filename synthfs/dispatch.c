@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "lflags.h"
+#include "lib/lflags.h"
 #include "synthfs/server.h"
 
 struct ctx {

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "lib/xalloc.h"
 #include "synthfs/tree.h"
 
 static int64_t sfs_now(void)
@@ -148,14 +149,8 @@ int sfs_dent_add(struct sfs_tree *t, struct sfs_node *dir, const char *name,
 	struct sfs_dent *d;
 	if (t->nhash >= t->hmask)
 		hash_grow(t);
-	if (dir->nents == dir->capents) {
-		size_t c = dir->capents ? dir->capents * 2 : 8;
-		struct sfs_dent **e = realloc(dir->ents, c * sizeof *e);
-		if (!e)
-			return -ENOMEM;
-		dir->ents = e;
-		dir->capents = c;
-	}
+	if (p9_grow(&dir->ents, &dir->capents, dir->nents, sizeof *dir->ents, 8))
+		return -ENOMEM;
 	d = malloc(sizeof *d + len + 1);
 	if (!d)
 		return -ENOMEM;
