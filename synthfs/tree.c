@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "lib/p9fs.h"
 #include "lib/xalloc.h"
 #include "synthfs/tree.h"
 
@@ -363,24 +364,6 @@ int sfs_readdir(struct sfs_tree *t, struct sfs_node *dir, uint64_t cookie,
 
 /* ---- content ---- */
 
-enum { PATCHUNK = 251 * 256 };
-static uint8_t pattern[PATCHUNK + 251];
-
-static void pattern_fill(uint64_t off, uint8_t *buf, size_t len)
-{
-	size_t start = (size_t)(off % 251);
-	if (pattern[1] == 0)
-		for (size_t i = 0; i < sizeof pattern; i++)
-			pattern[i] = (uint8_t)(i % 251);
-	while (len) {
-		size_t n = len < PATCHUNK ? len : PATCHUNK;
-		memcpy(buf, pattern + start, n);
-		buf += n;
-		len -= n;
-		start = (start + n) % 251;
-	}
-}
-
 long sfs_read(struct sfs_tree *t, struct sfs_node *n, uint64_t off, void *buf,
 	      size_t len)
 {
@@ -407,7 +390,7 @@ long sfs_read(struct sfs_tree *t, struct sfs_node *n, uint64_t off, void *buf,
 	if (len > n->size - off)
 		len = (size_t)(n->size - off);
 	if (n->kind == SFS_K_PATTERN)
-		pattern_fill(off, buf, len);
+		p9_contract_fill(buf, len, off);
 	else if (n->cdata)
 		memcpy(buf, n->cdata + off, len);
 	else

@@ -41,7 +41,7 @@ enum sfs_multidevs { SFS_MD_WARN = 0, SFS_MD_REMAP, SFS_MD_FORBID };
 /* What a node's content is. */
 enum sfs_kind {
 	SFS_K_PLAIN = 0, /* data held in memory (or empty) */
-	SFS_K_PATTERN,   /* byte at o is o % 251, size fixed, no RAM */
+	SFS_K_PATTERN,   /* byte at o is p9_contract_byte(o), no RAM */
 	SFS_K_BLOCK,     /* /flush/block */
 	SFS_K_NOW,       /* /flush/now */
 	SFS_K_CTL,       /* /ctl/...: the server formats the content */
