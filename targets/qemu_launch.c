@@ -190,7 +190,8 @@ static int wait_connect(struct p9_qemu *qm, int lfd, int timeout_ms)
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
 		int fd;
 		if (poll(&p, 1, 50) > 0) {
-			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			fd = accept4(lfd, NULL, NULL,
+				     SOCK_CLOEXEC | SOCK_NONBLOCK);
 			if (fd >= 0)
 				return fd;
 		}
