@@ -364,15 +364,22 @@ int sfs_readdir(struct sfs_tree *t, struct sfs_node *dir, uint64_t cookie,
 
 /* ---- content ---- */
 
+/* What any read or write of n meets first: -EISDIR, SFS_EBLOCK
+ * (/flush/block), or 0 when the kind of node decides. */
+static long io_first(const struct sfs_node *n)
+{
+	if (S_ISDIR(n->mode))
+		return -EISDIR;
+	return n->kind == SFS_K_BLOCK ? SFS_EBLOCK : 0;
+}
+
 long sfs_read(struct sfs_tree *t, struct sfs_node *n, uint64_t off, void *buf,
 	      size_t len)
 {
-	(void)t;
-	if (S_ISDIR(n->mode))
-		return -EISDIR;
+	long rc = io_first(n);
+	if (rc)
+		return rc;
 	switch (n->kind) {
-	case SFS_K_BLOCK:
-		return SFS_EBLOCK;
 	case SFS_K_NOW:
 		if (off >= 4)
 			return 0;
@@ -382,6 +389,8 @@ long sfs_read(struct sfs_tree *t, struct sfs_node *n, uint64_t off, void *buf,
 		return (long)len;
 	case SFS_K_CTL:
 		return -EIO; /* the server formats these */
+	default:
+		break;
 	}
 	if (!S_ISREG(n->mode))
 		return -EINVAL;
@@ -401,12 +410,10 @@ long sfs_read(struct sfs_tree *t, struct sfs_node *n, uint64_t off, void *buf,
 long sfs_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
 	       const void *buf, size_t len)
 {
-	int rc;
-	if (S_ISDIR(n->mode))
-		return -EISDIR;
+	long rc = io_first(n);
+	if (rc)
+		return rc;
 	switch (n->kind) {
-	case SFS_K_BLOCK:
-		return SFS_EBLOCK;
 	case SFS_K_NOW:
 		return (long)len;
 	case SFS_K_PLAIN:
