@@ -582,6 +582,11 @@ int p9_reply_errno(const struct p9_reply *r);
 
 /* ---- misc --------------------------------------------------------------- */
 
+/* The next line of f that is not blank or a '#' comment, read into line
+ * (cap bytes): a pointer into line past its leading blanks, without the
+ * newline; NULL at the end of f.  *lineno counts the lines read. */
+char *p9_conf_line(FILE *f, char *line, size_t cap, int *lineno);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t p9_now_ns(void);
 /* Read up to cap bytes from the non-blocking fd into buf, waiting for some

@@ -293,21 +293,14 @@ static int load_line(struct sfs_tree *t, char *line, const char **why)
 int sfs_tree_load(struct sfs_tree *t, const char *path, char *err, size_t cap)
 {
 	FILE *f = fopen(path, "r");
-	char line[8192];
+	char line[8192], *p;
 	int lineno = 0, rc = 0;
 	if (!f) {
 		snprintf(err, cap, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
-	while (fgets(line, sizeof line, f)) {
+	while ((p = p9_conf_line(f, line, sizeof line, &lineno))) {
 		const char *why = "out of memory";
-		char *p = line;
-		lineno++;
-		line[strcspn(line, "\n")] = 0;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == '#')
-			continue;
 		if ((rc = load_line(t, p, &why)) < 0) {
 			snprintf(err, cap, "%s:%d: %s", path, lineno, why);
 			break;
