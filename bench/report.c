@@ -175,6 +175,25 @@ static void row_head(struct rep *p, const struct bench_result *r, const char *se
 	fprintf(p->html, "</td>");
 }
 
+/* A row's cells up to the value: row_head, the x and the metric's value. */
+static void row_value(struct rep *p, const struct bench_result *r,
+		      const struct bench_metric *m)
+{
+	row_head(p, r, m->series);
+	fprintf(p->html, "<td>%.0f</td>", m->x);
+	us(p->html, bench_metric_value(m));
+}
+
+/* Start the section of a group with its html (heading, text, table
+ * head); 0 (nothing written) when no result has the group. */
+static int section(struct rep *p, const char *group, const char *html)
+{
+	if (!has_group(p, group))
+		return 0;
+	fputs(html, p->html);
+	return 1;
+}
+
 /* Whether metric k of r is the first of its (group, series) in r: charts
  * draw one block per result and series. */
 static int first_of_series(const struct bench_result *r, size_t k)
@@ -201,19 +220,16 @@ static void series_points(FILE *f, const struct bench_result *r, size_t k, doubl
 
 static void sec_floor(struct rep *p)
 {
-	if (!has_group(p, "floor"))
-		return;
-	fprintf(p->html, "<h2 id=\"floor\">Floor of this machine</h2>\n<p>Raw ping-pong "
+	if (!section(p, "floor", "<h2 id=\"floor\">Floor of this machine</h2>\n<p>Raw ping-pong "
 		"with an echoing process (no 9P), and the two-thread eventfd round trip "
 		"that one main&rarr;worker&rarr;main hop pair costs. Every 9P latency "
 		"below is also shown as a multiple of its transport's 64-byte floor.</p>\n"
 		"<table><tr><th>source</th><th>transport</th><th>bytes</th><th>median</th>"
-		"<th>p99</th><th>p99.9</th><th>n</th></tr>\n");
+		"<th>p99</th><th>p99.9</th><th>n</th></tr>\n"))
+		return;
 	for (struct mwalk w = {0}; next_metric(p, "floor", &w);) {
 		const struct bench_metric *m = w.m;
-		row_head(p, w.r, m->series);
-		fprintf(p->html, "<td>%.0f</td>", m->x);
-		us(p->html, bench_metric_value(m));
+		row_value(p, w.r, m);
 		us(p->html, m->hist ? (double)bench_hist_quantile(m->hist, 0.99) : 0);
 		us(p->html, m->hist ? (double)bench_hist_quantile(m->hist, 0.999) : 0);
 		fprintf(p->html, "<td>%llu</td></tr>\n", (unsigned long long)m->seen);
@@ -280,9 +296,7 @@ static void latency_row(struct rep *p, const struct bench_result *r,
 			const struct bench_metric *m)
 {
 	double fl = bench_metric_extra(m, "floor_ns", 0);
-	row_head(p, r, m->series);
-	fprintf(p->html, "<td>%.0f</td>", m->x);
-	us(p->html, bench_metric_value(m));
+	row_value(p, r, m);
 	us(p->html, (double)bench_hist_quantile(m->hist, 0.9));
 	us(p->html, (double)bench_hist_quantile(m->hist, 0.99));
 	us(p->html, (double)bench_hist_quantile(m->hist, 0.999));
@@ -322,14 +336,13 @@ static void sec_latency(struct rep *p)
 /* Targets that cannot add hops (QEMU): getattr minus flush. */
 static void sec_hop_estimates(struct rep *p)
 {
-	if (!has_group(p, "hops-estimate"))
-		return;
-	fprintf(p->html, "<p>Estimates for targets whose hops cannot be varied: the median "
+	if (!section(p, "hops-estimate", "<p>Estimates for targets whose hops cannot be varied: the median "
 		"of getattr (filesystem work on a worker thread: one hop pair in QEMU, plus "
 		"the stat) minus the median of a Tflush of a tag not in flight (no "
 		"filesystem work), both over the same transport, so the transport cancels."
 		"</p>\n<table><tr><th>target</th><th>getattr</th><th>flush</th>"
-		"<th>estimated hop pair</th><th>floor hop pair</th></tr>\n");
+		"<th>estimated hop pair</th><th>floor hop pair</th></tr>\n"))
+		return;
 	for (size_t i = 0; i < p->nres; i++) {
 		const struct bench_result *r = &p->res[i];
 		if (strcmp(r->kind, "hops-estimate") || r->nm < 2)
@@ -455,9 +468,7 @@ static void readdir_factors(struct rep *p)
 				"<th>target</th><th>series</th><th>entries</th>"
 				"<th>listing, hop pair per entry</th><th>listing, one pass</th>"
 				"<th>factor</th></tr>\n");
-		row_head(p, w.r, m->series);
-		fprintf(p->html, "<td>%.0f</td>", m->x);
-		us(p->html, bench_metric_value(m));
+		row_value(p, w.r, m);
 		us(p->html, bench_metric_value(b));
 		fprintf(p->html, "<td>%.1fx</td></tr>\n",
 			bench_metric_value(m) / bench_metric_value(b));
@@ -468,13 +479,12 @@ static void readdir_factors(struct rep *p)
 
 static void sec_readdir(struct rep *p)
 {
-	if (!has_group(p, "readdir"))
-		return;
-	fprintf(p->html, "<h2 id=\"readdir\">Readdir</h2>\n<p>Time to list a whole "
+	if (!section(p, "readdir", "<h2 id=\"readdir\">Readdir</h2>\n<p>Time to list a whole "
 		"directory (Treaddir from offset 0, following the last entry's offset, "
 		"until an empty reply), median of the repetitions.</p>\n<table><tr>"
 		"<th>target</th><th>series</th><th>entries</th><th>msize</th><th>listing</th>"
-		"<th>Treaddirs</th><th>per Treaddir</th><th>per entry</th></tr>\n");
+		"<th>Treaddirs</th><th>per Treaddir</th><th>per entry</th></tr>\n"))
+		return;
 	for (struct mwalk w = {0}; next_metric(p, "readdir", &w);) {
 		const struct bench_metric *m = w.m;
 		row_head(p, w.r, m->series);
@@ -493,19 +503,18 @@ static void sec_readdir(struct rep *p)
 
 static void sec_rates(struct rep *p)
 {
-	if (has_group(p, "throughput")) {
-		fprintf(p->html, "<h2 id=\"throughput\">Throughput</h2>\n<p>Sequential reads or "
-			"writes of msize&minus;24 bytes per request; mean of the repetitions. "
-			"Higher is better.</p>\n");
+	if (section(p, "throughput", "<h2 id=\"throughput\">Throughput</h2>\n<p>Sequential "
+		    "reads or writes of msize&minus;24 bytes per request; mean of the "
+		    "repetitions. Higher is better.</p>\n")) {
 		line_chart(p, "throughput", "throughput", "throughput versus msize",
 			   "negotiated msize (KiB)", "MiB/s", 1024, 1048576, 2, 0);
 		line_chart(p, "throughput-req", "throughput_req", "requests per second versus msize",
 			   "negotiated msize (KiB)", "requests/s", 1024, 1, 2, 0);
 	}
-	if (has_group(p, "concurrency")) {
-		fprintf(p->html, "<h2 id=\"concurrency\">Concurrency</h2>\n<p>getattr from N "
-			"connections at once (one thread each). A server that scales keeps "
-			"the rate rising until the CPUs are busy; this machine has few.</p>\n");
+	if (section(p, "concurrency", "<h2 id=\"concurrency\">Concurrency</h2>\n<p>getattr "
+		    "from N connections at once (one thread each). A server that scales "
+		    "keeps the rate rising until the CPUs are busy; this machine has "
+		    "few.</p>\n")) {
 		line_chart(p, "concurrency", "concurrency", "getattr rate versus connections",
 			   "connections", "requests/s (all connections)", 1, 1, 2, 0);
 		line_chart(p, "concurrency-lat", "concurrency_lat",

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "xalloc.h"
 
 void bench_result_init(struct bench_result *r, const char *kind)
 {
@@ -45,14 +46,8 @@ struct bench_metric *bench_metric_add(struct bench_result *r, const char *name,
 				      int with_hist)
 {
 	struct bench_metric *m;
-	if (r->nm == r->capm) {
-		size_t cap = r->capm ? r->capm * 2 : 16;
-		struct bench_metric *n = realloc(r->m, cap * sizeof *n);
-		if (!n)
-			return NULL;
-		r->m = n;
-		r->capm = cap;
-	}
+	if (p9_grow(&r->m, &r->capm, r->nm, sizeof *r->m, 16))
+		return NULL;
 	m = &r->m[r->nm];
 	memset(m, 0, sizeof *m);
 	snprintf(m->name, sizeof m->name, "%s", name);

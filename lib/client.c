@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "p9.h"
+#include "xalloc.h"
 
 struct p9_client *p9_client_new(struct p9_conn *conn, uint32_t msize, int dialect)
 {
@@ -206,14 +207,8 @@ static int recv_one(struct p9_client *c, int timeout_ms, struct p9_reply **out)
 
 static int stash_push(struct p9_client *c, struct p9_reply *r)
 {
-	if (c->nstash == c->capstash) {
-		size_t cap = c->capstash ? c->capstash * 2 : 16;
-		struct p9_reply **p = realloc(c->stash, cap * sizeof *p);
-		if (!p)
-			return -ENOMEM;
-		c->stash = p;
-		c->capstash = cap;
-	}
+	if (p9_grow(&c->stash, &c->capstash, c->nstash, sizeof *c->stash, 16))
+		return -ENOMEM;
 	c->stash[c->nstash++] = r;
 	return 0;
 }

@@ -24,28 +24,30 @@ static int field_on_wire(const struct p9_field *f, int dialect)
 
 /* ---- decode ---- */
 
+/* The count n[2] of a walk list into *n: 1, or 0 when it cannot be read
+ * or is above P9_MAXWELEM (failing with why at the count). */
+static int dec_walk_count(struct p9_rd *r, uint16_t *n, const char *why)
+{
+	*n = p9_rd_u16(r);
+	if (!r->err && *n > P9_MAXWELEM) {
+		r->pos -= 2;
+		p9_rd_fail(r, -EBADMSG, why);
+	}
+	return !r->err;
+}
+
 static void dec_wnames(struct p9_rd *r, struct p9_msg *m)
 {
-	m->nwname = p9_rd_u16(r);
-	if (!r->err && m->nwname > P9_MAXWELEM) {
-		r->pos -= 2;
-		p9_rd_fail(r, -EBADMSG, "nwname above 16");
-		return;
-	}
-	for (unsigned i = 0; i < m->nwname && !r->err; i++)
-		m->wname[i] = p9_rd_str(r);
+	if (dec_walk_count(r, &m->nwname, "nwname above 16"))
+		for (unsigned i = 0; i < m->nwname && !r->err; i++)
+			m->wname[i] = p9_rd_str(r);
 }
 
 static void dec_wqids(struct p9_rd *r, struct p9_msg *m)
 {
-	m->nwqid = p9_rd_u16(r);
-	if (!r->err && m->nwqid > P9_MAXWELEM) {
-		r->pos -= 2;
-		p9_rd_fail(r, -EBADMSG, "nwqid above 16");
-		return;
-	}
-	for (unsigned i = 0; i < m->nwqid && !r->err; i++)
-		p9_rd_qid(r, &m->wqid[i]);
+	if (dec_walk_count(r, &m->nwqid, "nwqid above 16"))
+		for (unsigned i = 0; i < m->nwqid && !r->err; i++)
+			p9_rd_qid(r, &m->wqid[i]);
 }
 
 /* What one decode may tolerate and has tolerated (enum p9_decode_flag). */
@@ -182,22 +184,34 @@ int p9_decode_flags(const uint8_t *buf, size_t len, int dialect, unsigned flags,
 	return 0;
 }
 
+/* The decode flags: each one's name and the strict rule it relaxes. */
+static const struct {
+	unsigned flag;
+	const char *name, *rule;
+} dec_flags[] = {
+	{ P9_DEC_STATLEN, "statlen",
+	  "the n[2] before a stat record is the record's length" },
+	{ P9_DEC_RLERROR, "rlerror",
+	  "9P2000.L errors are Rlerror (type 7), never Rerror (type 107)" },
+};
+
+/* The first flag set in flags: its rule (or its name), "" if none. */
+static const char *dec_flag_text(unsigned flags, int rule)
+{
+	for (size_t i = 0; i < sizeof dec_flags / sizeof dec_flags[0]; i++)
+		if (flags & dec_flags[i].flag)
+			return rule ? dec_flags[i].rule : dec_flags[i].name;
+	return "";
+}
+
 const char *p9_decode_flag_rule(unsigned flags)
 {
-	if (flags & P9_DEC_STATLEN)
-		return "the n[2] before a stat record is the record's length";
-	if (flags & P9_DEC_RLERROR)
-		return "9P2000.L errors are Rlerror (type 7), never Rerror (type 107)";
-	return "";
+	return dec_flag_text(flags, 1);
 }
 
 const char *p9_decode_flag_name(unsigned flags)
 {
-	if (flags & P9_DEC_STATLEN)
-		return "statlen";
-	if (flags & P9_DEC_RLERROR)
-		return "rlerror";
-	return "";
+	return dec_flag_text(flags, 0);
 }
 
 void p9_decode_err_str(const struct p9_decode_err *e, char *out, size_t cap)
@@ -209,10 +223,19 @@ void p9_decode_err_str(const struct p9_decode_err *e, char *out, size_t cap)
 
 /* ---- encode ---- */
 
+/* The count n[2] of a walk list: -EINVAL above P9_MAXWELEM. */
+static int enc_walk_count(struct p9_wr *w, uint16_t n)
+{
+	if (n > P9_MAXWELEM)
+		return -EINVAL;
+	p9_wr_u16(w, n);
+	return 0;
+}
+
 static int enc_field(struct p9_wr *w, const struct p9_field *f,
 		     const struct p9_msg *m, int dialect)
 {
-	unsigned i;
+	int rc;
 	switch (f->kind) {
 	case P9K_U8: p9_wr_u8(w, *CMEMBER(m, f, uint8_t)); break;
 	case P9K_U16: p9_wr_u16(w, *CMEMBER(m, f, uint16_t)); break;
@@ -232,19 +255,15 @@ static int enc_field(struct p9_wr *w, const struct p9_field *f,
 		p9_wr_stat(w, &m->stat, dialect);
 		break;
 	case P9K_WNAMES:
-		if (m->nwname > P9_MAXWELEM)
-			return -EINVAL;
-		p9_wr_u16(w, m->nwname);
-		for (i = 0; i < m->nwname; i++)
+		rc = enc_walk_count(w, m->nwname);
+		for (unsigned i = 0; !rc && i < m->nwname; i++)
 			p9_wr_str(w, m->wname[i]);
-		break;
+		return rc;
 	case P9K_WQIDS:
-		if (m->nwqid > P9_MAXWELEM)
-			return -EINVAL;
-		p9_wr_u16(w, m->nwqid);
-		for (i = 0; i < m->nwqid; i++)
+		rc = enc_walk_count(w, m->nwqid);
+		for (unsigned i = 0; !rc && i < m->nwqid; i++)
 			p9_wr_qid(w, &m->wqid[i]);
-		break;
+		return rc;
 	}
 	return 0;
 }

@@ -53,6 +53,24 @@ static int wait_fd(int fd, short ev, uint64_t deadline)
 	}
 }
 
+long p9_fd_read(int fd, void *buf, size_t cap, uint64_t deadline)
+{
+	for (;;) {
+		ssize_t n = read(fd, buf, cap);
+		int rc;
+		if (n > 0)
+			return (long)n;
+		if (n == 0)
+			return -ECONNRESET;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		if ((rc = wait_fd(fd, POLLIN, deadline)))
+			return rc;
+	}
+}
+
 /* write(2) to a pipe without letting a dead reader's SIGPIPE kill us:
  * block it in this thread, and consume it if this write raised it. */
 static ssize_t write_nosigpipe(int fd, const void *p, size_t n)
@@ -76,14 +94,14 @@ static ssize_t write_nosigpipe(int fd, const void *p, size_t n)
 	return rc;
 }
 
-static int stream_send(struct p9_conn *c, const uint8_t *buf, size_t len)
+int p9_fd_write_all(int fd, const void *buf, size_t len, uint64_t deadline)
 {
-	uint64_t deadline = p9_now_ns() + SEND_TIMEOUT_MS * 1000000ull;
+	const uint8_t *p = buf;
 	size_t off = 0;
 	while (off < len) {
-		ssize_t n = send(c->wfd, buf + off, len - off, MSG_NOSIGNAL);
+		ssize_t n = send(fd, p + off, len - off, MSG_NOSIGNAL);
 		if (n < 0 && errno == ENOTSOCK)
-			n = write_nosigpipe(c->wfd, buf + off, len - off);
+			n = write_nosigpipe(fd, p + off, len - off);
 		if (n > 0) {
 			off += (size_t)n;
 			continue;
@@ -91,7 +109,7 @@ static int stream_send(struct p9_conn *c, const uint8_t *buf, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			int rc = wait_fd(c->wfd, POLLOUT, deadline);
+			int rc = wait_fd(fd, POLLOUT, deadline);
 			if (rc)
 				return rc;
 			continue;
@@ -99,6 +117,12 @@ static int stream_send(struct p9_conn *c, const uint8_t *buf, size_t len)
 		return n < 0 && errno != EPIPE ? -errno : -ECONNRESET;
 	}
 	return 0;
+}
+
+static int stream_send(struct p9_conn *c, const uint8_t *buf, size_t len)
+{
+	return p9_fd_write_all(c->wfd, buf, len,
+			       p9_now_ns() + SEND_TIMEOUT_MS * 1000000ull);
 }
 
 /* Make room for at least want bytes in the receive buffer. */
@@ -150,20 +174,11 @@ static int stream_recv(struct p9_conn *c, uint8_t *buf, size_t cap, int timeout_
 		rc = rbuf_reserve(c, c->rlen >= 4 ? p9_get32(c->rbuf) : RBUF_MIN);
 		if (rc)
 			return rc;
-		n = read(c->rfd, c->rbuf + c->rlen, c->rcap - c->rlen);
-		if (n > 0) {
-			c->rlen += (size_t)n;
-			continue;
-		}
-		if (n == 0)
-			return -ECONNRESET;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return errno == ECONNRESET ? -ECONNRESET : -errno;
-		rc = wait_fd(c->rfd, POLLIN, deadline);
-		if (rc)
-			return rc;
+		n = p9_fd_read(c->rfd, c->rbuf + c->rlen, c->rcap - c->rlen,
+			       deadline);
+		if (n < 0)
+			return (int)n;
+		c->rlen += (size_t)n;
 	}
 }
 

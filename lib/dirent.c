@@ -11,19 +11,41 @@
 #include "buf.h"
 #include "p9.h"
 
+/* The next record of a payload: a reader r over data from *pos, or 0
+ * when the payload is done. */
+static int next_at(struct p9_rd *r, const uint8_t *data, size_t len,
+		   size_t pos)
+{
+	if (pos >= len)
+		return 0;
+	p9_rd_init(r, data, len);
+	r->pos = pos;
+	return 1;
+}
+
+/* The record r has read: its error, or 1 with *pos moved past it. */
+static int next_done(const struct p9_rd *r, size_t *pos)
+{
+	if (r->err)
+		return r->err;
+	*pos = r->pos;
+	return 1;
+}
+
+/* A record w has written: its length, or w's error. */
+static long put_done(const struct p9_wr *w)
+{
+	return w->err ? w->err : (long)w->pos;
+}
+
 int p9_dirent_next(const uint8_t *data, size_t len, size_t *pos,
 		   struct p9_dirent *e)
 {
 	struct p9_rd r;
-	if (*pos >= len)
+	if (!next_at(&r, data, len, *pos))
 		return 0;
-	p9_rd_init(&r, data, len);
-	r.pos = *pos;
 	p9_rd_rec(&r, p9_dirent_def(), e, P9_DL);
-	if (r.err)
-		return r.err;
-	*pos = r.pos;
-	return 1;
+	return next_done(&r, pos);
 }
 
 long p9_dirent_put(uint8_t *buf, size_t cap, const struct p9_dirent *e)
@@ -31,22 +53,17 @@ long p9_dirent_put(uint8_t *buf, size_t cap, const struct p9_dirent *e)
 	struct p9_wr w;
 	p9_wr_init(&w, buf, cap);
 	p9_wr_rec(&w, p9_dirent_def(), e, P9_DL);
-	return w.err ? w.err : (long)w.pos;
+	return put_done(&w);
 }
 
 int p9_stat_next(const uint8_t *data, size_t len, int dialect, size_t *pos,
 		 struct p9_stat *st)
 {
 	struct p9_rd r;
-	if (*pos >= len)
+	if (!next_at(&r, data, len, *pos))
 		return 0;
-	p9_rd_init(&r, data, len);
-	r.pos = *pos;
 	p9_rd_stat(&r, st, dialect);
-	if (r.err)
-		return r.err;
-	*pos = r.pos;
-	return 1;
+	return next_done(&r, pos);
 }
 
 long p9_stat_put(uint8_t *buf, size_t cap, const struct p9_stat *st, int dialect)
@@ -56,5 +73,5 @@ long p9_stat_put(uint8_t *buf, size_t cap, const struct p9_stat *st, int dialect
 		return -EINVAL; /* size[2] cannot hold it */
 	p9_wr_init(&w, buf, cap);
 	p9_wr_stat(&w, st, dialect);
-	return w.err ? w.err : (long)w.pos;
+	return put_done(&w);
 }

@@ -207,6 +207,22 @@ static void put_dirents(struct p9_sb *b, const struct p9_msg *m)
 		p9_sb_printf(b, " partial-entry-at %zu", pos);
 }
 
+/* " label n", then the first n (at most P9_MAXWELEM) items of a walk
+ * list are printed, each after " i:" (put_item). */
+static unsigned put_list(struct p9_sb *b, const char *label, unsigned n)
+{
+	p9_sb_str(b, label);
+	p9_sb_u64(b, n);
+	return n < P9_MAXWELEM ? n : P9_MAXWELEM;
+}
+
+static void put_item(struct p9_sb *b, unsigned i)
+{
+	p9_sb_putc(b, ' ');
+	p9_sb_u64(b, i);
+	p9_sb_putc(b, ':');
+}
+
 static void put_int(struct p9_sb *b, const struct p9_field *f, uint64_t v)
 {
 	const char *en;
@@ -246,22 +262,16 @@ static void put_field(struct p9_sb *b, const struct p9_field *f,
 	case P9K_DIRENTS: put_dirents(b, m); break;
 	case P9K_STAT: put_rec(b, p9_stat_def(), &m->stat, dialect); break;
 	case P9K_WNAMES:
-		p9_sb_str(b, " nwname ");
-		p9_sb_u64(b, m->nwname);
-		for (unsigned i = 0; i < m->nwname && i < P9_MAXWELEM; i++) {
-			p9_sb_putc(b, ' ');
-			p9_sb_u64(b, i);
-			p9_sb_putc(b, ':');
+		for (unsigned i = 0, n = put_list(b, " nwname ", m->nwname);
+		     i < n; i++) {
+			put_item(b, i);
 			put_str(b, m->wname[i]);
 		}
 		break;
 	case P9K_WQIDS:
-		p9_sb_str(b, " nwqid ");
-		p9_sb_u64(b, m->nwqid);
-		for (unsigned i = 0; i < m->nwqid && i < P9_MAXWELEM; i++) {
-			p9_sb_putc(b, ' ');
-			p9_sb_u64(b, i);
-			p9_sb_putc(b, ':');
+		for (unsigned i = 0, n = put_list(b, " nwqid ", m->nwqid);
+		     i < n; i++) {
+			put_item(b, i);
 			put_qid(b, &m->wqid[i]);
 		}
 		break;

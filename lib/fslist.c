@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "p9fs.h"
+#include "xalloc.h"
 
 enum { LIST_COUNT = 8192 };
 
@@ -152,14 +153,8 @@ static int add_name(void *arg, const char *name, const struct p9_qid *q)
 {
 	struct names *l = arg;
 	(void)q;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		char **v = realloc(l->v, cap * sizeof *v);
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (p9_grow(&l->v, &l->cap, l->n, sizeof *l->v, 64))
+		return -ENOMEM;
 	if (!(l->v[l->n] = strdup(name)))
 		return -ENOMEM;
 	l->n++;

@@ -582,7 +582,21 @@ int p9_reply_errno(const struct p9_reply *r);
 
 /* ---- misc --------------------------------------------------------------- */
 
+/* The next line of f that is not blank or a '#' comment, read into line
+ * (cap bytes): a pointer into line past its leading blanks, without the
+ * newline; NULL at the end of f.  *lineno counts the lines read. */
+char *p9_conf_line(FILE *f, char *line, size_t cap, int *lineno);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t p9_now_ns(void);
+/* Read up to cap bytes from the non-blocking fd into buf, waiting for some
+ * until deadline (p9_now_ns() time; 0: no limit; one already past: no
+ * wait).  The count (> 0), -ECONNRESET at end of file, -ETIMEDOUT, or
+ * -errno. */
+long p9_fd_read(int fd, void *buf, size_t cap, uint64_t deadline);
+/* Write all len bytes of buf to the non-blocking fd (a socket or a pipe;
+ * a gone reader raises no SIGPIPE), waiting for room until deadline as
+ * above.  0, -ECONNRESET when the reader is gone, -ETIMEDOUT, or -errno. */
+int p9_fd_write_all(int fd, const void *buf, size_t len, uint64_t deadline);
 
 #endif

@@ -49,7 +49,7 @@ void p9_sb_str(struct p9_sb *b, const char *s)
 	p9_sb_mem(b, s, strlen(s));
 }
 
-void p9_sb_u64(struct p9_sb *b, unsigned long long v)
+size_t p9_dec(char *out, unsigned long long v, int width)
 {
 	char t[24];
 	int i = sizeof t;
@@ -57,7 +57,16 @@ void p9_sb_u64(struct p9_sb *b, unsigned long long v)
 		t[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	p9_sb_mem(b, t + i, sizeof t - (size_t)i);
+	while ((int)sizeof t - i < width)
+		t[--i] = '0';
+	memcpy(out, t + i, sizeof t - (size_t)i);
+	return sizeof t - (size_t)i;
+}
+
+void p9_sb_u64(struct p9_sb *b, unsigned long long v)
+{
+	char t[24];
+	p9_sb_mem(b, t, p9_dec(t, v, 0));
 }
 
 void p9_sb_hex(struct p9_sb *b, unsigned long long v, int width)

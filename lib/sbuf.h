@@ -24,5 +24,8 @@ void p9_sb_mem(struct p9_sb *b, const void *p, size_t n);
 void p9_sb_str(struct p9_sb *b, const char *s);
 void p9_sb_u64(struct p9_sb *b, unsigned long long v);
 void p9_sb_hex(struct p9_sb *b, unsigned long long v, int width);
+/* The decimal digits of v, zero-padded to width (<= 20), written to out
+ * (no NUL); returns their count. */
+size_t p9_dec(char *out, unsigned long long v, int width);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * xalloc.c - allocation that cannot fail (see xalloc.h).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,4 +40,18 @@ char *xstrdup(const char *s)
 char *xstrndup(const char *s, size_t n)
 {
 	return need(strndup(s, n));
+}
+
+int p9_grow(void *arrp, size_t *cap, size_t n, size_t elsz, size_t first)
+{
+	size_t c = *cap ? *cap * 2 : first;
+	void *old, *p;
+	if (n < *cap)
+		return 0;
+	memcpy(&old, arrp, sizeof old);
+	if (!(p = realloc(old, c * elsz)))
+		return -ENOMEM;
+	memcpy(arrp, &p, sizeof p);
+	*cap = c;
+	return 0;
 }

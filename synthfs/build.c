@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/p9fs.h"
 #include "synthfs/tree.h"
 
 static const char readme[] = "synthfs: a synthetic 9P test tree\n";
@@ -40,14 +41,6 @@ static struct sfs_node *add_text(struct sfs_tree *t, struct sfs_node *dir,
 	return n;
 }
 
-/* "f" + decimal(i) + "_" + ("x" * (i % 53)) */
-static void readdir_name(char *out, unsigned i)
-{
-	int n = sprintf(out, "f%u_", i);
-	memset(out + n, 'x', i % 53);
-	out[n + i % 53] = 0;
-}
-
 static int build_readdir(struct sfs_tree *t, struct sfs_node *rd)
 {
 	static const unsigned counts[] = { 0, 1, 100, 1000, 10000 };
@@ -61,7 +54,7 @@ static int build_readdir(struct sfs_tree *t, struct sfs_node *rd)
 		if (t->o.readdir_max && n > t->o.readdir_max)
 			n = t->o.readdir_max;
 		for (unsigned i = 0; i < n; i++) {
-			readdir_name(name, i);
+			p9_contract_name(name, sizeof name, i);
 			if (!add_text(t, d, name, 0444, NULL))
 				return -ENOMEM;
 		}
@@ -300,21 +293,14 @@ static int load_line(struct sfs_tree *t, char *line, const char **why)
 int sfs_tree_load(struct sfs_tree *t, const char *path, char *err, size_t cap)
 {
 	FILE *f = fopen(path, "r");
-	char line[8192];
+	char line[8192], *p;
 	int lineno = 0, rc = 0;
 	if (!f) {
 		snprintf(err, cap, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
-	while (fgets(line, sizeof line, f)) {
+	while ((p = p9_conf_line(f, line, sizeof line, &lineno))) {
 		const char *why = "out of memory";
-		char *p = line;
-		lineno++;
-		line[strcspn(line, "\n")] = 0;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == '#')
-			continue;
 		if ((rc = load_line(t, p, &why)) < 0) {
 			snprintf(err, cap, "%s:%d: %s", path, lineno, why);
 			break;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/xalloc.h"
 #include "synthfs/tree.h"
 
 enum { MIN_ALLOC = 64 };
@@ -104,14 +105,9 @@ static struct sfs_chunk *chunk_get(struct sfs_tree *t, struct sfs_node *n,
 	struct sfs_chunk *c;
 	uint32_t a;
 	if (i == n->nchunks || n->chunks[i].idx != idx) {
-		if (n->nchunks == n->capchunks) {
-			size_t cap = n->capchunks ? n->capchunks * 2 : 4;
-			c = realloc(n->chunks, cap * sizeof *c);
-			if (!c)
-				return NULL;
-			n->chunks = c;
-			n->capchunks = cap;
-		}
+		if (p9_grow(&n->chunks, &n->capchunks, n->nchunks,
+			    sizeof *n->chunks, 4))
+			return NULL;
 		memmove(&n->chunks[i + 1], &n->chunks[i],
 			(n->nchunks - i) * sizeof *c);
 		n->nchunks++;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "lib/lflags.h"
 #include "synthfs/server.h"
 
 struct ctx {
@@ -39,9 +40,6 @@ struct sfs_lock {
 	uint32_t proc_id;
 	char client[64];
 };
-enum { LK_RD = 0, LK_WR = 1, LK_UN = 2, LKS_OK = 0, LKS_BLOCKED = 1 };
-/* Linux open flags in Tlopen/Tlcreate */
-enum { L_O_APPEND = 02000, L_O_TRUNC = 01000, L_O_DIRECTORY = 0200000 };
 enum { VERSION_GROW = 4096 };  /* --bug version-msize-grow */
 
 /* ---- helpers ---- */
@@ -59,6 +57,16 @@ static int is_L(const struct ctx *x)
 static struct sfs_fid *getfid(struct ctx *x, uint32_t fid)
 {
 	return sfs_fid_get(&x->c->fids, fid);
+}
+
+/* The reply of type rtype to a request that carries nothing back (Rlink,
+ * Rrename, ...), or the error rc of doing it. */
+static int done(struct ctx *x, int rc, int rtype)
+{
+	if (rc < 0)
+		return rc;
+	x->r.type = rtype;
+	return 0;
 }
 
 static void mkqid(struct ctx *x, struct sfs_node *n, struct p9_qid *q)
@@ -320,6 +328,18 @@ static int h_walk_long(struct ctx *x, const uint8_t *t, size_t tlen)
 
 /* ---- open / create ---- */
 
+/* Fid f is open on node n, readable r, writable w. */
+static void mark_open(struct sfs_fid *f, struct sfs_node *n, int r, int w)
+{
+	f->open = 1;
+	f->canread = (uint8_t)r;
+	f->canwrite = (uint8_t)w;
+	if (n->excl) {
+		n->nopen++;
+		f->exclheld = 1;
+	}
+}
+
 static int open_fid(struct ctx *x, struct sfs_fid *f, int r, int w, int trunc)
 {
 	struct sfs_node *n = f->node;
@@ -330,7 +350,8 @@ static int open_fid(struct ctx *x, struct sfs_fid *f, int r, int w, int trunc)
 		return -EISDIR;
 	if (S_ISLNK(n->mode))
 		return -ELOOP;
-	if ((r && sfs_access(n, 4) < 0) || ((w || trunc) && sfs_access(n, 2) < 0))
+	if ((r && sfs_access(n, SFS_MAY_READ) < 0) ||
+	    ((w || trunc) && sfs_access(n, SFS_MAY_WRITE) < 0))
 		return -EACCES;
 	if (n->excl && n->nopen)
 		return -EBUSY;
@@ -339,15 +360,29 @@ static int open_fid(struct ctx *x, struct sfs_fid *f, int r, int w, int trunc)
 		if ((rc = sfs_setattr(x->t, n, &s)) < 0)
 			return rc;
 	}
-	f->open = 1;
-	f->canread = (uint8_t)r;
-	f->canwrite = (uint8_t)w;
-	if (n->excl) {
-		n->nopen++;
-		f->exclheld = 1;
-	}
+	mark_open(f, n, r, w);
 	f->dir_off = f->dir_cookie = f->bug_cursor = 0;
 	return 0;
+}
+
+/* The reply to a request that opened node n for fid's I/O (Ropen,
+ * Rlopen, Rcreate, Rlcreate): its qid and iounit. */
+static int opened(struct ctx *x, int rtype, struct sfs_node *n)
+{
+	x->r.type = rtype;
+	mkqid(x, n, &x->r.qid);
+	x->r.iounit = iounit(x);
+	return 0;
+}
+
+/* The access a 9P2000.L open flags word asks for (Tlopen, Tlcreate):
+ * readable r, writable w; -EINVAL for the access mode 3. */
+static int l_access(uint32_t fl, int *r, int *w)
+{
+	int acc = fl & P9_L_O_ACCMODE;
+	*r = acc != P9_L_O_WRONLY;
+	*w = acc != P9_L_O_RDONLY;
+	return acc == P9_L_O_ACCMODE ? -EINVAL : 0;
 }
 
 static int omode_open(struct ctx *x, struct sfs_fid *f, uint8_t mode)
@@ -368,31 +403,25 @@ static int h_open(struct ctx *x)
 		return -EBADF;
 	if ((rc = omode_open(x, f, x->m->mode)) < 0)
 		return rc;
-	x->r.type = P9_ROPEN;
-	mkqid(x, f->node, &x->r.qid);
-	x->r.iounit = iounit(x);
-	return 0;
+	return opened(x, P9_ROPEN, f->node);
 }
 
 static int h_lopen(struct ctx *x)
 {
 	struct sfs_fid *f = getfid(x, x->m->fid);
 	uint32_t fl = x->m->flags;
-	int acc = fl & 3, rc;
+	int r, w, rc;
 	if (!f)
 		return -EBADF;
-	if (acc == 3)
+	if (l_access(fl, &r, &w) < 0)
 		return -EINVAL;
-	if ((fl & L_O_DIRECTORY) && !sfs_is_dir(f->node))
+	if ((fl & P9_L_O_DIRECTORY) && !sfs_is_dir(f->node))
 		return -ENOTDIR;
-	rc = open_fid(x, f, acc != 1, acc != 0, (fl & L_O_TRUNC) != 0);
+	rc = open_fid(x, f, r, w, (fl & P9_L_O_TRUNC) != 0);
 	if (rc < 0)
 		return rc;
-	f->append = (fl & L_O_APPEND) != 0;
-	x->r.type = P9_RLOPEN;
-	mkqid(x, f->node, &x->r.qid);
-	x->r.iounit = iounit(x);
-	return 0;
+	f->append = (fl & P9_L_O_APPEND) != 0;
+	return opened(x, P9_RLOPEN, f->node);
 }
 
 /* Move fid f to a node just created in its directory, opened. */
@@ -402,13 +431,7 @@ static int become(struct ctx *x, struct sfs_fid *f, struct sfs_node *n,
 	sfs_ref(n);
 	sfs_unref(x->t, f->node);
 	f->node = n;
-	f->open = 1;
-	f->canread = (uint8_t)r;
-	f->canwrite = (uint8_t)w;
-	if (n->excl) {
-		n->nopen++;
-		f->exclheld = 1;
-	}
+	mark_open(f, n, r, w);
 	return 0;
 }
 
@@ -488,10 +511,7 @@ static int h_create(struct ctx *x)
 		if (m->mode & P9_ORCLOSE)
 			f->rclose = 1;
 	}
-	x->r.type = P9_RCREATE;
-	mkqid(x, n, &x->r.qid);
-	x->r.iounit = iounit(x);
-	return 0;
+	return opened(x, P9_RCREATE, n);
 }
 
 static int h_lcreate(struct ctx *x)
@@ -499,23 +519,20 @@ static int h_lcreate(struct ctx *x)
 	const struct p9_msg *m = x->m;
 	struct sfs_fid *f = getfid(x, m->fid);
 	struct sfs_node *n;
-	int acc = m->flags & 3, rc;
+	int r, w, rc;
 	if (!f)
 		return -EBADF;
 	if (f->open)
 		return -EINVAL;
-	if (acc == 3)
+	if (l_access(m->flags, &r, &w) < 0)
 		return -EINVAL;
 	rc = sfs_create(x->t, f->node, m->name.p, m->name.len,
 			S_IFREG | (m->lmode & 07777), 0, m->gid, &n);
 	if (rc < 0)
 		return rc;
-	become(x, f, n, acc != 1, acc != 0);
-	f->append = (m->flags & L_O_APPEND) != 0;
-	x->r.type = P9_RLCREATE;
-	mkqid(x, n, &x->r.qid);
-	x->r.iounit = iounit(x);
-	return 0;
+	become(x, f, n, r, w);
+	f->append = (m->flags & P9_L_O_APPEND) != 0;
+	return opened(x, P9_RLCREATE, n);
 }
 
 /* ---- read / write ---- */
@@ -910,10 +927,8 @@ static int h_setattr(struct ctx *x)
 	sa.size = m->size;
 	sa.atime = (int64_t)(m->atime_sec * 1000000000 + m->atime_nsec);
 	sa.mtime = (int64_t)(m->mtime_sec * 1000000000 + m->mtime_nsec);
-	if ((rc = sfs_setattr(x->t, f->node, &sa)) < 0)
-		return rc;
-	x->r.type = P9_RSETATTR;
-	return 0;
+	rc = sfs_setattr(x->t, f->node, &sa);
+	return done(x, rc, P9_RSETATTR);
 }
 
 static int h_statfs(struct ctx *x)
@@ -1041,23 +1056,32 @@ static int dirfid(struct ctx *x, uint32_t fid, struct sfs_node **dir)
  * its qid, or the error rc of making it. */
 static int made(struct ctx *x, int rc, int rtype, struct sfs_node *n)
 {
-	if (rc < 0)
-		return rc;
-	x->r.type = rtype;
-	mkqid(x, n, &x->r.qid);
-	return 0;
+	if ((rc = done(x, rc, rtype)) == 0)
+		mkqid(x, n, &x->r.qid);
+	return rc;
 }
 
-static int h_mkdir(struct ctx *x)
+/* Tmkdir and Tmknod: make the request's name in directory fid dfid with
+ * mode and rdev; a request the caller finds bad (ok 0) is refused with
+ * EINVAL once the directory is known. */
+static int make_in(struct ctx *x, int ok, int rtype, uint32_t mode,
+		   uint64_t rdev)
 {
 	const struct p9_msg *m = x->m;
 	struct sfs_node *d, *n = NULL;
 	int rc;
 	if ((rc = dirfid(x, m->dfid, &d)) < 0)
 		return rc;
-	rc = sfs_create(x->t, d, m->name.p, m->name.len,
-			S_IFDIR | (m->lmode & 07777), 0, m->gid, &n);
-	return made(x, rc, P9_RMKDIR, n);
+	if (!ok)
+		return -EINVAL;
+	rc = sfs_create(x->t, d, m->name.p, m->name.len, mode, rdev, m->gid,
+			&n);
+	return made(x, rc, rtype, n);
+}
+
+static int h_mkdir(struct ctx *x)
+{
+	return make_in(x, 1, P9_RMKDIR, S_IFDIR | (x->m->lmode & 07777), 0);
 }
 
 static int h_symlink(struct ctx *x)
@@ -1075,15 +1099,9 @@ static int h_symlink(struct ctx *x)
 static int h_mknod(struct ctx *x)
 {
 	const struct p9_msg *m = x->m;
-	struct sfs_node *d, *n = NULL;
-	int rc;
-	if ((rc = dirfid(x, m->dfid, &d)) < 0)
-		return rc;
-	if ((m->lmode & S_IFMT) == S_IFDIR || (m->lmode & S_IFMT) == S_IFLNK)
-		return -EINVAL;
-	rc = sfs_create(x->t, d, m->name.p, m->name.len, m->lmode,
-			makedev(m->major, m->minor), m->gid, &n);
-	return made(x, rc, P9_RMKNOD, n);
+	uint32_t type = m->lmode & S_IFMT;
+	return make_in(x, type != S_IFDIR && type != S_IFLNK, P9_RMKNOD,
+		       m->lmode, makedev(m->major, m->minor));
 }
 
 static int h_readlink(struct ctx *x)
@@ -1110,10 +1128,8 @@ static int h_link(struct ctx *x)
 		return rc;
 	if (!f)
 		return -EBADF;
-	if ((rc = sfs_link(x->t, d, m->name.p, m->name.len, f->node)) < 0)
-		return rc;
-	x->r.type = P9_RLINK;
-	return 0;
+	rc = sfs_link(x->t, d, m->name.p, m->name.len, f->node);
+	return done(x, rc, P9_RLINK);
 }
 
 static int h_rename(struct ctx *x)
@@ -1133,10 +1149,7 @@ static int h_rename(struct ctx *x)
 		return -ENOENT;
 	rc = sfs_rename(x->t, n->dent->dir, n->dent->name, n->dent->namelen, d,
 			m->name.p, m->name.len);
-	if (rc < 0)
-		return rc;
-	x->r.type = P9_RRENAME;
-	return 0;
+	return done(x, rc, P9_RRENAME);
 }
 
 static int h_renameat(struct ctx *x)
@@ -1149,10 +1162,7 @@ static int h_renameat(struct ctx *x)
 		return rc;
 	rc = sfs_rename(x->t, od, m->oldname.p, m->oldname.len, nd,
 			m->newname.p, m->newname.len);
-	if (rc < 0)
-		return rc;
-	x->r.type = P9_RRENAMEAT;
-	return 0;
+	return done(x, rc, P9_RRENAMEAT);
 }
 
 static int h_unlinkat(struct ctx *x)
@@ -1163,11 +1173,9 @@ static int h_unlinkat(struct ctx *x)
 	if ((rc = dirfid(x, m->dfid, &d)) < 0)
 		return rc;
 	rc = sfs_unlink(x->t, d, m->name.p, m->name.len,
-			(m->flags & 0x200) ? SFS_UNLINK_DIR : SFS_UNLINK_FILE);
-	if (rc < 0)
-		return rc;
-	x->r.type = P9_RUNLINKAT;
-	return 0;
+			(m->flags & P9_L_AT_REMOVEDIR) ? SFS_UNLINK_DIR
+						       : SFS_UNLINK_FILE);
+	return done(x, rc, P9_RUNLINKAT);
 }
 
 static int h_fsync(struct ctx *x)
@@ -1265,7 +1273,7 @@ static struct sfs_lock *lk_conflict(struct ctx *x, struct sfs_node *n,
 			continue;
 		if (l->start >= end || start >= l->end)
 			continue;
-		if (type == LK_WR || l->type == LK_WR)
+		if (type == P9_LOCK_TYPE_WRLCK || l->type == P9_LOCK_TYPE_WRLCK)
 			return l;
 	}
 	return NULL;
@@ -1279,12 +1287,12 @@ static int h_lock(struct ctx *x)
 	struct sfs_lock **pp, *l;
 	if (!f)
 		return -EBADF;
-	if (m->lock_type > LK_UN)
+	if (m->lock_type > P9_LOCK_TYPE_UNLCK)
 		return -EINVAL;
 	x->r.type = P9_RLOCK;
-	if (m->lock_type != LK_UN &&
+	if (m->lock_type != P9_LOCK_TYPE_UNLCK &&
 	    lk_conflict(x, f->node, m->lock_type, m->start, end, m->proc_id)) {
-		x->r.status = LKS_BLOCKED;
+		x->r.status = P9_LOCK_BLOCKED;
 		return 0;
 	}
 	/* drop this owner's locks in the range, then add the new one */
@@ -1297,7 +1305,7 @@ static int h_lock(struct ctx *x)
 		} else
 			pp = &l->next;
 	}
-	if (m->lock_type != LK_UN) {
+	if (m->lock_type != P9_LOCK_TYPE_UNLCK) {
 		if (!(l = calloc(1, sizeof *l)))
 			return -ENOMEM;
 		l->node = f->node->id;
@@ -1310,7 +1318,7 @@ static int h_lock(struct ctx *x)
 		l->next = x->s->locks;
 		x->s->locks = l;
 	}
-	x->r.status = LKS_OK;
+	x->r.status = P9_LOCK_SUCCESS;
 	return 0;
 }
 
@@ -1322,13 +1330,15 @@ static int h_getlock(struct ctx *x)
 	struct p9_msg *r = &x->r;
 	if (!f)
 		return -EBADF;
-	if (m->lock_type > LK_UN)
+	if (m->lock_type > P9_LOCK_TYPE_UNLCK)
 		return -EINVAL;
 	r->type = P9_RGETLOCK;
-	l = lk_conflict(x, f->node, m->lock_type == LK_UN ? LK_WR : m->lock_type,
+	l = lk_conflict(x, f->node,
+			m->lock_type == P9_LOCK_TYPE_UNLCK ? P9_LOCK_TYPE_WRLCK
+							   : m->lock_type,
 			m->start, lk_end(m->start, m->length), m->proc_id);
 	if (!l) {
-		r->lock_type = LK_UN;
+		r->lock_type = P9_LOCK_TYPE_UNLCK;
 		r->start = m->start;
 		r->length = m->length;
 		r->proc_id = m->proc_id;

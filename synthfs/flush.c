@@ -18,7 +18,7 @@
 /* Is oldtag a Tflush waiting on another request?  Then forget it. */
 static int drop_waiting_flush(struct sfs_conn *c, uint16_t oldtag)
 {
-	for (struct sfs_req *r = c->inflight; r; r = r->next) {
+	for (struct sfs_req *r = c->inflight; r; r = r->on[SFS_INFLIGHT].next) {
 		for (size_t i = 0; i < r->nftags; i++) {
 			if (r->ftags[i] != oldtag)
 				continue;
@@ -51,7 +51,7 @@ static void flush(struct sfs_conn *c, uint16_t tag, uint16_t oldtag)
 	struct sfs_server *s = c->s;
 	struct sfs_req *r;
 
-	for (r = c->inflight; r; r = r->next)
+	for (r = c->inflight; r; r = r->on[SFS_INFLIGHT].next)
 		if (r->tag == oldtag)
 			break;
 	if (!r) {

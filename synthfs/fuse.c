@@ -74,6 +74,16 @@ static int kref_grow(struct ffs *f)
 	return 0;
 }
 
+/* The slot of n's entry, or the free slot its entry would take. */
+static size_t kref_find(const struct ffs *f, const struct sfs_node *n)
+{
+	size_t j;
+	for (j = kslot(f, n); f->kref[j].n && f->kref[j].n != n;
+	     j = (j + 1) & (f->nkref - 1))
+		;
+	return j;
+}
+
 /* One more kernel reference to n (and a tree reference). */
 static void kref_add(struct ffs *f, struct sfs_node *n)
 {
@@ -81,8 +91,7 @@ static void kref_add(struct ffs *f, struct sfs_node *n)
 	sfs_ref(n);
 	if ((f->used + 1) * 2 > f->nkref && kref_grow(f))
 		return; /* out of memory: the node just stays referenced */
-	for (j = kslot(f, n); f->kref[j].n && f->kref[j].n != n; j = (j + 1) & (f->nkref - 1))
-		;
+	j = kref_find(f, n);
 	if (!f->kref[j].n)
 		f->kref[j].n = n, f->used++;
 	f->kref[j].count++;
@@ -95,8 +104,7 @@ static void kref_drop(struct ffs *f, struct sfs_node *n, uint64_t nlookup)
 	size_t j, i, k;
 	if (!f->nkref)
 		return;
-	for (j = kslot(f, n); f->kref[j].n && f->kref[j].n != n; j = (j + 1) & (f->nkref - 1))
-		;
+	j = kref_find(f, n);
 	if (!f->kref[j].n)
 		return;
 	if (nlookup > f->kref[j].count)
@@ -199,6 +207,25 @@ static void reply_rc(fuse_req_t req, struct ffs *f, int rc)
 	fuse_reply_err(req, rc < 0 ? -rc : 0);
 }
 
+/* The reply to a request that made (or linked) n: the error rc, or an
+ * entry for n. */
+static void reply_made(fuse_req_t req, struct ffs *f, int rc,
+		       struct sfs_node *n)
+{
+	if (rc)
+		reply_rc(req, f, rc);
+	else
+		reply_entry(req, f, n);
+}
+
+/* Drop the reference an open took on n (taking the lock). */
+static void unref_open(struct ffs *f, struct sfs_node *n)
+{
+	pthread_mutex_lock(&f->lock);
+	sfs_unref(f->t, n);
+	pthread_mutex_unlock(&f->lock);
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct ffs *f = F(req);
@@ -294,14 +321,12 @@ static void make(fuse_req_t req, fuse_ino_t parent, const char *name,
 		 mode_t mode, dev_t rdev)
 {
 	struct ffs *f = F(req);
-	struct sfs_node *n;
+	struct sfs_node *n = NULL;
 	int rc;
 	pthread_mutex_lock(&f->lock);
 	rc = sfs_create(f->t, node_of(f, parent), name, strlen(name), mode, rdev,
 			fuse_req_ctx(req)->gid, &n);
-	if (rc)
-		return reply_rc(req, f, rc);
-	reply_entry(req, f, n);
+	reply_made(req, f, rc, n);
 }
 
 static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -315,34 +340,36 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	make(req, parent, name, (mode & 07777) | S_IFDIR, 0);
 }
 
-static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+/* unlink and rmdir: remove name from parent as a file or a directory. */
+static void unlink_as(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      int how)
 {
 	struct ffs *f = F(req);
 	pthread_mutex_lock(&f->lock);
 	reply_rc(req, f, sfs_unlink(f->t, node_of(f, parent), name, strlen(name),
-				    SFS_UNLINK_FILE));
+				    how));
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	unlink_as(req, parent, name, SFS_UNLINK_FILE);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct ffs *f = F(req);
-	pthread_mutex_lock(&f->lock);
-	reply_rc(req, f, sfs_unlink(f->t, node_of(f, parent), name, strlen(name),
-				    SFS_UNLINK_DIR));
+	unlink_as(req, parent, name, SFS_UNLINK_DIR);
 }
 
 static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 		       const char *name)
 {
 	struct ffs *f = F(req);
-	struct sfs_node *n;
+	struct sfs_node *n = NULL;
 	int rc;
 	pthread_mutex_lock(&f->lock);
 	rc = sfs_symlink(f->t, node_of(f, parent), name, strlen(name), link,
 			 strlen(link), fuse_req_ctx(req)->gid, &n);
-	if (rc)
-		return reply_rc(req, f, rc);
-	reply_entry(req, f, n);
+	reply_made(req, f, rc, n);
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -366,9 +393,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 	int rc;
 	pthread_mutex_lock(&f->lock);
 	rc = sfs_link(f->t, node_of(f, newparent), newname, strlen(newname), n);
-	if (rc)
-		return reply_rc(req, f, rc);
-	reply_entry(req, f, n);
+	reply_made(req, f, rc, n);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -380,7 +405,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (sfs_is_dir(n) && acc != O_RDONLY)
 		rc = -EISDIR;
 	else
-		rc = sfs_access(n, acc == O_RDONLY ? 4 : acc == O_WRONLY ? 2 : 6);
+		rc = sfs_access(n, acc == O_RDONLY ? SFS_MAY_READ
+				   : acc == O_WRONLY ? SFS_MAY_WRITE
+				   : SFS_MAY_READ | SFS_MAY_WRITE);
 	if (rc)
 		return reply_rc(req, f, rc);
 	sfs_ref(n);
@@ -389,20 +416,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->keep_cache = 0;
 	fi->fh = (uint64_t)(uintptr_t)n;
 	delay(f, P9_TLOPEN);
-	if (fuse_reply_open(req, fi)) {
-		pthread_mutex_lock(&f->lock);
-		sfs_unref(f->t, n);
-		pthread_mutex_unlock(&f->lock);
-	}
+	if (fuse_reply_open(req, fi))
+		unref_open(f, n);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct ffs *f = F(req);
 	(void)ino;
-	pthread_mutex_lock(&f->lock);
-	sfs_unref(f->t, (struct sfs_node *)(uintptr_t)fi->fh);
-	pthread_mutex_unlock(&f->lock);
+	unref_open(F(req), (struct sfs_node *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -441,11 +462,33 @@ static void block_then_eintr(fuse_req_t req, struct ffs *f)
 	fuse_reply_err(req, EINTR);
 }
 
+/* Read into rbuf, or write wbuf (rbuf NULL), size bytes at off of the
+ * file open as fi; replies when that fails or blocks.  Returns the count
+ * done, or -1 when the request has its reply. */
+static long file_io(fuse_req_t req, struct ffs *f, struct fuse_file_info *fi,
+		    off_t off, char *rbuf, const char *wbuf, size_t size)
+{
+	struct sfs_node *n = (struct sfs_node *)(uintptr_t)fi->fh;
+	long rc;
+	pthread_mutex_lock(&f->lock);
+	if (n->kind == SFS_K_CTL)
+		rc = -EOPNOTSUPP;
+	else if (rbuf)
+		rc = sfs_read(f->t, n, (uint64_t)off, rbuf, size);
+	else
+		rc = sfs_write(f->t, n, (uint64_t)off, wbuf, size);
+	pthread_mutex_unlock(&f->lock);
+	if (rc == SFS_EBLOCK)
+		block_then_eintr(req, f);
+	else if (rc < 0)
+		fuse_reply_err(req, (int)-rc);
+	return rc < 0 ? -1 : rc;
+}
+
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct ffs *f = F(req);
-	struct sfs_node *n = (struct sfs_node *)(uintptr_t)fi->fh;
 	char *buf = malloc(size ? size : 1);
 	long rc;
 	(void)ino;
@@ -453,14 +496,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	pthread_mutex_lock(&f->lock);
-	rc = n->kind == SFS_K_CTL ? -EOPNOTSUPP : sfs_read(f->t, n, (uint64_t)off, buf, size);
-	pthread_mutex_unlock(&f->lock);
-	if (rc == SFS_EBLOCK)
-		block_then_eintr(req, f);
-	else if (rc < 0)
-		fuse_reply_err(req, (int)-rc);
-	else
+	if ((rc = file_io(req, f, fi, off, buf, NULL, size)) >= 0)
 		delay(f, P9_TREAD), fuse_reply_buf(req, buf, (size_t)rc);
 	free(buf);
 }
@@ -469,17 +505,9 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		     off_t off, struct fuse_file_info *fi)
 {
 	struct ffs *f = F(req);
-	struct sfs_node *n = (struct sfs_node *)(uintptr_t)fi->fh;
 	long rc;
 	(void)ino;
-	pthread_mutex_lock(&f->lock);
-	rc = n->kind == SFS_K_CTL ? -EOPNOTSUPP : sfs_write(f->t, n, (uint64_t)off, buf, size);
-	pthread_mutex_unlock(&f->lock);
-	if (rc == SFS_EBLOCK)
-		block_then_eintr(req, f);
-	else if (rc < 0)
-		fuse_reply_err(req, (int)-rc);
-	else
+	if ((rc = file_io(req, f, fi, off, NULL, buf, size)) >= 0)
 		delay(f, P9_TWRITE), fuse_reply_write(req, (size_t)rc);
 }
 
@@ -588,7 +616,10 @@ static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 	fuse_reply_err(req, 0);
 }
 
-static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+/* getxattr of name, or listxattr (name NULL), into a buffer of size
+ * bytes (0: the size it takes). */
+static void get_xattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+		      size_t size)
 {
 	struct ffs *f = F(req);
 	char *buf = size ? malloc(size) : NULL;
@@ -598,7 +629,10 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 		return;
 	}
 	pthread_mutex_lock(&f->lock);
-	rc = sfs_xattr_get(node_of(f, ino), name, buf, size);
+	if (name)
+		rc = sfs_xattr_get(node_of(f, ino), name, buf, size);
+	else
+		rc = sfs_xattr_list(node_of(f, ino), buf, size);
 	pthread_mutex_unlock(&f->lock);
 	if (rc < 0)
 		fuse_reply_err(req, (int)-rc);
@@ -609,25 +643,14 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 	free(buf);
 }
 
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	get_xattr(req, ino, name, size);
+}
+
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	struct ffs *f = F(req);
-	char *buf = size ? malloc(size) : NULL;
-	long rc;
-	if (size && !buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	pthread_mutex_lock(&f->lock);
-	rc = sfs_xattr_list(node_of(f, ino), buf, size);
-	pthread_mutex_unlock(&f->lock);
-	if (rc < 0)
-		fuse_reply_err(req, (int)-rc);
-	else if (!size)
-		fuse_reply_xattr(req, (size_t)rc);
-	else
-		fuse_reply_buf(req, buf, (size_t)rc);
-	free(buf);
+	get_xattr(req, ino, NULL, size);
 }
 
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,

@@ -106,17 +106,43 @@ static int conn_flush(struct sfs_conn *c)
 
 /* ---- requests ---- */
 
+/* Append r to the queue head..tail (the work or the done queue; under
+ * qlock). */
+static void enqueue(struct sfs_req **head, struct sfs_req **tail,
+		    struct sfs_req *r)
+{
+	r->qnext = NULL;
+	if (*tail)
+		(*tail)->qnext = r;
+	else
+		*head = r;
+	*tail = r;
+}
+
 static void queue_work(struct sfs_server *s, struct sfs_req *r)
 {
 	pthread_mutex_lock(&s->qlock);
-	r->qnext = NULL;
-	if (s->worktail)
-		s->worktail->qnext = r;
-	else
-		s->work = r;
-	s->worktail = r;
+	enqueue(&s->work, &s->worktail, r);
 	pthread_cond_signal(&s->qcond);
 	pthread_mutex_unlock(&s->qlock);
+}
+
+/* A worker runs request r's handler (under the tree lock), once. */
+static void execute(struct sfs_server *s, struct sfs_req *r)
+{
+	pthread_mutex_lock(&s->lock);
+	if (!r->c->dead) {
+		size_t cap = sfs_reply_cap(r->c);
+		int park = 0;
+		if ((r->reply = malloc(cap)))
+			r->rlen = sfs_handle(r->c, r->tmsg, r->tlen, r->reply,
+					     cap, &park);
+		r->parked_block = (uint8_t)park;
+		if (s->rdhops_entry)
+			r->hops += (int)r->c->dirents;
+	}
+	pthread_mutex_unlock(&s->lock);
+	r->executed = 1;
 }
 
 static void *worker(void *arg)
@@ -138,29 +164,11 @@ static void *worker(void *arg)
 			s->worktail = NULL;
 		pthread_mutex_unlock(&s->qlock);
 
-		if (!r->executed) {
-			pthread_mutex_lock(&s->lock);
-			if (!r->c->dead) {
-				size_t cap = sfs_reply_cap(r->c);
-				int park = 0;
-				if ((r->reply = malloc(cap)))
-					r->rlen = sfs_handle(r->c, r->tmsg, r->tlen,
-							     r->reply, cap, &park);
-				r->parked_block = (uint8_t)park;
-				if (s->rdhops_entry)
-					r->hops += (int)r->c->dirents;
-			}
-			pthread_mutex_unlock(&s->lock);
-			r->executed = 1;
-		}
+		if (!r->executed)
+			execute(s, r);
 		r->hops--;
 		pthread_mutex_lock(&s->qlock);
-		r->qnext = NULL;
-		if (s->donetail)
-			s->donetail->qnext = r;
-		else
-			s->done = r;
-		s->donetail = r;
+		enqueue(&s->done, &s->donetail, r);
 		pthread_mutex_unlock(&s->qlock);
 		if (write(s->evfd, &one, sizeof one) < 0) {
 			/* the counter cannot overflow in practice */
@@ -272,6 +280,22 @@ static void handle_msg(struct sfs_conn *c, const uint8_t *p, size_t len)
 	sfs_tag_done(c);
 }
 
+/* An input buffer of at least cap bytes; without memory the connection
+ * closes (-1). */
+static int rbuf_reserve(struct sfs_conn *c, size_t cap)
+{
+	uint8_t *p;
+	if (cap <= c->rcap)
+		return 0;
+	if (!(p = realloc(c->rbuf, cap))) {
+		conn_close(c);
+		return -1;
+	}
+	c->rbuf = p;
+	c->rcap = cap;
+	return 0;
+}
+
 /* Handle every complete request in the input buffer. */
 static void process(struct sfs_conn *c)
 {
@@ -286,15 +310,8 @@ static void process(struct sfs_conn *c)
 			return;
 		}
 		if (c->rlen - off < size) {
-			if (size > c->rcap) {
-				uint8_t *p = realloc(c->rbuf, size);
-				if (!p) {
-					conn_close(c);
-					return;
-				}
-				c->rbuf = p;
-				c->rcap = size;
-			}
+			if (rbuf_reserve(c, size) < 0)
+				return;
 			break;
 		}
 		if (c->wlen - c->woff > OUT_PAUSE) {
@@ -316,16 +333,9 @@ static void process(struct sfs_conn *c)
 static void conn_readable(struct sfs_conn *c)
 {
 	ssize_t n;
-	if (c->rcap - c->rlen < READ_CHUNK / 4) {
-		size_t cap = c->rlen + READ_CHUNK;
-		uint8_t *p = realloc(c->rbuf, cap);
-		if (!p) {
-			conn_close(c);
-			return;
-		}
-		c->rbuf = p;
-		c->rcap = cap;
-	}
+	if (c->rcap - c->rlen < READ_CHUNK / 4 &&
+	    rbuf_reserve(c, c->rlen + READ_CHUNK) < 0)
+		return;
 	n = read(c->rfd, c->rbuf + c->rlen, c->rcap - c->rlen);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;

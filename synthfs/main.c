@@ -3,6 +3,7 @@
  * run the event loop until SIGTERM/SIGINT (or the --stdio peer leaves).
  */
 #include <ctype.h>
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -56,14 +57,6 @@ static const char usage[] =
 "                     9P (for QEMU's -fsdev local; see docs/virtio.md)\n"
 "  -v                 log every message in fcall form on stderr\n";
 
-static void die(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "synthfs: ");
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	exit(2);
-}
-
 static uint64_t parse_size(const char *s)
 {
 	char *end;
@@ -71,14 +64,14 @@ static uint64_t parse_size(const char *s)
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
-		die("bad number: %s", s);
+		errx(2, "bad number: %s", s);
 	switch (toupper((unsigned char)*end)) {
 	case 'K': v <<= 10; end++; break;
 	case 'M': v <<= 20; end++; break;
 	case 'G': v <<= 30; end++; break;
 	}
 	if (*end)
-		die("bad number: %s", s);
+		errx(2, "bad number: %s", s);
 	return v;
 }
 
@@ -109,10 +102,10 @@ static void opt_delay(struct sfs_server *s, const char *arg)
 	const char *eq = strchr(arg, '=');
 	int t;
 	if (!eq || eq - arg >= (long)sizeof op)
-		die("--delay %s: expected OP=USEC", arg);
+		errx(2, "--delay %s: expected OP=USEC", arg);
 	snprintf(op, sizeof op, "%.*s", (int)(eq - arg), arg);
 	if ((t = op_type(op)) < 0)
-		die("--delay: unknown operation %s", op);
+		errx(2, "--delay: unknown operation %s", op);
 	s->delay_us[t] = (uint32_t)parse_size(eq + 1);
 }
 
@@ -124,13 +117,13 @@ static void opt_mode(int ch, const char *arg, struct sfs_server *s, struct cfg *
 	else if (ch == 'd' && strcmp(arg, "worker") == 0)
 		k->worker = 1;
 	else if (ch == 'd')
-		die("--dispatch %s: expected inline or worker", arg);
+		errx(2, "--dispatch %s: expected inline or worker", arg);
 	else if (ch == 'R' && strcmp(arg, "per-request") == 0)
 		s->rdhops_entry = 0;
 	else if (ch == 'R' && strcmp(arg, "per-entry") == 0)
 		s->rdhops_entry = 1;
 	else if (ch == 'R')
-		die("--readdir-hops %s: expected per-request or per-entry", arg);
+		errx(2, "--readdir-hops %s: expected per-request or per-entry", arg);
 	else if (strcmp(arg, "warn") == 0)
 		k->o.multidevs = SFS_MD_WARN;
 	else if (strcmp(arg, "remap") == 0)
@@ -138,7 +131,7 @@ static void opt_mode(int ch, const char *arg, struct sfs_server *s, struct cfg *
 	else if (strcmp(arg, "forbid") == 0)
 		k->o.multidevs = SFS_MD_FORBID;
 	else
-		die("--multidevs %s: expected warn, remap or forbid", arg);
+		errx(2, "--multidevs %s: expected warn, remap or forbid", arg);
 }
 
 /* The options with a number. */
@@ -149,14 +142,14 @@ static void opt_number(int ch, const char *arg, struct sfs_server *s,
 	switch (ch) {
 	case 'm':
 		if (v < P9_MINMSIZE || v > P9_MAXMSIZE)
-			die("--msize %s: out of range 256..16M", arg);
+			errx(2, "--msize %s: out of range 256..16M", arg);
 		s->msize = (uint32_t)v;
 		break;
 	case 'H': k->hops = (int)v; break;
 	case 'w':
 		s->nworkers = (int)v;
 		if (s->nworkers < 1 || s->nworkers > 64)
-			die("--workers %s: out of range 1..64", arg);
+			errx(2, "--workers %s: out of range 1..64", arg);
 		break;
 	case 'B': s->block_timeout = (int)v; break;
 	case 'q': k->o.quota = v; break;
@@ -173,7 +166,7 @@ static void option(int ch, const char *arg, const char *word,
 	switch (ch) {
 	case 'l':
 		if (k->nlisten == 32)
-			die("too many --listen%s", "");
+			errx(2, "too many --listen");
 		k->listen[k->nlisten++] = arg;
 		break;
 	case 's': k->use_stdio = 1; break;
@@ -184,7 +177,7 @@ static void option(int ch, const char *arg, const char *word,
 	case 'D': opt_delay(s, arg); break;
 	case 'b':
 		if ((b = sfs_bug_parse(arg)) < 0)
-			die("--bug %s: unknown (see --list-bugs)", arg);
+			errx(2, "--bug %s: unknown (see --list-bugs)", arg);
 		s->bugs |= 1u << b;
 		break;
 	case 'L':
@@ -228,7 +221,7 @@ static void parse_args(int argc, char **argv, struct sfs_server *s,
 	while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1)
 		option(ch, optarg, argv[optind - 1], s, k);
 	if (optind < argc)
-		die("unexpected argument %s", argv[optind]);
+		errx(2, "unexpected argument %s", argv[optind]);
 	s->trips = k->hops > 0 ? k->hops : k->worker;
 	if (s->rdhops_entry && !s->trips)
 		s->trips = 1; /* per-entry hops need the workers */
@@ -242,7 +235,7 @@ static void set_up_listeners(struct sfs_server *s, struct cfg *k)
 	static char defpath[256];
 	char err[512], desc[512];
 	if (sfs_server_init(s) < 0)
-		die("cannot set up the event loop: %s", strerror(errno));
+		errx(2, "cannot set up the event loop: %s", strerror(errno));
 	if (!k->nlisten && !k->use_stdio) {
 		const char *dir = getenv("XDG_RUNTIME_DIR");
 		snprintf(defpath, sizeof defpath, "unix:%s/synthfs-%d.sock",
@@ -251,7 +244,7 @@ static void set_up_listeners(struct sfs_server *s, struct cfg *k)
 	}
 	for (int i = 0; i < k->nlisten; i++) {
 		if (sfs_listen(s, k->listen[i], desc, sizeof desc, err, sizeof err) < 0)
-			die("%s", err);
+			errx(2, "%s", err);
 		if (!k->use_stdio)
 			printf("synthfs: listening on %s\n", desc);
 		else
@@ -259,7 +252,7 @@ static void set_up_listeners(struct sfs_server *s, struct cfg *k)
 	}
 	fflush(stdout);
 	if (k->use_stdio && sfs_add_stdio(s) < 0)
-		die("cannot serve stdin/stdout%s", "");
+		errx(2, "cannot serve stdin/stdout");
 }
 
 int main(int argc, char **argv)
@@ -270,9 +263,9 @@ int main(int argc, char **argv)
 
 	parse_args(argc, argv, &s, &k);
 	if (!(s.tree = sfs_tree_new(&k.o)))
-		die("cannot build the tree%s", "");
+		errx(2, "cannot build the tree");
 	if (k.treefile && sfs_tree_load(s.tree, k.treefile, err, sizeof err) < 0)
-		die("%s", err);
+		errx(2, "%s", err);
 	if (k.fusemnt) {
 		int rc = sfs_fuse_main(s.tree, k.fusemnt, s.block_timeout,
 				       s.delay_us, s.verbose);

@@ -55,6 +55,30 @@ void sfs_send_error(struct sfs_conn *c, uint16_t tag, int err)
 
 /* ---- the in-flight list ---- */
 
+/* Put r at the head of its list l, *head. */
+static void list_push(struct sfs_req **head, struct sfs_req *r,
+		      enum sfs_req_list l)
+{
+	r->on[l].prev = NULL;
+	r->on[l].next = *head;
+	if (*head)
+		(*head)->on[l].prev = r;
+	*head = r;
+}
+
+/* Take r off its list l, *head (nothing if it is not on it). */
+static void list_unlink(struct sfs_req **head, struct sfs_req *r,
+			enum sfs_req_list l)
+{
+	if (r->on[l].prev)
+		r->on[l].prev->on[l].next = r->on[l].next;
+	else if (*head == r)
+		*head = r->on[l].next;
+	if (r->on[l].next)
+		r->on[l].next->on[l].prev = r->on[l].prev;
+	r->on[l].next = r->on[l].prev = NULL;
+}
+
 /* A new request on c's in-flight list (NULL without memory). */
 static struct sfs_req *req_new(struct sfs_conn *c, uint16_t tag, uint8_t type)
 {
@@ -64,23 +88,13 @@ static struct sfs_req *req_new(struct sfs_conn *c, uint16_t tag, uint8_t type)
 	r->c = c;
 	r->tag = tag;
 	r->type = type;
-	r->next = c->inflight;
-	if (c->inflight)
-		c->inflight->prev = r;
-	c->inflight = r;
+	list_push(&c->inflight, r, SFS_INFLIGHT);
 	return r;
 }
 
 void sfs_req_unlink(struct sfs_req *r)
 {
-	struct sfs_conn *c = r->c;
-	if (r->prev)
-		r->prev->next = r->next;
-	else if (c->inflight == r)
-		c->inflight = r->next;
-	if (r->next)
-		r->next->prev = r->prev;
-	r->next = r->prev = NULL;
+	list_unlink(&r->c->inflight, r, SFS_INFLIGHT);
 }
 
 void sfs_req_free(struct sfs_req *r)
@@ -104,13 +118,7 @@ void sfs_unpark(struct sfs_server *s, struct sfs_req *r)
 {
 	if (r->state != REQ_PARKED)
 		return;
-	if (r->pprev)
-		r->pprev->pnext = r->pnext;
-	else if (s->parked == r)
-		s->parked = r->pnext;
-	if (r->pnext)
-		r->pnext->pprev = r->pprev;
-	r->pnext = r->pprev = NULL;
+	list_unlink(&s->parked, r, SFS_PARKED);
 	r->state = REQ_MAIN;
 }
 
@@ -118,11 +126,7 @@ static void park(struct sfs_server *s, struct sfs_req *r, int64_t deadline)
 {
 	r->state = REQ_PARKED;
 	r->deadline = deadline;
-	r->pprev = NULL;
-	r->pnext = s->parked;
-	if (s->parked)
-		s->parked->pprev = r;
-	s->parked = r;
+	list_push(&s->parked, r, SFS_PARKED);
 }
 
 /* ---- the end of a request ---- */
@@ -156,7 +160,7 @@ int64_t sfs_expire(struct sfs_server *s)
 	int64_t now = sfs_mono_ns(), next = -1;
 	struct sfs_req *r = s->parked, *nx;
 	for (; r; r = nx) {
-		nx = r->pnext;
+		nx = r->on[SFS_PARKED].next;
 		if (r->deadline <= now) {
 			sfs_unpark(s, r);
 			sfs_req_finish(r);
@@ -238,7 +242,7 @@ void sfs_unpark_conn(struct sfs_conn *c)
 {
 	struct sfs_req *r = c->inflight, *nx;
 	for (; r; r = nx) {
-		nx = r->next;
+		nx = r->on[SFS_INFLIGHT].next;
 		if (r->state == REQ_PARKED) {
 			sfs_unpark(c->s, r);
 			discard(r);
@@ -249,7 +253,7 @@ void sfs_unpark_conn(struct sfs_conn *c)
 void sfs_abort_conn(struct sfs_conn *c)
 {
 	sfs_unpark_conn(c);
-	for (struct sfs_req *r = c->inflight; r; r = r->next)
+	for (struct sfs_req *r = c->inflight; r; r = r->on[SFS_INFLIGHT].next)
 		r->aborted = 1;
 	c->ntags = 0;
 }

@@ -91,12 +91,18 @@ enum sfs_req_state {
 	REQ_PARKED,     /* on the server's parked list until its deadline */
 };
 
+/* The two lists a request is on (struct sfs_req's on[]). */
+enum sfs_req_list {
+	SFS_INFLIGHT,   /* its connection's in-flight list (c->inflight) */
+	SFS_PARKED,     /* the server's parked list (s->parked) */
+	SFS_NLISTS
+};
+
 /* A request that did not complete inline: queued for a worker, parked on a
  * blocking file, or held back by --delay. */
 struct sfs_req {
-	struct sfs_req *next, *prev;   /* conn's in-flight list */
+	struct { struct sfs_req *next, *prev; } on[SFS_NLISTS];
 	struct sfs_req *qnext;         /* worker / completion queue */
-	struct sfs_req *pnext, *pprev; /* server's parked list */
 	struct sfs_conn *c;
 	uint16_t tag;
 	uint8_t type;

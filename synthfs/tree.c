@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "lib/p9fs.h"
+#include "lib/xalloc.h"
 #include "synthfs/tree.h"
 
 static int64_t sfs_now(void)
@@ -148,14 +150,8 @@ int sfs_dent_add(struct sfs_tree *t, struct sfs_node *dir, const char *name,
 	struct sfs_dent *d;
 	if (t->nhash >= t->hmask)
 		hash_grow(t);
-	if (dir->nents == dir->capents) {
-		size_t c = dir->capents ? dir->capents * 2 : 8;
-		struct sfs_dent **e = realloc(dir->ents, c * sizeof *e);
-		if (!e)
-			return -ENOMEM;
-		dir->ents = e;
-		dir->capents = c;
-	}
+	if (p9_grow(&dir->ents, &dir->capents, dir->nents, sizeof *dir->ents, 8))
+		return -ENOMEM;
 	d = malloc(sizeof *d + len + 1);
 	if (!d)
 		return -ENOMEM;
@@ -369,33 +365,22 @@ int sfs_readdir(struct sfs_tree *t, struct sfs_node *dir, uint64_t cookie,
 
 /* ---- content ---- */
 
-enum { PATCHUNK = 251 * 256 };
-static uint8_t pattern[PATCHUNK + 251];
-
-static void pattern_fill(uint64_t off, uint8_t *buf, size_t len)
+/* What any read or write of n meets first: -EISDIR, SFS_EBLOCK
+ * (/flush/block), or 0 when the kind of node decides. */
+static long io_first(const struct sfs_node *n)
 {
-	size_t start = (size_t)(off % 251);
-	if (pattern[1] == 0)
-		for (size_t i = 0; i < sizeof pattern; i++)
-			pattern[i] = (uint8_t)(i % 251);
-	while (len) {
-		size_t n = len < PATCHUNK ? len : PATCHUNK;
-		memcpy(buf, pattern + start, n);
-		buf += n;
-		len -= n;
-		start = (start + n) % 251;
-	}
+	if (S_ISDIR(n->mode))
+		return -EISDIR;
+	return n->kind == SFS_K_BLOCK ? SFS_EBLOCK : 0;
 }
 
 long sfs_read(struct sfs_tree *t, struct sfs_node *n, uint64_t off, void *buf,
 	      size_t len)
 {
-	(void)t;
-	if (S_ISDIR(n->mode))
-		return -EISDIR;
+	long rc = io_first(n);
+	if (rc)
+		return rc;
 	switch (n->kind) {
-	case SFS_K_BLOCK:
-		return SFS_EBLOCK;
 	case SFS_K_NOW:
 		if (off >= 4)
 			return 0;
@@ -405,6 +390,8 @@ long sfs_read(struct sfs_tree *t, struct sfs_node *n, uint64_t off, void *buf,
 		return (long)len;
 	case SFS_K_CTL:
 		return -EIO; /* the server formats these */
+	default:
+		break;
 	}
 	if (!S_ISREG(n->mode))
 		return -EINVAL;
@@ -413,7 +400,7 @@ long sfs_read(struct sfs_tree *t, struct sfs_node *n, uint64_t off, void *buf,
 	if (len > n->size - off)
 		len = (size_t)(n->size - off);
 	if (n->kind == SFS_K_PATTERN)
-		pattern_fill(off, buf, len);
+		p9_contract_fill(buf, len, off);
 	else if (n->cdata)
 		memcpy(buf, n->cdata + off, len);
 	else
@@ -424,12 +411,10 @@ long sfs_read(struct sfs_tree *t, struct sfs_node *n, uint64_t off, void *buf,
 long sfs_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
 	       const void *buf, size_t len)
 {
-	int rc;
-	if (S_ISDIR(n->mode))
-		return -EISDIR;
+	long rc = io_first(n);
+	if (rc)
+		return rc;
 	switch (n->kind) {
-	case SFS_K_BLOCK:
-		return SFS_EBLOCK;
 	case SFS_K_NOW:
 		return (long)len;
 	case SFS_K_PLAIN:
@@ -471,7 +456,7 @@ static int can_add(struct sfs_tree *t, struct sfs_node *dir, const char *name,
 		return -ENOENT; /* removed directory */
 	if ((rc = valid_name(name, len)) < 0)
 		return rc;
-	if (sfs_access(dir, 2) < 0)
+	if (sfs_access(dir, SFS_MAY_WRITE) < 0)
 		return -EACCES;
 	if (dent_find(t, dir, name, len))
 		return -EEXIST;
@@ -567,7 +552,7 @@ int sfs_link(struct sfs_tree *t, struct sfs_node *dir, const char *name,
 static int removable(struct sfs_tree *t, struct sfs_dent *d, int how)
 {
 	struct sfs_node *n = d->node;
-	if (sfs_access(d->dir, 2) < 0 || n->fixed)
+	if (sfs_access(d->dir, SFS_MAY_WRITE) < 0 || n->fixed)
 		return -EACCES;
 	if (how == SFS_UNLINK_DIR && !S_ISDIR(n->mode))
 		return -ENOTDIR;
@@ -637,7 +622,8 @@ int sfs_rename(struct sfs_tree *t, struct sfs_node *odir, const char *oname,
 	if (!(od = dent_find(t, odir, oname, olen)))
 		return -ENOENT;
 	n = od->node;
-	if (sfs_access(odir, 2) < 0 || sfs_access(ndir, 2) < 0 || n->fixed)
+	if (sfs_access(odir, SFS_MAY_WRITE) < 0 ||
+	    sfs_access(ndir, SFS_MAY_WRITE) < 0 || n->fixed)
 		return -EACCES;
 	if (ndir->nlink == 0 && ndir != t->root)
 		return -ENOENT;
@@ -695,7 +681,7 @@ int sfs_setattr(struct sfs_tree *t, struct sfs_node *n,
 			return -EISDIR;
 		if (!S_ISREG(n->mode) || n->kind != SFS_K_PLAIN)
 			return -EINVAL;
-		if (sfs_access(n, 2) < 0)
+		if (sfs_access(n, SFS_MAY_WRITE) < 0)
 			return -EACCES;
 		if (s->size > ((uint64_t)1 << 40))
 			return -EFBIG;

@@ -41,7 +41,7 @@ enum sfs_multidevs { SFS_MD_WARN = 0, SFS_MD_REMAP, SFS_MD_FORBID };
 /* What a node's content is. */
 enum sfs_kind {
 	SFS_K_PLAIN = 0, /* data held in memory (or empty) */
-	SFS_K_PATTERN,   /* byte at o is o % 251, size fixed, no RAM */
+	SFS_K_PATTERN,   /* byte at o is p9_contract_byte(o), no RAM */
 	SFS_K_BLOCK,     /* /flush/block */
 	SFS_K_NOW,       /* /flush/now */
 	SFS_K_CTL,       /* /ctl/...: the server formats the content */
@@ -207,7 +207,8 @@ int sfs_remove_node(struct sfs_tree *t, struct sfs_node *n);
 int sfs_readlink(struct sfs_node *n, const char **target);
 int sfs_setattr(struct sfs_tree *t, struct sfs_node *n,
 		const struct sfs_setattr *s);
-/* Permission check on the owner bits: want is a mask of 4 (r), 2 (w). */
+/* Permission check on the owner bits: want is a mask of these. */
+enum { SFS_MAY_READ = 4, SFS_MAY_WRITE = 2 };
 int sfs_access(const struct sfs_node *n, int want);
 long sfs_xattr_get(struct sfs_node *n, const char *name, void *buf, size_t cap);
 long sfs_xattr_list(struct sfs_node *n, void *buf, size_t cap);

@@ -21,7 +21,7 @@
 
 /* ---- qtest.c ---- */
 struct p9_qtest {
-	int fd;
+	int fd;              /* non-blocking */
 	int timeout_ms;      /* per command */
 	char in[4096];       /* unread bytes from QEMU */
 	size_t inlen;

@@ -70,23 +70,13 @@ static void build_argv(struct launch *l, const struct p9_qemu_opts *o,
 		 esc, o->security_model, o->multidevs[0] ? ",multidevs=" : "",
 		 o->multidevs, o->readonly ? ",readonly=on" : "");
 	snprintf(l->device, sizeof l->device, "virtio-9p-pci,fsdev=f0,addr=04.0,mount_tag=9pkit");
-	l->argv[n++] = qemu_binary();
-	l->argv[n++] = "-M";
-	l->argv[n++] = "pc,memory-backend=mem";
-	l->argv[n++] = "-m";
-	l->argv[n++] = l->mem;
-	l->argv[n++] = "-object";
-	l->argv[n++] = l->memobj;
-	l->argv[n++] = "-display";
-	l->argv[n++] = "none";
-	l->argv[n++] = "-nodefaults";
-	l->argv[n++] = "-S";
-	l->argv[n++] = "-qtest";
-	l->argv[n++] = l->sock;
-	l->argv[n++] = "-fsdev";
-	l->argv[n++] = l->fsdev;
-	l->argv[n++] = "-device";
-	l->argv[n++] = l->device;
+	const char *fixed[] = {
+		qemu_binary(), "-M", "pc,memory-backend=mem", "-m", l->mem,
+		"-object", l->memobj, "-display", "none", "-nodefaults", "-S",
+		"-qtest", l->sock, "-fsdev", l->fsdev, "-device", l->device,
+	};
+	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+		l->argv[n++] = fixed[i];
 	if (o->trace[0]) {
 		qemu_escape(esc, sizeof esc, o->trace);
 		snprintf(l->trace, sizeof l->trace, "enable=v9fs_*,file=%s", esc);
@@ -190,7 +180,8 @@ static int wait_connect(struct p9_qemu *qm, int lfd, int timeout_ms)
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
 		int fd;
 		if (poll(&p, 1, 50) > 0) {
-			fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+			fd = accept4(lfd, NULL, NULL,
+				     SOCK_CLOEXEC | SOCK_NONBLOCK);
 			if (fd >= 0)
 				return fd;
 		}

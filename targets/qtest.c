@@ -9,36 +9,23 @@
  * The protocol is described in QEMU's softmmu/qtest.c.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "targets/qemu.h"
 
-static int send_all(int fd, const char *s, size_t len, int timeout_ms)
+/* The deadline of an exchange that starts now. */
+static uint64_t deadline_of(const struct p9_qtest *q)
 {
-	size_t off = 0;
-	while (off < len) {
-		ssize_t n = send(fd, s + off, len - off, MSG_NOSIGNAL);
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd p = { .fd = fd, .events = POLLOUT };
-			if (poll(&p, 1, timeout_ms) == 0)
-				return -ETIMEDOUT;
-			continue;
-		}
-		return -ECONNRESET;
-	}
-	return 0;
+	return p9_now_ns() + (uint64_t)q->timeout_ms * 1000000ull;
+}
+
+static int send_all(struct p9_qtest *q, const char *s, size_t len)
+{
+	int rc = p9_fd_write_all(q->fd, s, len, deadline_of(q));
+	return rc == 0 || rc == -ETIMEDOUT ? rc : -ECONNRESET;
 }
 
 /* Move one complete line (without newline) out of the input buffer into
@@ -58,14 +45,26 @@ static int take_line(struct p9_qtest *q, char *line, size_t cap)
 	return 1;
 }
 
+/* Read more of QEMU's output into the input buffer, waiting for it until
+ * deadline (NO_WAIT: not at all).  0, -ETIMEDOUT (nothing came) or
+ * -ECONNRESET. */
+enum { NO_WAIT = 1 /* a p9_now_ns() time long past */ };
+static int read_more(struct p9_qtest *q, uint64_t deadline)
+{
+	long n = p9_fd_read(q->fd, q->in + q->inlen, sizeof q->in - q->inlen,
+			    deadline);
+	if (n < 0)
+		return n == -ETIMEDOUT ? -ETIMEDOUT : -ECONNRESET;
+	q->inlen += (size_t)n;
+	return 0;
+}
+
 /* Read the next line that is not an IRQ notice. */
 static int read_answer(struct p9_qtest *q, char *line, size_t cap)
 {
-	uint64_t deadline = p9_now_ns() + (uint64_t)q->timeout_ms * 1000000ull;
+	uint64_t deadline = deadline_of(q);
 	for (;;) {
-		struct pollfd p = { .fd = q->fd, .events = POLLIN };
-		uint64_t now;
-		ssize_t n;
+		int rc;
 		while (take_line(q, line, cap)) {
 			if (strncmp(line, "IRQ", 3) == 0) {
 				q->irqs++;
@@ -75,22 +74,8 @@ static int read_answer(struct p9_qtest *q, char *line, size_t cap)
 		}
 		if (q->inlen == sizeof q->in)
 			return -EPROTO; /* a line longer than we ever expect */
-		n = recv(q->fd, q->in + q->inlen, sizeof q->in - q->inlen, MSG_DONTWAIT);
-		if (n > 0) {
-			q->inlen += (size_t)n;
-			continue;
-		}
-		if (n == 0)
-			return -ECONNRESET;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -ECONNRESET;
-		now = p9_now_ns();
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		if (poll(&p, 1, (int)((deadline - now) / 1000000) + 1) < 0 && errno != EINTR)
-			return -errno;
+		if ((rc = read_more(q, deadline)))
+			return rc;
 	}
 }
 
@@ -101,20 +86,12 @@ int p9_qtest_drain(struct p9_qtest *q, int wait)
 	char line[sizeof q->in];
 	while (q->owed) {
 		int rc;
-		if (!wait) {
-			char *nl = memchr(q->in, '\n', q->inlen);
-			ssize_t n;
-			if (!nl && q->inlen < sizeof q->in) {
-				n = recv(q->fd, q->in + q->inlen, sizeof q->in - q->inlen, MSG_DONTWAIT);
-				if (n > 0)
-					q->inlen += (size_t)n;
-				else if (n == 0)
-					return -ECONNRESET;
-				else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-					return -ECONNRESET;
-				if (!memchr(q->in, '\n', q->inlen))
-					return 0;
-			}
+		if (!wait && !memchr(q->in, '\n', q->inlen) &&
+		    q->inlen < sizeof q->in) {
+			if ((rc = read_more(q, NO_WAIT)) == -ECONNRESET)
+				return rc;
+			if (!memchr(q->in, '\n', q->inlen))
+				return 0;
 		}
 		if ((rc = read_answer(q, line, sizeof line)))
 			return rc;
@@ -132,7 +109,7 @@ static int send_cmd(struct p9_qtest *q, const char *fmt, va_list ap)
 	if (n < 0 || (size_t)n >= sizeof cmd - 1)
 		return -EINVAL;
 	cmd[n++] = '\n';
-	return send_all(q->fd, cmd, (size_t)n, q->timeout_ms);
+	return send_all(q, cmd, (size_t)n);
 }
 
 int p9_qtest_async(struct p9_qtest *q, const char *fmt, ...)

@@ -5,6 +5,7 @@
  * choosing the input (live capture, capture file, proxy, QEMU trace log)
  * and the summary at the end (--stats, --check's exit status).
  */
+#include <err.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -80,11 +81,9 @@ static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("9ptrace: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnx(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return 2;
 }
 

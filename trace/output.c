@@ -40,21 +40,6 @@ static uint32_t fid_mask(const struct p9_msgdef *d)
 	return mask[d->type];
 }
 
-/* Decimal digits of v, zero-padded to width; returns their count. */
-static size_t put_dec(char *out, uint64_t v, int width)
-{
-	char t[24];
-	int i = sizeof t;
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while ((int)sizeof t - i < width)
-		t[--i] = '0';
-	memcpy(out, t + i, sizeof t - (size_t)i);
-	return sizeof t - (size_t)i;
-}
-
 /* ---- filters ---- */
 
 static int path_match(const char *path, const char *prefix)
@@ -173,12 +158,12 @@ static void l_head(struct line *l, struct tr *t, struct tr_conn *c, const char *
 	uint64_t rel = t->now >= t->t0 ? t->now - t->t0 : 0;
 	char b[64];
 	size_t n = 0;
-	n += put_dec(b + n, rel / 1000000000, 0);
+	n += p9_dec(b + n, rel / 1000000000, 0);
 	b[n++] = '.';
-	n += put_dec(b + n, rel / 1000 % 1000000, 6);
+	n += p9_dec(b + n, rel / 1000 % 1000000, 6);
 	b[n++] = ' ';
 	b[n++] = 'c';
-	n += put_dec(b + n, c->id, 0);
+	n += p9_dec(b + n, c->id, 0);
 	b[n++] = ' ';
 	b[n++] = dir[0];
 	b[n++] = dir[1];
@@ -207,7 +192,7 @@ static void l_fcall(struct line *l, struct tr_conn *c, const struct p9_msg *m)
 		needle[0] = ' ';
 		memcpy(needle + 1, f->name, fl);
 		needle[fl + 1] = ' ';
-		int nn = (int)(fl + 2 + put_dec(needle + fl + 2, fid, 0));
+		int nn = (int)(fl + 2 + p9_dec(needle + fl + 2, fid, 0));
 		needle[nn] = 0;
 		char *at = strstr(l->p + from, needle);
 		if (!at)
@@ -244,7 +229,7 @@ static void l_latency(struct line *l, struct tr *t, const struct p9_msg *m,
 		b[n++] = ',';
 		b[n++] = ' ';
 	}
-	n += put_dec(b + n, us, 0);
+	n += p9_dec(b + n, us, 0);
 	memcpy(b + n, "us)", 3);
 	l_mem(l, b, n + 3);
 }

@@ -54,14 +54,8 @@ void tr_stats_add(struct tr *t, const struct p9_msg *m, size_t len,
 	struct tr_typestat *r = &t->ts[rq->type];
 	if (is_error(m->type))
 		r->errors++;
-	if (r->nlat == r->caplat) {
-		size_t cap = r->caplat ? r->caplat * 2 : 1024;
-		uint64_t *p = realloc(r->lat, cap * sizeof *p);
-		if (!p)
-			return;
-		r->lat = p;
-		r->caplat = cap;
-	}
+	if (p9_grow(&r->lat, &r->caplat, r->nlat, sizeof *r->lat, 1024))
+		return;
 	r->lat[r->nlat++] = t->now - rq->ts;
 }
 

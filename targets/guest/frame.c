@@ -49,6 +49,18 @@ static int verdict(const char *w)
 	return -1;
 }
 
+/* The frames with a text: after the kind word, a NAME (has_name), an
+ * ok|fail verdict (has_verdict), then the text to the end of the line. */
+static const struct {
+	const char *word;
+	enum g_kind kind;
+	int has_name, has_verdict;
+} text_frames[] = {
+	{ "boot", GF_BOOT, 0, 0 },  { "info", GF_INFO, 0, 0 },
+	{ "dmesg", GF_DMESG, 0, 0 }, { "mount", GF_MOUNT, 0, 1 },
+	{ "step", GF_STEP, 1, 1 },
+};
+
 void g_frame_parse(const char *line, struct g_frame *f)
 {
 	const char *s = strstr(line, MAGIC);
@@ -60,34 +72,25 @@ void g_frame_parse(const char *line, struct g_frame *f)
 	s += strlen(MAGIC);
 	f->kind = GF_BAD;
 	word(&s, kind, sizeof kind);
-	if (!strcmp(kind, "boot")) {
-		f->kind = GF_BOOT;
-		rest(s, f->text, sizeof f->text);
-	} else if (!strcmp(kind, "info")) {
-		f->kind = GF_INFO;
-		rest(s, f->text, sizeof f->text);
-	} else if (!strcmp(kind, "dmesg")) {
-		f->kind = GF_DMESG;
-		rest(s, f->text, sizeof f->text);
-	} else if (!strcmp(kind, "mount")) {
-		word(&s, v, sizeof v);
-		if ((f->ok = verdict(v)) < 0)
-			return;
-		f->kind = GF_MOUNT;
-		rest(s, f->text, sizeof f->text);
-	} else if (!strcmp(kind, "step")) {
-		if (!word(&s, f->name, sizeof f->name))
-			return;
-		word(&s, v, sizeof v);
-		if ((f->ok = verdict(v)) < 0)
-			return;
-		f->kind = GF_STEP;
-		rest(s, f->text, sizeof f->text);
-	} else if (!strcmp(kind, "end")) {
+	if (!strcmp(kind, "end")) {
 		f->nfail = strtol(s, &end, 10);
-		if (end == s || f->nfail < 0)
+		if (end != s && f->nfail >= 0)
+			f->kind = GF_END;
+		return;
+	}
+	for (size_t i = 0; i < sizeof text_frames / sizeof text_frames[0]; i++) {
+		if (strcmp(kind, text_frames[i].word))
+			continue;
+		if (text_frames[i].has_name && !word(&s, f->name, sizeof f->name))
 			return;
-		f->kind = GF_END;
+		if (text_frames[i].has_verdict) {
+			word(&s, v, sizeof v);
+			if ((f->ok = verdict(v)) < 0)
+				return;
+		}
+		f->kind = text_frames[i].kind;
+		rest(s, f->text, sizeof f->text);
+		return;
 	}
 }
 

@@ -6,6 +6,7 @@
  * build/guest/), the per-run initramfs overlay, the QEMU command line, and
  * the run loop (console, relay, whole-run timeout, verdict).
  */
+#include <err.h>
 #include <errno.h>
 #include <ftw.h>
 #include <fcntl.h>
@@ -85,14 +86,6 @@ static void usage(FILE *f)
 	      "2 usage or infrastructure error.\n", f);
 }
 
-static void die2(const char *fmt, const char *a)
-{
-	fprintf(stderr, "9pguest: ");
-	fprintf(stderr, fmt, a);
-	fputc('\n', stderr);
-	exit(2);
-}
-
 static int valid_name(const char *s)
 {
 	if (!*s || strlen(s) >= 64)
@@ -108,13 +101,13 @@ static void add_workloads(struct opts *o, const char *list)
 {
 	char buf[1024], *save = NULL, *w;
 	if (strlen(list) >= sizeof buf)
-		die2("--workload: list too long", "");
+		errx(2, "--workload: list too long");
 	snprintf(buf, sizeof buf, "%s", list);
 	for (w = strtok_r(buf, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
 		if (!valid_name(w))
-			die2("--workload: bad name '%s'", w);
+			errx(2, "--workload: bad name '%s'", w);
 		if (o->nwl == MAXWL)
-			die2("too many workloads%s", "");
+			errx(2, "too many workloads");
 		snprintf(o->wl[o->nwl++].name, sizeof o->wl[0].name, "%s", w);
 	}
 }
@@ -124,13 +117,13 @@ static void add_script(struct opts *o, const char *file)
 	char copy[PATH_MAX], *b, *dot;
 	struct workload *w;
 	if (o->nwl == MAXWL)
-		die2("too many workloads%s", "");
+		errx(2, "too many workloads");
 	snprintf(copy, sizeof copy, "%s", file);
 	b = basename(copy);
 	if ((dot = strrchr(b, '.')) && !strcmp(dot, ".sh"))
 		*dot = 0;
 	if (!valid_name(b))
-		die2("--script %s: name the file with letters, digits, - and _ only", file);
+		errx(2, "--script %s: name the file with letters, digits, - and _ only", file);
 	w = &o->wl[o->nwl++];
 	snprintf(w->name, sizeof w->name, "%s", b);
 	w->file = file;
@@ -141,10 +134,10 @@ static void add_env(struct opts *o, const char *kv)
 {
 	const char *eq = strchr(kv, '=');
 	if (!eq || eq == kv || o->nenv == MAXENV)
-		die2("--env %s: expected NAME=VALUE (at most 16)", kv);
+		errx(2, "--env %s: expected NAME=VALUE (at most 16)", kv);
 	for (const char *c = kv; c < eq; c++)
 		if (!((*c >= 'A' && *c <= 'Z') || *c == '_' || (c > kv && *c >= '0' && *c <= '9')))
-			die2("--env %s: NAME must be upper case letters, digits and _", kv);
+			errx(2, "--env %s: NAME must be upper case letters, digits and _", kv);
 	o->env[o->nenv++] = kv;
 }
 
@@ -155,7 +148,7 @@ static const char *linux_version(const char *v)
 	case P9_DU: return "9p2000.u";
 	case P9_D2000: return "9p2000";
 	}
-	die2("--version %s: expected 9p2000.L, 9p2000.u or 9p2000", v);
+	errx(2, "--version %s: expected 9p2000.L, 9p2000.u or 9p2000", v);
 	return NULL;
 }
 
@@ -164,7 +157,7 @@ static int number(const char *s, long lo, long hi, const char *what)
 	char *end;
 	long v = strtol(s, &end, 10);
 	if (end == s || *end || v < lo || v > hi)
-		die2("%s: not a number in range", what);
+		errx(2, "%s: not a number in range", what);
 	return (int)v;
 }
 
@@ -195,7 +188,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'c':
 			if (strcmp(optarg, "none") && strcmp(optarg, "loose") &&
 			    strcmp(optarg, "mmap") && strcmp(optarg, "fscache"))
-				die2("--cache %s: expected none, loose, mmap or fscache", optarg);
+				errx(2, "--cache %s: expected none, loose, mmap or fscache", optarg);
 			o->cache = optarg;
 			break;
 		case 'a': o->aname = optarg; break;
@@ -216,13 +209,13 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind < argc)
-		die2("unexpected argument '%s'", argv[optind]);
+		errx(2, "unexpected argument '%s'", argv[optind]);
 	if (!o->target)
-		die2("--target is required (try --help)%s", "");
+		errx(2, "--target is required (try --help)");
 	if (o->nwl == 0)
 		add_workloads(o, "basic");
 	if (o->mount_opts && strpbrk(o->mount_opts, " '\"\\\n"))
-		die2("--mount-opts: no blanks, quotes or backslashes%s", "");
+		errx(2, "--mount-opts: no blanks, quotes or backslashes");
 }
 
 /* ---- files -------------------------------------------------------------- */
@@ -310,10 +303,10 @@ static void make_initrd(const struct opts *o, struct run *r, const char *base)
 	FILE *f;
 	static const char zeros[4];
 	if (!img)
-		die2("%s: cannot read (run make to build the guest)", base);
+		errx(2, "%s: cannot read (run make to build the guest)", base);
 	if (snprintf(r->initrd, sizeof r->initrd, "%s/initrd", r->tmpdir) >=
 	    (int)sizeof r->initrd || !(f = fopen(r->initrd, "wb")))
-		die2("%s: cannot create", r->initrd);
+		errx(2, "%s: cannot create", r->initrd);
 	fwrite(img, 1, blen, f);
 	fwrite(zeros, 1, (4 - blen % 4) % 4, f);
 	free(img);
@@ -339,7 +332,7 @@ static void make_initrd(const struct opts *o, struct run *r, const char *base)
 		rc |= g_param(params, sizeof params, &plen, name, o->env[i] + nl + 1);
 	}
 	if (rc)
-		die2("parameters too long%s", "");
+		errx(2, "parameters too long");
 	rc |= g_cpio_dir(f, "run", 0755);
 	rc |= g_cpio_file(f, "run/params", 0644, params, plen);
 	for (int i = 0; i < o->nwl; i++) {
@@ -348,14 +341,14 @@ static void make_initrd(const struct opts *o, struct run *r, const char *base)
 		if (!o->wl[i].file)
 			continue;
 		if (!(data = slurp(o->wl[i].file, &len, 16u << 20)))
-			die2("--script %s: cannot read", o->wl[i].file);
+			errx(2, "--script %s: cannot read", o->wl[i].file);
 		snprintf(name, sizeof name, "run/%s.sh", o->wl[i].name);
 		rc |= g_cpio_file(f, name, 0755, data, len);
 		free(data);
 	}
 	rc |= g_cpio_trailer(f);
 	if (rc || fclose(f))
-		die2("%s: write failed", r->initrd);
+		errx(2, "%s: write failed", r->initrd);
 }
 
 /* ---- target --------------------------------------------------------------- */
@@ -374,7 +367,7 @@ static void check_reachable(const char *t)
 		size_t n = strlen(t);
 		const char *why = !strncmp(err, t, n) && !strncmp(err + n, ": ", 2) ? err + n + 2 : err;
 		snprintf(line, sizeof line, "cannot reach target %s: %s", t, why);
-		die2("%s", line);
+		errx(2, "%s", line);
 	}
 	p9_conn_close(c);
 }
@@ -386,20 +379,20 @@ static void setup_target(const struct opts *o, struct run *r)
 	struct stat st;
 	if (!strncmp(t, "qemu:", 5)) {
 		if (p9_qemu_opts_parse(t + 5, &r->qo, err, sizeof err))
-			die2("%s", err);
+			errx(2, "%s", err);
 		if (r->qo.synthfs)
-			die2("%s: not for 9pguest; run synthfs on tcp or exec: instead", t);
+			errx(2, "%s: not for 9pguest; run synthfs on tcp or exec: instead", t);
 		r->virtio = 1;
 		if (r->qo.scratch)
 			return;   /* built in the QEMU child, under tmpdir */
 		if (!realpath(r->qo.dir, r->dir) || stat(r->dir, &st) || !S_ISDIR(st.st_mode))
-			die2("%s: not a directory", t);
+			errx(2, "%s: not a directory", t);
 		if (strchr(r->dir, ','))
-			die2("%s: QEMU cannot export a path with a comma", t);
+			errx(2, "%s: QEMU cannot export a path with a comma", t);
 		return;
 	}
 	if (p9_target_check(t, err, sizeof err))
-		die2("%s", err);
+		errx(2, "%s", err);
 	check_reachable(t);
 	if (!strncmp(t, "tcp:127.0.0.1:", 14) || !strncmp(t, "tcp:localhost:", 14)) {
 		r->port = number(t + 14, 1, 65535, "--target port");
@@ -407,7 +400,7 @@ static void setup_target(const struct opts *o, struct run *r)
 	}
 	r->port = 0;
 	if (!(r->relay = g_relay_new(t, &r->port, err, sizeof err)))
-		die2("%s", err);
+		errx(2, "%s", err);
 }
 
 /* ---- QEMU ------------------------------------------------------------------- */
@@ -457,7 +450,7 @@ static void spawn_qemu(const struct opts *o, struct run *r, const char *kernel)
 		if (snprintf(fsdev, sizeof fsdev, "local,id=fs0,path=%s,security_model=%s%s%s%s",
 			     r->dir, r->qo.security_model, r->qo.multidevs[0] ? ",multidevs=" : "",
 			     r->qo.multidevs, r->qo.readonly ? ",readonly=on" : "") >= (int)sizeof fsdev)
-			die2("%s: export path too long", r->dir);
+			errx(2, "%s: export path too long", r->dir);
 		argv[n++] = "-fsdev"; argv[n++] = fsdev;
 		argv[n++] = "-device"; argv[n++] = "virtio-9p-pci,fsdev=fs0,mount_tag=p9kit";
 	} else {
@@ -472,10 +465,10 @@ static void spawn_qemu(const struct opts *o, struct run *r, const char *kernel)
 		fputc('\n', stderr);
 	}
 	if (pipe2(p, O_CLOEXEC) < 0)
-		die2("pipe: %s", strerror(errno));
+		errx(2, "pipe: %s", strerror(errno));
 	r->qemu = fork();
 	if (r->qemu < 0)
-		die2("fork: %s", strerror(errno));
+		errx(2, "fork: %s", strerror(errno));
 	if (r->qemu == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		null = open("/dev/null", O_RDONLY);
@@ -664,17 +657,17 @@ int main(int argc, char **argv)
 		snprintf(base, sizeof base, "%s/initramfs.cpio.gz", gdir);
 	setup_target(&o, &r);
 	if (access(kernel, R_OK))
-		die2("%s: no kernel (run make, or pass --kernel)", kernel);
+		errx(2, "%s: no kernel (run make, or pass --kernel)", kernel);
 	if (!o.initrd)
 		check_workloads(&o, gdir);
 
 	snprintf(r.tmpdir, sizeof r.tmpdir, "%s/9pguest.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(r.tmpdir))
-		die2("mkdtemp: %s", strerror(errno));
+		errx(2, "mkdtemp: %s", strerror(errno));
 	make_initrd(&o, &r, base);
 	if (r.qo.scratch && (snprintf(r.dir, sizeof r.dir, "%s/export", r.tmpdir) >=
 			     (int)sizeof r.dir || mkdir(r.dir, 0755)))
-		die2("%s: cannot create the scratch export", r.tmpdir);
+		errx(2, "%s: cannot create the scratch export", r.tmpdir);
 	if (o.console && !(r.conlog = fopen(o.console, "w"))) {
 		fprintf(stderr, "9pguest: %s: %s\n", o.console, strerror(errno));
 		cleanup(&r);

@@ -9,11 +9,11 @@
  * listing never ends, or breaks a rule of Rversion (--rversion FAULT, with
  * any mode).  One thread, poll() over every connection.
  */
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,17 +70,6 @@ static int nmade, nmkdir, mkdir_limit = MAXMADE;
 static struct conn *conns[MAXC];
 static int mode, die_after = -1, rvfault;
 static long served;
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("9pbadserver: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
 
 static void put(struct conn *c, const uint8_t *b, size_t n)
 {
@@ -395,11 +384,11 @@ static int listen_unix(const char *path)
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || strlen(path) >= sizeof a.sun_path)
-		die("cannot listen on unix:%s: path too long", path);
+		errx(2, "cannot listen on unix:%s: path too long", path);
 	strcpy(a.sun_path, path);
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 64) < 0)
-		die("cannot listen on unix:%s: %s", path, strerror(errno));
+		errx(2, "cannot listen on unix:%s: %s", path, strerror(errno));
 	return fd;
 }
 
@@ -443,21 +432,21 @@ int main(int argc, char **argv)
 				  !strcmp(optarg, "tag") ? RV_TAG :
 				  !strcmp(optarg, "trailing") ? RV_TRAILING : -1;
 			if (rvfault < 0)
-				die("--rversion %s: msize-grow, tag or trailing", optarg);
+				errx(2, "--rversion %s: msize-grow, tag or trailing", optarg);
 			break;
 		case 'd': mode = M_NONE; die_after = atoi(optarg); break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: die("bad arguments (see --help)");
+		default: errx(2, "bad arguments (see --help)");
 		}
 	}
 	if (optind < argc)
-		die("unexpected argument %s", argv[optind]);
+		errx(2, "unexpected argument %s", argv[optind]);
 	if (!addr || strncmp(addr, "unix:", 5) != 0)
-		die("--listen unix:PATH is required");
+		errx(2, "--listen unix:PATH is required");
 	if (mode == M_NONE && die_after < 0 && rvfault)
 		mode = M_PLAIN;
 	if (mode == M_NONE && die_after < 0)
-		die("a mode is required (see --help)");
+		errx(2, "a mode is required (see --help)");
 	sock_path = addr + 5;
 	lfd = listen_unix(sock_path);
 	signal(SIGTERM, on_term);

@@ -7,6 +7,7 @@
  * the server must be alive and its VmRSS under --rss-limit.  Prints one
  * summary line per phase and a total; exit 0 pass, 1 failed check, 2 usage.
  */
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -39,17 +40,6 @@ static long rss_limit_kb = 256 * 1024;
 static unsigned long long nconns_total, nmsgs_total;
 static long peak_rss_kb;
 static int failures;
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("9phostile: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
 
 static void fail(const char *fmt, ...)
 {
@@ -106,7 +96,7 @@ static size_t put9(uint8_t *buf, size_t cap, const struct p9_msg *m)
 {
 	long n = p9_encode(m, P9_DL, buf, cap);
 	if (n < 0)
-		die("cannot encode a message");
+		errx(2, "cannot encode a message");
 	nmsgs_total++;
 	return (size_t)n;
 }
@@ -207,7 +197,7 @@ static void good_open(void)
 	    p9_client_version(good, 65536, "9P2000.L", RECV_MS, err, sizeof err) < 0 ||
 	    p9_client_attach(good, GOOD_ROOT, "hostile", "", 0, RECV_MS, NULL, err,
 			     sizeof err) != 0)
-		die("the well-behaved client cannot attach to %s%s%s", sockpath,
+		errx(2, "the well-behaved client cannot attach to %s%s%s", sockpath,
 		    err[0] ? ": " : "", err);
 	nmsgs_total += good->nrecv;
 	p9_fs_init(&good_fs, good, RECV_MS, GOOD_FSFIDLO);
@@ -637,15 +627,15 @@ int main(int argc, char **argv)
 		case 'r': rss_limit_kb = atol(optarg) * 1024; break;
 		case 'm': maxfids = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: die("bad arguments (see --help)");
+		default: errx(2, "bad arguments (see --help)");
 		}
 	}
 	if (optind < argc)
-		die("unexpected argument %s", argv[optind]);
+		errx(2, "unexpected argument %s", argv[optind]);
 	if (!sockpath || srvpid <= 0 || nconns < 0 || rss_limit_kb <= 0)
-		die("--socket PATH and --pid PID are required (see --help)");
+		errx(2, "--socket PATH and --pid PID are required (see --help)");
 	if (kill(srvpid, 0) < 0)
-		die("no process %d", (int)srvpid);
+		errx(2, "no process %d", (int)srvpid);
 	signal(SIGPIPE, SIG_IGN);
 	good_open();
 	health("start");
