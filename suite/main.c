@@ -8,6 +8,7 @@
  *
  * Exit 0: all passed (or xfail); 1: some failed; 2: usage or infrastructure.
  */
+#include <err.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -55,11 +56,11 @@ static void usage(FILE *f)
 "Exit status: 0 all passed or xfail, 1 some failed, 2 usage or infrastructure.\n");
 }
 
+/* One line on stderr ("9psuite: ..."); the exit status of a usage or
+ * set-up error. */
 static int die(const char *fmt, const char *a)
 {
-	fprintf(stderr, "9psuite: ");
-	fprintf(stderr, fmt, a);
-	fprintf(stderr, "\n");
+	warnx(fmt, a);
 	return 2;
 }
 

@@ -35,14 +35,8 @@ int run_load_expect(struct run *r, const char *file, char *err, size_t cap)
 		snprintf(err, cap, "%s: cannot open expectations file", file);
 		return -1;
 	}
-	while (fgets(line, sizeof line, f)) {
-		char *p = line, *code, *why;
-		ln++;
-		line[strcspn(line, "\n")] = 0;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (!*p || *p == '#')
-			continue;
+	for (char *p; (p = p9_conf_line(f, line, sizeof line, &ln));) {
+		char *code, *why;
 		code = p;
 		p += strcspn(p, " \t");
 		if (*p)

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "p9.h"
 #include "target.h"
 #include "xalloc.h"
 
@@ -127,14 +128,8 @@ int target_file_load(const char *name, struct tfile *tf, char *err, size_t cap)
 		snprintf(err, cap, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof line, f)) {
-		char *eq, *k = line, *v;
-		ln++;
-		line[strcspn(line, "\n")] = 0;
-		while (*k == ' ' || *k == '\t')
-			k++;
-		if (!*k || *k == '#')
-			continue;
+	for (char *k; (k = p9_conf_line(f, line, sizeof line, &ln));) {
+		char *eq, *v;
 		if (!(eq = strchr(k, '='))) {
 			snprintf(err, cap, "%s:%d: expected key=value", path, ln);
 			fclose(f);
