@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lflags.h"
 #include "suite.h"
 #include "xalloc.h"
 
@@ -125,14 +126,15 @@ static const struct cdef consts[] = {
 	{ "QTDIR", P9_QTDIR }, { "QTAPPEND", P9_QTAPPEND }, { "QTEXCL", P9_QTEXCL },
 	{ "QTAUTH", P9_QTAUTH }, { "QTTMP", P9_QTTMP }, { "QTSYMLINK", P9_QTSYMLINK },
 	{ "QTFILE", P9_QTFILE },
-	/* Linux open flags as 9P2000.L carries them */
-	{ "O_RDONLY", 0 }, { "O_WRONLY", 1 }, { "O_RDWR", 2 }, { "O_CREAT", 0100 },
-	{ "O_EXCL", 0200 }, { "O_TRUNC", 01000 }, { "O_APPEND", 02000 },
-	{ "O_DIRECTORY", 0200000 }, { "O_NOFOLLOW", 0400000 },
-	{ "S_IFREG", 0100000 }, { "S_IFDIR", 040000 }, { "S_IFLNK", 0120000 },
-	{ "S_IFIFO", 010000 }, { "S_IFCHR", 020000 }, { "S_IFBLK", 060000 },
-	{ "S_IFSOCK", 0140000 }, { "S_IFMT", 0170000 },
-	{ "AT_REMOVEDIR", 0x200 },
+	/* Linux constants as 9P2000.L carries them (lib/lflags.h) */
+	{ "O_RDONLY", P9_L_O_RDONLY }, { "O_WRONLY", P9_L_O_WRONLY }, { "O_RDWR", P9_L_O_RDWR },
+	{ "O_CREAT", P9_L_O_CREAT }, { "O_EXCL", P9_L_O_EXCL }, { "O_TRUNC", P9_L_O_TRUNC },
+	{ "O_APPEND", P9_L_O_APPEND }, { "O_DIRECTORY", P9_L_O_DIRECTORY },
+	{ "O_NOFOLLOW", P9_L_O_NOFOLLOW },
+	{ "S_IFREG", P9_L_S_IFREG }, { "S_IFDIR", P9_L_S_IFDIR }, { "S_IFLNK", P9_L_S_IFLNK },
+	{ "S_IFIFO", P9_L_S_IFIFO }, { "S_IFCHR", P9_L_S_IFCHR }, { "S_IFBLK", P9_L_S_IFBLK },
+	{ "S_IFSOCK", P9_L_S_IFSOCK }, { "S_IFMT", P9_L_S_IFMT },
+	{ "AT_REMOVEDIR", P9_L_AT_REMOVEDIR },
 	{ "GETATTR_MODE", P9_GETATTR_MODE }, { "GETATTR_NLINK", P9_GETATTR_NLINK },
 	{ "GETATTR_UID", P9_GETATTR_UID }, { "GETATTR_GID", P9_GETATTR_GID },
 	{ "GETATTR_SIZE", P9_GETATTR_SIZE }, { "GETATTR_MTIME", P9_GETATTR_MTIME },
@@ -144,11 +146,13 @@ static const struct cdef consts[] = {
 	{ "SETATTR_CTIME", P9_SETATTR_CTIME },
 	{ "SETATTR_ATIME_SET", P9_SETATTR_ATIME_SET },
 	{ "SETATTR_MTIME_SET", P9_SETATTR_MTIME_SET },
-	{ "LOCK_RDLCK", 0 }, { "LOCK_WRLCK", 1 }, { "LOCK_UNLCK", 2 },
-	{ "LOCK_SUCCESS", 0 }, { "LOCK_BLOCKED", 1 }, { "LOCK_ERROR", 2 },
-	{ "LOCK_GRACE", 3 }, { "LOCK_FLAGS_BLOCK", 1 }, { "LOCK_FLAGS_RECLAIM", 2 },
-	{ "XATTR_CREATE", 1 }, { "XATTR_REPLACE", 2 },
-	{ "V9FS_MAGIC", 0x01021997 },
+	{ "LOCK_RDLCK", P9_LOCK_TYPE_RDLCK }, { "LOCK_WRLCK", P9_LOCK_TYPE_WRLCK },
+	{ "LOCK_UNLCK", P9_LOCK_TYPE_UNLCK },
+	{ "LOCK_SUCCESS", P9_LOCK_SUCCESS }, { "LOCK_BLOCKED", P9_LOCK_BLOCKED },
+	{ "LOCK_ERROR", P9_LOCK_ERROR }, { "LOCK_GRACE", P9_LOCK_GRACE },
+	{ "LOCK_FLAGS_BLOCK", P9_LOCK_FLAGS_BLOCK }, { "LOCK_FLAGS_RECLAIM", P9_LOCK_FLAGS_RECLAIM },
+	{ "XATTR_CREATE", P9_L_XATTR_CREATE }, { "XATTR_REPLACE", P9_L_XATTR_REPLACE },
+	{ "V9FS_MAGIC", P9_L_V9FS_MAGIC },
 	{ "KEEP32", 0xFFFFFFFFull }, { "KEEP64", 0xFFFFFFFFFFFFFFFFull },
 	{ "KEEP16", 0xFFFF },
 	{ NULL, 0 },
