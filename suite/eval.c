@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 /* ---- variables ---- */
 
@@ -37,13 +38,9 @@ void var_set(struct interp *in, const char *name, const struct value *v)
 		*old = tmp;
 		return;
 	}
-	struct var *nv = realloc(in->vars, (size_t)(in->nvar + 1) * sizeof *nv);
-	if (!nv)
-		abort();
+	struct var *nv = xrealloc(in->vars, (size_t)(in->nvar + 1) * sizeof *nv);
 	in->vars = nv;
-	in->vars[in->nvar].name = strdup(name);
-	if (!in->vars[in->nvar].name)
-		abort();
+	in->vars[in->nvar].name = xstrdup(name);
 	val_copy(&in->vars[in->nvar].v, v);
 	in->nvar++;
 }
@@ -149,9 +146,7 @@ static int eval_call(struct interp *in, const struct expr *e, struct value *out)
 	    a[1].kind == V_INT && a[1].i <= EVAL_MAXSTR) {
 		/* str("x", 100): the string repeated */
 		size_t n = a[0].len * a[1].i;
-		char *buf = malloc(n + 1);
-		if (!buf)
-			abort();
+		char *buf = xmalloc(n + 1);
 		for (size_t i = 0; i < n; i++)
 			buf[i] = a[0].s[i % a[0].len];
 		*out = val_str(buf, n);
@@ -160,9 +155,7 @@ static int eval_call(struct interp *in, const struct expr *e, struct value *out)
 		   a[0].i <= EVAL_MAXSTR) {
 		/* bytes(n[, off]): the synthfs /data pattern, byte o is o % 251 */
 		uint64_t off = e->narg > 1 && a[1].kind == V_INT ? a[1].i : 0;
-		char *buf = malloc(a[0].i + 1);
-		if (!buf)
-			abort();
+		char *buf = xmalloc(a[0].i + 1);
 		for (uint64_t i = 0; i < a[0].i; i++)
 			buf[i] = (char)((off + i) % 251);
 		*out = val_str(buf, a[0].i);
@@ -192,9 +185,7 @@ static int eval_call(struct interp *in, const struct expr *e, struct value *out)
 			l2 = (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)a[1].i);
 			s2 = num;
 		}
-		char *buf = malloc(a[0].len + l2 + 1);
-		if (!buf)
-			abort();
+		char *buf = xmalloc(a[0].len + l2 + 1);
 		memcpy(buf, a[0].s, a[0].len);
 		memcpy(buf + a[0].len, s2, l2);
 		*out = val_str(buf, a[0].len + l2);
@@ -232,9 +223,7 @@ int eval(struct interp *in, const struct expr *e, struct value *out)
 	case E_LIST:
 	case E_SET:
 		out->kind = V_LIST;
-		out->item = calloc((size_t)e->narg + 1, sizeof *out->item);
-		if (!out->item)
-			abort();
+		out->item = xcalloc((size_t)e->narg + 1, sizeof *out->item);
 		for (int i = 0; i < e->narg; i++, out->nitem++)
 			if (eval(in, e->arg[i], &out->item[i])) {
 				val_free(out);
@@ -286,13 +275,12 @@ int eval_int(struct interp *in, const struct expr *e, uint64_t *v)
 char *eval_cstr(struct interp *in, const struct expr *e)
 {
 	struct value x;
-	char *s;
 	if (eval(in, e, &x))
 		return NULL;
 	if (x.kind == V_INT) {
-		if (asprintf(&s, "%llu", (unsigned long long)x.i) < 0)
-			abort();
-		return s;
+		char num[24];
+		snprintf(num, sizeof num, "%llu", (unsigned long long)x.i);
+		return xstrdup(num);
 	}
 	if (x.kind != V_STR) {
 		val_free(&x);

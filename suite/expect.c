@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 /* ---- expect ---- */
 
@@ -70,9 +71,7 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 	else if (strcmp(name, "aqid") == 0) base = val_qid(m->qid);
 	else if (strcmp(name, "wqid") == 0) {
 		base.kind = V_LIST;
-		base.item = calloc(P9_MAXWELEM + 1, sizeof *base.item);
-		if (!base.item)
-			abort();
+		base.item = xcalloc(P9_MAXWELEM + 1, sizeof *base.item);
 		for (int i = 0; i < m->nwqid; i++)
 			base.item[base.nitem++] = val_qid(m->wqid[i]);
 	} else if (strcmp(name, "entries") == 0 || strcmp(name, "entry") == 0 ||
@@ -82,15 +81,11 @@ static int reply_field(struct interp *in, const struct stmt *s, const struct p9_
 		int k;
 		base.kind = V_LIST;
 		while ((k = p9_dirent_next(m->data, m->count, &pos, &de)) == 1) {
-			struct value *it = realloc(base.item, (size_t)(base.nitem + 1) * sizeof *it);
-			if (!it)
-				abort();
+			struct value *it = xrealloc(base.item, (size_t)(base.nitem + 1) * sizeof *it);
 			base.item = it;
 			/* an entry is a list: [qid, offset, type, name] */
 			struct value e = { .kind = V_LIST };
-			e.item = calloc(5, sizeof *e.item);
-			if (!e.item)
-				abort();
+			e.item = xcalloc(5, sizeof *e.item);
 			e.item[0] = val_qid(de.qid);
 			e.item[1] = val_int(de.offset);
 			e.item[2] = val_int(de.type);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 struct parser {
 	const char *file;
@@ -36,22 +37,11 @@ static int perr(struct parser *p, const struct tok *t, const char *fmt, const ch
 	return -1;
 }
 
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-	if (!d)
-		abort();
-	return d;
-}
-
 static void *grow(void *p, int n, size_t size)
 {
 	/* room for one more element when n is a power of two or zero */
-	if (n == 0 || (n & (n - 1)) == 0) {
-		p = realloc(p, (size_t)(n ? n * 2 : 1) * size);
-		if (!p)
-			abort();
-	}
+	if (n == 0 || (n & (n - 1)) == 0)
+		p = xrealloc(p, (size_t)(n ? n * 2 : 1) * size);
 	return p;
 }
 
@@ -64,9 +54,7 @@ static int is_word(const struct tok *t, const char *w)
 
 static struct expr *enew(int kind, const struct parser *p, const struct tok *t)
 {
-	struct expr *e = calloc(1, sizeof *e);
-	if (!e)
-		abort();
+	struct expr *e = xcalloc(1, sizeof *e);
 	e->kind = kind;
 	e->pos.file = p->file;
 	e->pos.line = t->line;
@@ -174,9 +162,7 @@ static struct expr *parse_expr(struct parser *p)
 		}
 		e = enew(E_STR, p, t);
 		e->slen = t->slen / 2;
-		e->s = malloc(e->slen + 1);
-		if (!e->s)
-			abort();
+		e->s = xmalloc(e->slen + 1);
 		for (size_t i = 0; i < e->slen; i++)
 			e->s[i] = (char)(hexval(t->s[2 * i]) * 16 + hexval(t->s[2 * i + 1]));
 		e->s[e->slen] = 0;
@@ -185,9 +171,7 @@ static struct expr *parse_expr(struct parser *p)
 	}
 	case T_STR:
 		e = enew(E_STR, p, t);
-		e->s = malloc(t->slen + 1);
-		if (!e->s)
-			abort();
+		e->s = xmalloc(t->slen + 1);
 		memcpy(e->s, t->s, t->slen + 1);
 		e->slen = t->slen;
 		p->pos++;
@@ -932,9 +916,7 @@ static char *read_all(const char *file, char *err, size_t cap)
 	for (;;) {
 		if (n + 4096 + 1 > size) {
 			size = size ? size * 2 : 65536;
-			buf = realloc(buf, size);
-			if (!buf)
-				abort();
+			buf = xrealloc(buf, size);
 		}
 		size_t got = fread(buf + n, 1, size - n - 1, f);
 		if (!got)
@@ -970,9 +952,7 @@ int parse_text(const char *file, char *text, struct catalogue *cat, char *err,
 	int rc = 0, nl = 0;
 	if (lex_file(file, text, &p.tl, err, cap))
 		return -1;
-	p.src = calloc((size_t)p.tl.nline + 1, sizeof *p.src);
-	if (!p.src)
-		abort();
+	p.src = xcalloc((size_t)p.tl.nline + 1, sizeof *p.src);
 	for (q = text; nl < p.tl.nline; nl++) {
 		char *eol = strchr(q, '\n');
 		if (eol)

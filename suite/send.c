@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 /* ---- send ---- */
 
@@ -186,11 +187,9 @@ static int tag_in_flight(const struct interp *in, uint16_t tag)
 int stmt_send(struct interp *in, const struct stmt *s)
 {
 	struct p9_msg m = { 0 };
-	struct keep *k = calloc(1, sizeof *k);
+	struct keep *k = xcalloc(1, sizeof *k);
 	int rc = -1, have_tag = 0, have_size = 0, have_type = 0;
 	uint64_t size = 0, type = 0;
-	if (!k)
-		abort();
 	if (!in->cl) {
 		free(k);
 		return in_fail(in, s, "not connected");
@@ -256,9 +255,7 @@ int stmt_send(struct interp *in, const struct stmt *s)
 			in_fail(in, s, "cannot encode: %s", strerror((int)-n));
 			goto out;
 		}
-		buf = malloc((size_t)n);
-		if (!buf)
-			abort();
+		buf = xmalloc((size_t)n);
 		n = p9_encode(&m, in->dialect, buf, (size_t)n);
 		if (have_size)
 			p9_put32(buf, (uint32_t)size);
@@ -306,9 +303,7 @@ int stmt_sendraw(struct interp *in, const struct stmt *s)
 			free(buf);
 			return in_fail(in, s, "sendraw takes bytes (0x...) or strings");
 		}
-		buf = realloc(buf, n + v.len + 1);
-		if (!buf)
-			abort();
+		buf = xrealloc(buf, n + v.len + 1);
 		memcpy(buf + n, v.s, v.len);
 		n += v.len;
 		val_free(&v);
