@@ -8,6 +8,7 @@
  * error is "file:line:col: message".  docs/case-language.md describes it.
  */
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,10 +30,16 @@ static struct tok *cur(struct parser *p)
 	return &p->tl.line[p->line][p->pos];
 }
 
-static int perr(struct parser *p, const struct tok *t, const char *fmt, const char *a)
+static int perr(struct parser *p, const struct tok *t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int perr(struct parser *p, const struct tok *t, const char *fmt, ...)
 {
-	char msg[300];
-	snprintf(msg, sizeof msg, fmt, a ? a : "");
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
 	snprintf(p->err, p->cap, "%s:%d:%d: %s", p->file, t->line, t->col, msg);
 	return -1;
 }
@@ -95,7 +102,7 @@ static struct expr *parse_seq(struct parser *p, int close, struct expr *e)
 	while (cur(p)->kind != close) {
 		struct expr *a;
 		if (cur(p)->kind == T_EOL) {
-			perr(p, cur(p), "unclosed list", NULL);
+			perr(p, cur(p), "unclosed list");
 			expr_free(e);
 			return NULL;
 		}
@@ -107,7 +114,7 @@ static struct expr *parse_seq(struct parser *p, int close, struct expr *e)
 		if (cur(p)->kind == T_COMMA)
 			p->pos++;
 		else if (cur(p)->kind != close) {
-			perr(p, cur(p), "expected ',' or the end of the list", NULL);
+			perr(p, cur(p), "expected ',' or the end of the list");
 			expr_free(e);
 			return NULL;
 		}
@@ -134,7 +141,7 @@ static struct expr *parse_arith(struct parser *p)
 		l = b;
 	}
 	if (l && cur(p)->kind != T_RPAREN) {
-		perr(p, cur(p), "expected ')'", NULL);
+		perr(p, cur(p), "expected ')'");
 		expr_free(l);
 		return NULL;
 	}
@@ -142,12 +149,89 @@ static struct expr *parse_arith(struct parser *p)
 	return l;
 }
 
+/* 0x... longer than a number: bytes */
+static struct expr *parse_hex(struct parser *p, const struct tok *t)
+{
+	struct expr *e;
+	if (t->slen % 2) {
+		perr(p, t, "odd number of hex digits");
+		return NULL;
+	}
+	e = enew(E_STR, p, t);
+	e->slen = t->slen / 2;
+	e->s = xmalloc(e->slen + 1);
+	for (size_t i = 0; i < e->slen; i++)
+		e->s[i] = (char)(hexval(t->s[2 * i]) * 16 + hexval(t->s[2 * i + 1]));
+	e->s[e->slen] = 0;
+	p->pos++;
+	return e;
+}
+
+/* $name, $name.path, $name[i]... */
+static struct expr *parse_var(struct parser *p, const struct tok *t)
+{
+	char *dot = strpbrk(t->s, ".[");
+	struct expr *e = enew(E_VAR, p, t);
+	e->s = xstrdup(t->s);
+	if (dot) {
+		e->s[dot - t->s] = 0;
+		e->path = xstrdup(*dot == '.' ? dot + 1 : dot);
+	}
+	p->pos++;
+	return e;
+}
+
+/* f(args): a builtin of eval.c's table, with as many arguments as it takes */
+static struct expr *parse_call(struct parser *p, const struct tok *t)
+{
+	const struct builtin *b = builtin_byname(t->s);
+	struct expr *e = enew(E_CALL, p, t);
+	char usage[200];
+	e->s = xstrdup(t->s);
+	p->pos++;
+	if (!b) {
+		expr_free(e);
+		perr(p, t, "unknown function %s() (%s)", t->s, builtin_usage(usage, sizeof usage));
+		return NULL;
+	}
+	if (!(e = parse_seq(p, T_RPAREN, e)))
+		return NULL;
+	if (e->narg < b->minargs || e->narg > b->maxargs) {
+		expr_free(e);
+		perr(p, t, "wrong number of arguments to %s (%s)", b->name, b->usage);
+		return NULL;
+	}
+	return e;
+}
+
+/* any, f(args), a named constant, or a bare word (a string) */
+static struct expr *parse_word(struct parser *p, const struct tok *t)
+{
+	struct expr *e;
+	uint64_t v;
+	if (strcmp(t->s, "any") == 0) {
+		p->pos++;
+		return enew(E_ANY, p, t);
+	}
+	if (t[1].kind == T_LPAREN)
+		return parse_call(p, t);
+	if (const_lookup(t->s, &v)) {
+		e = enew(E_NUM, p, t);
+		e->n = v;
+	} else {
+		e = enew(E_STR, p, t);
+		e->s = xstrdup(t->s);
+		e->slen = strlen(t->s);
+	}
+	p->pos++;
+	return e;
+}
+
 /* One value: number, string, word, $var, [list], {set}, (arith), f(args). */
 static struct expr *parse_expr(struct parser *p)
 {
 	struct tok *t = cur(p);
 	struct expr *e;
-	uint64_t v;
 	switch (t->kind) {
 	case T_NUM:
 	case T_DUR:
@@ -155,44 +239,18 @@ static struct expr *parse_expr(struct parser *p)
 		e->n = t->n;
 		p->pos++;
 		return e;
-	case T_HEX: {
-		if (t->slen % 2) {
-			perr(p, t, "odd number of hex digits", NULL);
-			return NULL;
-		}
-		e = enew(E_STR, p, t);
-		e->slen = t->slen / 2;
-		e->s = xmalloc(e->slen + 1);
-		for (size_t i = 0; i < e->slen; i++)
-			e->s[i] = (char)(hexval(t->s[2 * i]) * 16 + hexval(t->s[2 * i + 1]));
-		e->s[e->slen] = 0;
-		p->pos++;
-		return e;
-	}
+	case T_HEX:
+		return parse_hex(p, t);
 	case T_STR:
-		e = enew(E_STR, p, t);
-		e->s = xmalloc(t->slen + 1);
-		memcpy(e->s, t->s, t->slen + 1);
-		e->slen = t->slen;
-		p->pos++;
-		return e;
-	case T_VAR: {
-		char *dot = strpbrk(t->s, ".[");
-		e = enew(E_VAR, p, t);
-		e->s = xstrdup(t->s);
-		if (dot) {
-			e->s[dot - t->s] = 0;
-			e->path = xstrdup(*dot == '.' ? dot + 1 : dot);
-		}
-		p->pos++;
-		return e;
-	}
 	case T_DOTDOT:
 		e = enew(E_STR, p, t);
-		e->s = xstrdup("..");
-		e->slen = 2;
+		e->slen = t->kind == T_STR ? t->slen : 2;
+		e->s = xmalloc(e->slen + 1);
+		memcpy(e->s, t->kind == T_STR ? t->s : "..", e->slen + 1);
 		p->pos++;
 		return e;
+	case T_VAR:
+		return parse_var(p, t);
 	case T_LBRACK:
 		return parse_seq(p, T_RBRACK, enew(E_LIST, p, t));
 	case T_LBRACE:
@@ -201,28 +259,9 @@ static struct expr *parse_expr(struct parser *p)
 		p->pos++;
 		return parse_arith(p);
 	case T_WORD:
-		if (strcmp(t->s, "any") == 0) {
-			p->pos++;
-			return enew(E_ANY, p, t);
-		}
-		if (t[1].kind == T_LPAREN) {
-			e = enew(E_CALL, p, t);
-			e->s = xstrdup(t->s);
-			p->pos++;
-			return parse_seq(p, T_RPAREN, e);
-		}
-		if (const_lookup(t->s, &v)) {
-			e = enew(E_NUM, p, t);
-			e->n = v;
-		} else {
-			e = enew(E_STR, p, t);
-			e->s = xstrdup(t->s);
-			e->slen = strlen(t->s);
-		}
-		p->pos++;
-		return e;
+		return parse_word(p, t);
 	}
-	perr(p, t, "expected a value", NULL);
+	perr(p, t, "expected a value");
 	return NULL;
 }
 
@@ -279,7 +318,7 @@ static int parse_assign(struct parser *p, struct stmt *s)
 	struct tok *t = cur(p);
 	struct assign a = { 0 };
 	if (t->kind != T_WORD || t[1].kind != T_OP || strcmp(t[1].s, "=") != 0)
-		return perr(p, t, "expected field=value", NULL);
+		return perr(p, t, "expected field=value");
 	a.field = xstrdup(t->s);
 	a.pos = (struct srcpos){ p->file, t->line, t->col };
 	p->pos += 2;
@@ -317,7 +356,7 @@ static int parse_pred(struct parser *p, struct stmt *s)
 	struct tok *t = cur(p);
 	struct pred pr = { 0 };
 	if (t->kind != T_WORD)
-		return perr(p, t, "expected a field name", NULL);
+		return perr(p, t, "expected a field name");
 	if (s->def && !known_field(s->def, t->s))
 		return perr(p, t, "no field '%s' in this message", t->s);
 	pr.field = xstrdup(t->s);
@@ -327,7 +366,7 @@ static int parse_pred(struct parser *p, struct stmt *s)
 	if (t->kind == T_ARROW) {
 		if (t[1].kind != T_VAR) {
 			free(pr.field);
-			return perr(p, &t[1], "expected $variable after '->'", NULL);
+			return perr(p, &t[1], "expected $variable after '->'");
 		}
 		pr.op = P_CAPTURE;
 		pr.var = xstrdup(t[1].s);
@@ -337,7 +376,7 @@ static int parse_pred(struct parser *p, struct stmt *s)
 			pr.op = P_IN;
 		else if (t->kind != T_OP || (pr.op = op_of(t->s)) < 0) {
 			free(pr.field);
-			return perr(p, t, "expected =, !=, <, <=, >, >=, ~, in or ->", NULL);
+			return perr(p, t, "expected =, !=, <, <=, >, >=, ~, in or ->");
 		}
 		p->pos++;
 		if (!(pr.val = parse_expr(p))) {
@@ -347,7 +386,7 @@ static int parse_pred(struct parser *p, struct stmt *s)
 		if (pr.op == P_IN && pr.val->kind != E_SET && pr.val->kind != E_LIST) {
 			expr_free(pr.val);
 			free(pr.field);
-			return perr(p, t, "'in' needs a {set}", NULL);
+			return perr(p, t, "'in' needs a {set}");
 		}
 	}
 	s->pr = grow(s->pr, s->npr, sizeof *s->pr);
@@ -360,7 +399,7 @@ static int parse_handle(struct parser *p, struct stmt *s)
 	struct tok *t = cur(p);
 	if (t->kind == T_WORD && t->s[0] == '@') {
 		if (strlen(t->s) >= sizeof ((struct pending *)0)->name)
-			return perr(p, t, "handle name too long", NULL);
+			return perr(p, t, "handle name too long");
 		s->handle = xstrdup(t->s + 1);
 		p->pos++;
 	}
@@ -372,7 +411,7 @@ static int parse_within(struct parser *p, struct stmt *s)
 	struct tok *t = cur(p);
 	if (is_word(t, "within")) {
 		if (t[1].kind != T_DUR && t[1].kind != T_NUM)
-			return perr(p, &t[1], "expected a duration like 200ms", NULL);
+			return perr(p, &t[1], "expected a duration like 200ms");
 		s->within_ms = t[1].n;
 		p->pos += 2;
 	}
@@ -411,7 +450,7 @@ static int parse_sendraw(struct parser *p, struct stmt *s)
 		if (t->kind == T_NUM && t->s) {
 			t->kind = T_HEX; /* short hex runs are bytes here */
 			if (t->slen % 2)
-				return perr(p, t, "odd number of hex digits", NULL);
+				return perr(p, t, "odd number of hex digits");
 		}
 		if (!(e = parse_expr(p)))
 			return -1;
@@ -419,7 +458,7 @@ static int parse_sendraw(struct parser *p, struct stmt *s)
 		s->arg[s->narg++] = e;
 	}
 	if (!s->narg)
-		return perr(p, cur(p), "sendraw needs bytes (0x...)", NULL);
+		return perr(p, cur(p), "sendraw needs bytes (0x...)");
 	return 0;
 }
 
@@ -430,14 +469,14 @@ static int parse_expect(struct parser *p, struct stmt *s)
 		return -1;
 	if (is_word(cur(p), "all")) {
 		if (s->handle)
-			return perr(p, cur(p), "'expect all' takes no @handle", NULL);
+			return perr(p, cur(p), "'expect all' takes no @handle");
 		s->all = 1;
 		p->pos++;
 	}
 	t = cur(p);
 	if (is_word(t, "flushed")) {
 		if (!s->handle || s->all)
-			return perr(p, t, "'expect @name flushed' needs a handle", NULL);
+			return perr(p, t, "'expect @name flushed' needs a handle");
 		s->xkind = X_FLUSHED;
 		p->pos++;
 	} else if (is_word(t, "none")) {
@@ -454,7 +493,7 @@ static int parse_expect(struct parser *p, struct stmt *s)
 		p->pos++;
 		if (is_word(cur(p), "or")) {
 			if (!is_word(&cur(p)[1], "close"))
-				return perr(p, &cur(p)[1], "expected 'close' after 'error or'", NULL);
+				return perr(p, &cur(p)[1], "expected 'close' after 'error or'");
 			s->xkind = X_ERROR_OR_CLOSE;
 			p->pos += 2;
 		}
@@ -473,7 +512,7 @@ static int parse_expect(struct parser *p, struct stmt *s)
 		s->xkind = X_MSG;
 		p->pos++;
 	} else {
-		return perr(p, t, "expected an R-message name, error, none, close or any", NULL);
+		return perr(p, t, "expected an R-message name, error, none, close or any");
 	}
 	while (cur(p)->kind != T_EOL) {
 		if (is_word(cur(p), "within")) {
@@ -487,7 +526,7 @@ static int parse_expect(struct parser *p, struct stmt *s)
 			continue;
 		}
 		if (s->xkind == X_NONE || s->xkind == X_CLOSE || s->xkind == X_FLUSHED)
-			return perr(p, cur(p), "unexpected word after 'expect none/close'", NULL);
+			return perr(p, cur(p), "unexpected word after 'expect none/close'");
 		if (parse_pred(p, s))
 			return -1;
 	}
@@ -530,7 +569,7 @@ static int parse_helper(struct parser *p, struct stmt *s, const struct helper *h
 			if (!h->capture)
 				return perr(p, t, "%s captures nothing", h->name);
 			if (t[1].kind != T_VAR || t[2].kind != T_EOL)
-				return perr(p, &t[1], "expected one $variable after '->'", NULL);
+				return perr(p, &t[1], "expected one $variable after '->'");
 			s->var = xstrdup(t[1].s);
 			p->pos += 2;
 			break;
@@ -565,7 +604,7 @@ static int parse_dialects(struct parser *p, int *out)
 		p->pos++;
 	}
 	if (!*out || cur(p)->kind != T_EOL)
-		return perr(p, cur(p), "expected dialect names (all, 2000, u, L)", NULL);
+		return perr(p, cur(p), "expected dialect names (all, 2000, u, L)");
 	return 0;
 }
 
@@ -584,7 +623,7 @@ static int parse_compare(struct parser *p, struct stmt *s)
 	if (is_word(t, "in"))
 		s->op = P_IN;
 	else if (t->kind != T_OP || (s->op = op_of(t->s)) < 0)
-		return perr(p, t, "expected a comparison", NULL);
+		return perr(p, t, "expected a comparison");
 	p->pos++;
 	if (!(s->arg[1] = parse_expr(p)))
 		return -1;
@@ -615,7 +654,7 @@ static int parse_stmt(struct parser *p, struct stmt *s)
 			t = cur(p);
 			if ((t->kind != T_VAR && t->kind != T_WORD) || t[1].kind != T_OP ||
 			    strcmp(t[1].s, "="))
-				return perr(p, t, "expected: set $name = value", NULL);
+				return perr(p, t, "expected: set $name = value");
 			s->var = xstrdup(t->s);
 			p->pos += 2;
 			s->arg = calloc(1, sizeof *s->arg);
@@ -626,7 +665,7 @@ static int parse_stmt(struct parser *p, struct stmt *s)
 			return -1;
 		}
 		if (cur(p)->kind != T_EOL)
-			return perr(p, cur(p), "unexpected text at end of line", NULL);
+			return perr(p, cur(p), "unexpected text at end of line");
 		return 0;
 	}
 	if (strcmp(w, "for") == 0) {
@@ -634,18 +673,18 @@ static int parse_stmt(struct parser *p, struct stmt *s)
 		s->kind = S_FOR;
 		t = cur(p);
 		if (t->kind != T_WORD && t->kind != T_VAR)
-			return perr(p, t, "expected: for NAME in A..B", NULL);
+			return perr(p, t, "expected: for NAME in A..B");
 		s->var = xstrdup(t->s);
 		p->pos++;
 		if (!is_word(cur(p), "in"))
-			return perr(p, cur(p), "expected 'in'", NULL);
+			return perr(p, cur(p), "expected 'in'");
 		p->pos++;
 		s->arg = calloc(3, sizeof *s->arg);
 		if (!s->arg || !(s->arg[0] = parse_expr(p)))
 			return -1;
 		s->narg = 1;
 		if (cur(p)->kind != T_DOTDOT)
-			return perr(p, cur(p), "expected '..'", NULL);
+			return perr(p, cur(p), "expected '..'");
 		p->pos++;
 		if (!(s->arg[1] = parse_expr(p)))
 			return -1;
@@ -657,10 +696,10 @@ static int parse_stmt(struct parser *p, struct stmt *s)
 			s->narg = 3;
 		}
 		if (cur(p)->kind != T_EOL)
-			return perr(p, cur(p), "unexpected text at end of line", NULL);
+			return perr(p, cur(p), "unexpected text at end of line");
 		if (parse_block(p, &s->body, &s->nbody, &dummy))
 			return -1;
-		return dummy ? perr(p, t, "'else' without 'if'", NULL) : 0;
+		return dummy ? perr(p, t, "'else' without 'if'") : 0;
 	}
 	if (strcmp(w, "repeat") == 0) {
 		int dummy;
@@ -670,10 +709,10 @@ static int parse_stmt(struct parser *p, struct stmt *s)
 			return -1;
 		s->narg = 1;
 		if (cur(p)->kind != T_EOL)
-			return perr(p, cur(p), "unexpected text at end of line", NULL);
+			return perr(p, cur(p), "unexpected text at end of line");
 		if (parse_block(p, &s->body, &s->nbody, &dummy))
 			return -1;
-		return dummy ? perr(p, t, "'else' without 'if'", NULL) : 0;
+		return dummy ? perr(p, t, "'else' without 'if'") : 0;
 	}
 	if (strcmp(w, "if") == 0) {
 		int haselse;
@@ -683,7 +722,7 @@ static int parse_stmt(struct parser *p, struct stmt *s)
 			if (parse_compare(p, s))
 				return -1;
 			if (cur(p)->kind != T_EOL)
-				return perr(p, cur(p), "unexpected text at end of line", NULL);
+				return perr(p, cur(p), "unexpected text at end of line");
 		} else {
 			p->pos++;
 			if (parse_dialects(p, &s->dialects))
@@ -695,7 +734,7 @@ static int parse_stmt(struct parser *p, struct stmt *s)
 			if (parse_block(p, &s->elsebody, &s->nelse, &haselse))
 				return -1;
 			if (haselse)
-				return perr(p, t, "two 'else' in one 'if'", NULL);
+				return perr(p, t, "two 'else' in one 'if'");
 		}
 		return 0;
 	}
@@ -727,7 +766,7 @@ static int parse_block(struct parser *p, struct stmt **body, int *nbody,
 		if (t->kind == T_EOL)
 			continue;
 		if (t->kind != T_WORD)
-			return perr(p, t, "expected a statement", NULL);
+			return perr(p, t, "expected a statement");
 		if (strcmp(t->s, "end") == 0 || strcmp(t->s, "else") == 0) {
 			*ended_by_else = t->s[1] == 'l';
 			if (t[1].kind != T_EOL)
@@ -735,7 +774,7 @@ static int parse_block(struct parser *p, struct stmt **body, int *nbody,
 			return 0;
 		}
 		if (strcmp(t->s, "case") == 0)
-			return perr(p, t, "'case' inside a case (missing 'end'?)", NULL);
+			return perr(p, t, "'case' inside a case (missing 'end'?)");
 		s.pos = (struct srcpos){ p->file, t->line, t->col };
 		s.text = xstrdup(p->src[p->line]);
 		int rc = parse_stmt(p, &s);
@@ -744,7 +783,7 @@ static int parse_block(struct parser *p, struct stmt **body, int *nbody,
 		if (rc)
 			return -1;
 	}
-	return perr(p, open, "block is not closed with 'end'", NULL);
+	return perr(p, open, "block is not closed with 'end'");
 }
 
 /* ---- cases ---- */
@@ -807,14 +846,14 @@ static int parse_meta(struct parser *p, struct scase *c)
 		else if (is_word(cur(p), "should"))
 			c->level = LV_SHOULD;
 		else
-			return perr(p, cur(p), "expected 'must' or 'should'", NULL);
+			return perr(p, cur(p), "expected 'must' or 'should'");
 		p->pos++;
 		if (cur(p)->kind == T_STR) {
 			free(c->cite);
 			c->cite = xstrdup(cur(p)->s);
 			p->pos++;
 		} else if (c->level == LV_MUST) {
-			return perr(p, cur(p), "a 'must' case cites its source: level must \"walk(5): ...\"", NULL);
+			return perr(p, cur(p), "a 'must' case cites its source: level must \"walk(5): ...\"");
 		}
 	} else if (strcmp(w, "needs") == 0) {
 		p->pos++;
@@ -836,19 +875,19 @@ static int parse_meta(struct parser *p, struct scase *c)
 		else if (is_word(cur(p), "version")) c->setup = SETUP_VERSION;
 		else if (is_word(cur(p), "none")) c->setup = SETUP_NONE;
 		else
-			return perr(p, cur(p), "expected attach, version or none", NULL);
+			return perr(p, cur(p), "expected attach, version or none");
 		p->pos++;
 	} else if (strcmp(w, "timeout") == 0) {
 		p->pos++;
 		if (cur(p)->kind != T_DUR)
-			return perr(p, cur(p), "expected a duration like 10s", NULL);
+			return perr(p, cur(p), "expected a duration like 10s");
 		c->timeout_ms = cur(p)->n;
 		p->pos++;
 	} else {
 		return 0;
 	}
 	if (cur(p)->kind != T_EOL)
-		return perr(p, cur(p), "unexpected text at end of line", NULL);
+		return perr(p, cur(p), "unexpected text at end of line");
 	return 1;
 }
 
@@ -858,7 +897,7 @@ static int parse_case(struct parser *p, struct catalogue *cat)
 	struct scase c = { 0 };
 	int rc = -1;
 	if (t[1].kind != T_WORD || t[2].kind != T_STR || t[3].kind != T_EOL)
-		return perr(p, t, "expected: case CODE \"title\"", NULL);
+		return perr(p, t, "expected: case CODE \"title\"");
 	for (int i = 0; i < cat->n; i++)
 		if (strcmp(cat->c[i].code, t[1].s) == 0)
 			return perr(p, &t[1], "duplicate case code %s", t[1].s);
@@ -874,7 +913,7 @@ static int parse_case(struct parser *p, struct catalogue *cat)
 		if (cur(p)->kind == T_EOL)
 			continue;
 		if (cur(p)->kind != T_WORD) {
-			perr(p, cur(p), "expected metadata or a statement", NULL);
+			perr(p, cur(p), "expected metadata or a statement");
 			goto out;
 		}
 		int m = parse_meta(p, &c);
@@ -893,7 +932,7 @@ static int parse_case(struct parser *p, struct catalogue *cat)
 	if (parse_block(p, &c.body, &c.nbody, &haselse))
 		goto out;
 	if (haselse) {
-		perr(p, cur(p), "'else' without 'if'", NULL);
+		perr(p, cur(p), "'else' without 'if'");
 		goto out;
 	}
 	cat->c = grow(cat->c, cat->n, sizeof *cat->c);
@@ -969,7 +1008,7 @@ int parse_text(const char *file, char *text, struct catalogue *cat, char *err,
 		if (t->kind == T_EOL)
 			continue;
 		if (!is_word(t, "case")) {
-			rc = perr(&p, t, "expected 'case CODE \"title\"'", NULL);
+			rc = perr(&p, t, "expected 'case CODE \"title\"'");
 			break;
 		}
 		rc = parse_case(&p, cat);

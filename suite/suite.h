@@ -340,6 +340,19 @@ void var_set(struct interp *in, const char *name, const struct value *v);
 void var_int(struct interp *in, const char *name, uint64_t i);
 void var_qid(struct interp *in, const char *name, struct p9_qid q);
 void var_str(struct interp *in, const char *name, const char *s);
+/* The builtin functions (eval.c's table): name, arity and body, which
+ * returns 0, -1 (the case failed) or 1 (arguments of the wrong kinds). */
+enum { BUILTIN_MAXARGS = 2 };
+struct builtin {
+	const char *name;
+	int minargs, maxargs;
+	const char *usage;   /* "bytes(n[,off])", for messages */
+	int (*fn)(struct interp *in, const struct expr *e, const struct value *a,
+		  struct value *out);
+};
+const struct builtin *builtin_byname(const char *name);
+/* "str(s,n), bytes(n[,off]), ...": every builtin, for messages; returns out. */
+char *builtin_usage(char *out, size_t cap);
 /* The most a case's variables hold in all (bytes of strings and lists). */
 #define EVAL_MAXVARS (64u << 20)
 int var_fits(struct interp *in, const char *name, const struct value *v);
