@@ -371,3 +371,16 @@ char *eval_cstr(struct interp *in, const struct expr *e)
 	return x.s;
 }
 
+int eval_words(struct interp *in, struct expr *const *e, int n, char *out, size_t cap)
+{
+	out[0] = 0;
+	for (int i = 0; i < n; i++) {
+		char *w = eval_cstr(in, e[i]);
+		size_t len = strlen(out);
+		if (!w)
+			return -1;
+		snprintf(out + len, cap - len, "%s%s", len ? " " : "", w);
+		free(w);
+	}
+	return 0;
+}

@@ -288,7 +288,6 @@ static void stmt_free(struct stmt *s)
 	for (int i = 0; i < s->narg; i++)
 		expr_free(s->arg[i]);
 	free(s->arg);
-	free(s->word);
 	free(s->var);
 	stmts_free(s->body, s->nbody);
 	stmts_free(s->elsebody, s->nelse);
@@ -533,41 +532,39 @@ static int parse_expect(struct parser *p, struct stmt *s)
 	return 0;
 }
 
-/* Helpers: positional values, key=value options and an optional -> $var. */
-struct helper {
-	const char *name;
-	int kind, minargs, maxargs, capture; /* capture: 0 no, 1 optional, 2 required */
-};
+/* name=value: an option the helper h takes (its row in langtab.c), once;
+ * name names the statement. */
+static int parse_option(struct parser *p, struct stmt *s, const char *name,
+			const struct helper *h)
+{
+	struct tok *t = cur(p);
+	char list[120] = "";
+	if (h && helper_opt(h, t->s) >= 0) {
+		for (int i = 0; i < s->nas; i++)
+			if (strcmp(s->as[i].field, t->s) == 0)
+				return perr(p, t, "option %s= given twice", t->s);
+		return parse_assign(p, s);
+	}
+	for (int i = 0; h && i < HELPER_MAXOPT && h->opt[i].name; i++) {
+		size_t n = strlen(list);
+		snprintf(list + n, sizeof list - n, "%s%s=", i ? ", " : "", h->opt[i].name);
+	}
+	return perr(p, t, "unknown option %s= (%s takes %s)", t->s, name,
+		    list[0] ? list : "none");
+}
 
-static const struct helper helpers[] = {
-	{ "connect", S_CONNECT, 0, 0, 0 },
-	{ "reconnect", S_RECONNECT, 0, 0, 0 },
-	{ "disconnect", S_DISCONNECT, 0, 0, 0 },
-	{ "walk", S_WALK, 2, 3, 1 },
-	{ "open", S_OPEN, 2, 4, 1 },
-	{ "create", S_CREATE, 2, 4, 1 },
-	{ "mkdir", S_MKDIR, 2, 2, 1 },
-	{ "clunk", S_CLUNK, 1, 1, 0 },
-	{ "getsize", S_GETSIZE, 1, 1, 2 },
-	{ "getqid", S_GETQID, 1, 1, 2 },
-	{ "listdir", S_LISTDIR, 1, 1, 1 },
-	{ "qidscan", S_QIDSCAN, 1, 1 + QSCAN_MAXPRUNE, 1 },
-	{ "writefile", S_WRITEFILE, 2, 2, 0 },
-	{ "sleep", S_SLEEP, 1, 1, 0 },
-	{ "fail", S_FAIL, 1, 1, 0 },
-	{ "skip", S_SKIP, 1, 1, 0 },
-	{ "log", S_LOG, 1, 8, 0 },
-	{ NULL, 0, 0, 0, 0 },
-};
-
-static int parse_helper(struct parser *p, struct stmt *s, const struct helper *h)
+/* The operands of a helper (h, its row) or of sleep, fail, skip, log (h
+ * NULL, named name): positional values, name=value options and an
+ * optional -> $var, checked against the row. */
+static int parse_operands(struct parser *p, struct stmt *s, const char *name,
+			  const struct helper *h, int minargs, int maxargs)
 {
 	struct tok *start = cur(p);
 	while (cur(p)->kind != T_EOL) {
 		struct tok *t = cur(p);
 		if (t->kind == T_ARROW) {
-			if (!h->capture)
-				return perr(p, t, "%s captures nothing", h->name);
+			if (!h || h->capture == CAP_NONE)
+				return perr(p, t, "%s captures nothing", name);
 			if (t[1].kind != T_VAR || t[2].kind != T_EOL)
 				return perr(p, &t[1], "expected one $variable after '->'");
 			s->var = xstrdup(t[1].s);
@@ -575,7 +572,7 @@ static int parse_helper(struct parser *p, struct stmt *s, const struct helper *h
 			break;
 		}
 		if (t->kind == T_WORD && t[1].kind == T_OP && strcmp(t[1].s, "=") == 0) {
-			if (parse_assign(p, s))
+			if (parse_option(p, s, name, h))
 				return -1;
 			continue;
 		}
@@ -585,10 +582,10 @@ static int parse_helper(struct parser *p, struct stmt *s, const struct helper *h
 		s->arg = grow(s->arg, s->narg, sizeof *s->arg);
 		s->arg[s->narg++] = e;
 	}
-	if (s->narg < h->minargs || s->narg > h->maxargs)
-		return perr(p, start, "wrong number of arguments to %s", h->name);
-	if (h->capture == 2 && !s->var)
-		return perr(p, start, "%s needs '-> $variable'", h->name);
+	if (s->narg < minargs || s->narg > maxargs)
+		return perr(p, start, "wrong number of arguments to %s", name);
+	if (h && h->capreq && !s->var)
+		return perr(p, start, "%s needs '-> $variable'", name);
 	return 0;
 }
 
@@ -611,138 +608,169 @@ static int parse_dialects(struct parser *p, int *out)
 static int parse_block(struct parser *p, struct stmt **body, int *nbody,
 		       int *ended_by_else);
 
+static int end_of_line(struct parser *p)
+{
+	if (cur(p)->kind != T_EOL)
+		return perr(p, cur(p), "unexpected text at end of line");
+	return 0;
+}
+
+/* One more value into s->arg. */
+static int parse_arg(struct parser *p, struct stmt *s)
+{
+	struct expr *e = parse_expr(p);
+	if (!e)
+		return -1;
+	s->arg = grow(s->arg, s->narg, sizeof *s->arg);
+	s->arg[s->narg++] = e;
+	return 0;
+}
+
 /* A OP B (assert, if): arg[0], op, arg[1]. */
 static int parse_compare(struct parser *p, struct stmt *s)
 {
 	struct tok *t;
-	s->arg = calloc(2, sizeof *s->arg);
-	if (!s->arg || !(s->arg[0] = parse_expr(p)))
+	if (parse_arg(p, s))
 		return -1;
-	s->narg = 1;
 	t = cur(p);
 	if (is_word(t, "in"))
 		s->op = P_IN;
 	else if (t->kind != T_OP || (s->op = op_of(t->s)) < 0)
 		return perr(p, t, "expected a comparison");
 	p->pos++;
-	if (!(s->arg[1] = parse_expr(p)))
+	return parse_arg(p, s);
+}
+
+/* set $name = value */
+static int parse_set(struct parser *p, struct stmt *s)
+{
+	struct tok *t = cur(p);
+	if ((t->kind != T_VAR && t->kind != T_WORD) || t[1].kind != T_OP ||
+	    strcmp(t[1].s, "="))
+		return perr(p, t, "expected: set $name = value");
+	s->var = xstrdup(t->s);
+	p->pos += 2;
+	if (parse_arg(p, s))
 		return -1;
-	s->narg = 2;
+	return end_of_line(p);
+}
+
+static int parse_assert(struct parser *p, struct stmt *s)
+{
+	if (parse_compare(p, s))
+		return -1;
+	return end_of_line(p);
+}
+
+/* The body of for and repeat, up to 'end'. */
+static int parse_loop_body(struct parser *p, struct stmt *s, const struct tok *t)
+{
+	int haselse;
+	if (end_of_line(p) || parse_block(p, &s->body, &s->nbody, &haselse))
+		return -1;
+	return haselse ? perr(p, t, "'else' without 'if'") : 0;
+}
+
+/* for NAME in A..B [step C] */
+static int parse_for(struct parser *p, struct stmt *s)
+{
+	struct tok *t = cur(p);
+	if (t->kind != T_WORD && t->kind != T_VAR)
+		return perr(p, t, "expected: for NAME in A..B");
+	s->var = xstrdup(t->s);
+	p->pos++;
+	if (!is_word(cur(p), "in"))
+		return perr(p, cur(p), "expected 'in'");
+	p->pos++;
+	if (parse_arg(p, s))
+		return -1;
+	if (cur(p)->kind != T_DOTDOT)
+		return perr(p, cur(p), "expected '..'");
+	p->pos++;
+	if (parse_arg(p, s))
+		return -1;
+	if (is_word(cur(p), "step")) {
+		p->pos++;
+		if (parse_arg(p, s))
+			return -1;
+	}
+	return parse_loop_body(p, s, t);
+}
+
+static int parse_repeat(struct parser *p, struct stmt *s)
+{
+	struct tok *t = cur(p) - 1; /* 'repeat' */
+	if (parse_arg(p, s))
+		return -1;
+	return parse_loop_body(p, s, t);
+}
+
+/* if dialect D... | if A OP B; then else ... end */
+static int parse_if(struct parser *p, struct stmt *s)
+{
+	struct tok *t = cur(p) - 1; /* 'if' */
+	int haselse;
+	if (!is_word(cur(p), "dialect")) {
+		if (parse_compare(p, s) || end_of_line(p))
+			return -1;
+	} else {
+		p->pos++;
+		if (parse_dialects(p, &s->dialects))
+			return -1;
+	}
+	if (parse_block(p, &s->body, &s->nbody, &haselse))
+		return -1;
+	if (haselse) {
+		if (parse_block(p, &s->elsebody, &s->nelse, &haselse))
+			return -1;
+		if (haselse)
+			return perr(p, t, "two 'else' in one 'if'");
+	}
 	return 0;
 }
+
+/* The statements that are not helpers (langtab.c has those): their parsers,
+ * or for the case's own steps (sleep, fail, skip, log) their arity. */
+static const struct keyword {
+	const char *name;
+	int kind;
+	int (*parse)(struct parser *p, struct stmt *s);
+	int minargs, maxargs;  /* parse NULL: positional values */
+} keywords[] = {
+	{ "send", S_SEND, parse_send, 0, 0 },
+	{ "sendraw", S_SENDRAW, parse_sendraw, 0, 0 },
+	{ "expect", S_EXPECT, parse_expect, 0, 0 },
+	{ "set", S_SET, parse_set, 0, 0 },
+	{ "assert", S_ASSERT, parse_assert, 0, 0 },
+	{ "for", S_FOR, parse_for, 0, 0 },
+	{ "repeat", S_REPEAT, parse_repeat, 0, 0 },
+	{ "if", S_IF, parse_if, 0, 0 },
+	{ "sleep", S_SLEEP, NULL, 1, 1 },
+	{ "fail", S_FAIL, NULL, 1, 1 },
+	{ "skip", S_SKIP, NULL, 1, 1 },
+	{ "log", S_LOG, NULL, 1, 8 },
+};
 
 static int parse_stmt(struct parser *p, struct stmt *s)
 {
 	struct tok *t = cur(p);
 	const char *w = t->s;
+	const struct helper *h;
 	p->pos++;
-	if (strcmp(w, "send") == 0) {
-		s->kind = S_SEND;
-		return parse_send(p, s);
+	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
+		const struct keyword *k = &keywords[i];
+		if (strcmp(w, k->name) != 0)
+			continue;
+		s->kind = k->kind;
+		if (k->parse)
+			return k->parse(p, s);
+		return parse_operands(p, s, k->name, NULL, k->minargs, k->maxargs);
 	}
-	if (strcmp(w, "sendraw") == 0) {
-		s->kind = S_SENDRAW;
-		return parse_sendraw(p, s);
+	if ((h = helper_byname(w))) {
+		s->kind = S_HELPER;
+		s->helper = h;
+		return parse_operands(p, s, h->name, h, h->minargs, h->maxargs);
 	}
-	if (strcmp(w, "expect") == 0) {
-		s->kind = S_EXPECT;
-		return parse_expect(p, s);
-	}
-	if (strcmp(w, "set") == 0 || strcmp(w, "assert") == 0) {
-		s->kind = w[0] == 's' ? S_SET : S_ASSERT;
-		if (s->kind == S_SET) {
-			t = cur(p);
-			if ((t->kind != T_VAR && t->kind != T_WORD) || t[1].kind != T_OP ||
-			    strcmp(t[1].s, "="))
-				return perr(p, t, "expected: set $name = value");
-			s->var = xstrdup(t->s);
-			p->pos += 2;
-			s->arg = calloc(1, sizeof *s->arg);
-			if (!s->arg || !(s->arg[0] = parse_expr(p)))
-				return -1;
-			s->narg = 1;
-		} else if (parse_compare(p, s)) {
-			return -1;
-		}
-		if (cur(p)->kind != T_EOL)
-			return perr(p, cur(p), "unexpected text at end of line");
-		return 0;
-	}
-	if (strcmp(w, "for") == 0) {
-		int dummy;
-		s->kind = S_FOR;
-		t = cur(p);
-		if (t->kind != T_WORD && t->kind != T_VAR)
-			return perr(p, t, "expected: for NAME in A..B");
-		s->var = xstrdup(t->s);
-		p->pos++;
-		if (!is_word(cur(p), "in"))
-			return perr(p, cur(p), "expected 'in'");
-		p->pos++;
-		s->arg = calloc(3, sizeof *s->arg);
-		if (!s->arg || !(s->arg[0] = parse_expr(p)))
-			return -1;
-		s->narg = 1;
-		if (cur(p)->kind != T_DOTDOT)
-			return perr(p, cur(p), "expected '..'");
-		p->pos++;
-		if (!(s->arg[1] = parse_expr(p)))
-			return -1;
-		s->narg = 2;
-		if (is_word(cur(p), "step")) {
-			p->pos++;
-			if (!(s->arg[2] = parse_expr(p)))
-				return -1;
-			s->narg = 3;
-		}
-		if (cur(p)->kind != T_EOL)
-			return perr(p, cur(p), "unexpected text at end of line");
-		if (parse_block(p, &s->body, &s->nbody, &dummy))
-			return -1;
-		return dummy ? perr(p, t, "'else' without 'if'") : 0;
-	}
-	if (strcmp(w, "repeat") == 0) {
-		int dummy;
-		s->kind = S_REPEAT;
-		s->arg = calloc(1, sizeof *s->arg);
-		if (!s->arg || !(s->arg[0] = parse_expr(p)))
-			return -1;
-		s->narg = 1;
-		if (cur(p)->kind != T_EOL)
-			return perr(p, cur(p), "unexpected text at end of line");
-		if (parse_block(p, &s->body, &s->nbody, &dummy))
-			return -1;
-		return dummy ? perr(p, t, "'else' without 'if'") : 0;
-	}
-	if (strcmp(w, "if") == 0) {
-		int haselse;
-		s->kind = S_IF;
-		if (!is_word(cur(p), "dialect")) {
-			/* if A OP B: a comparison, as in assert */
-			if (parse_compare(p, s))
-				return -1;
-			if (cur(p)->kind != T_EOL)
-				return perr(p, cur(p), "unexpected text at end of line");
-		} else {
-			p->pos++;
-			if (parse_dialects(p, &s->dialects))
-				return -1;
-		}
-		if (parse_block(p, &s->body, &s->nbody, &haselse))
-			return -1;
-		if (haselse) {
-			if (parse_block(p, &s->elsebody, &s->nelse, &haselse))
-				return -1;
-			if (haselse)
-				return perr(p, t, "two 'else' in one 'if'");
-		}
-		return 0;
-	}
-	for (const struct helper *h = helpers; h->name; h++)
-		if (strcmp(w, h->name) == 0) {
-			s->kind = h->kind;
-			return parse_helper(p, s, h);
-		}
 	return perr(p, t, "unknown statement '%s'", w);
 }
 
@@ -814,6 +842,37 @@ static void case_free(struct scase *c)
 	stmts_free(c->body, c->nbody);
 }
 
+/* What a case may need of a target (enum need): the names of 'needs'. */
+static const struct {
+	const char *name;
+	int bit;
+} needs[] = {
+	{ "writable", NEED_WRITABLE }, { "fixtures", NEED_FIXTURES },
+	{ "synthfs", NEED_SYNTHFS }, { "blocking", NEED_BLOCKING },
+	{ "xattr", NEED_XATTR }, { "multidev", NEED_MULTIDEV },
+};
+
+/* needs NAME... */
+static int parse_needs(struct parser *p, struct scase *c)
+{
+	for (; cur(p)->kind == T_WORD; p->pos++) {
+		char list[200] = "";
+		size_t i, n = sizeof needs / sizeof needs[0];
+		for (i = 0; i < n && strcmp(cur(p)->s, needs[i].name) != 0; i++)
+			;
+		if (i < n) {
+			c->needs |= needs[i].bit;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			size_t l = strlen(list);
+			snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", needs[i].name);
+		}
+		return perr(p, cur(p), "unknown need '%s' (%s)", cur(p)->s, list);
+	}
+	return 0;
+}
+
 /* A metadata line; returns 1 if it was one, 0 if not, -1 on error. */
 static int parse_meta(struct parser *p, struct scase *c)
 {
@@ -857,18 +916,8 @@ static int parse_meta(struct parser *p, struct scase *c)
 		}
 	} else if (strcmp(w, "needs") == 0) {
 		p->pos++;
-		while (cur(p)->kind == T_WORD) {
-			const char *nw = cur(p)->s;
-			if (strcmp(nw, "writable") == 0) c->needs |= NEED_WRITABLE;
-			else if (strcmp(nw, "synthfs") == 0) c->needs |= NEED_SYNTHFS;
-			else if (strcmp(nw, "blocking") == 0) c->needs |= NEED_BLOCKING;
-			else if (strcmp(nw, "xattr") == 0) c->needs |= NEED_XATTR;
-			else if (strcmp(nw, "multidev") == 0) c->needs |= NEED_MULTIDEV;
-			else if (strcmp(nw, "fixtures") == 0) c->needs |= NEED_FIXTURES;
-			else
-				return perr(p, cur(p), "unknown need '%s' (writable, fixtures, synthfs, blocking, xattr, multidev)", nw);
-			p->pos++;
-		}
+		if (parse_needs(p, c))
+			return -1;
 	} else if (strcmp(w, "setup") == 0) {
 		p->pos++;
 		if (is_word(cur(p), "attach")) c->setup = SETUP_ATTACH;

@@ -90,11 +90,11 @@ void expr_free(struct expr *e);
 
 /* ---- statements (parse.c) ---- */
 
+/* The statements that are not helpers (parse.c's keywords), and S_HELPER:
+ * a helper statement, whose row (langtab.c) is stmt.helper. */
 enum stmt_kind {
 	S_SEND, S_SENDRAW, S_EXPECT, S_FOR, S_IF, S_REPEAT, S_SET, S_ASSERT,
-	S_SLEEP, S_CONNECT, S_RECONNECT, S_DISCONNECT, S_WALK, S_OPEN,
-	S_CREATE, S_MKDIR, S_CLUNK, S_GETSIZE, S_GETQID, S_LISTDIR, S_QIDSCAN,
-	S_FAIL, S_LOG, S_VERSION, S_WRITEFILE, S_SKIP,
+	S_SLEEP, S_FAIL, S_LOG, S_SKIP, S_HELPER,
 };
 
 enum pred_op { P_EQ, P_NE, P_LT, P_LE, P_GT, P_GE, P_IN, P_HAS, P_CAPTURE };
@@ -133,10 +133,10 @@ struct stmt {
 	uint64_t within_ms;       /* 0: default */
 	int already;              /* the reply must have arrived already */
 	int all;                  /* expect all: every request in flight */
+	const struct helper *helper; /* S_HELPER: its row */
 	/* generic arguments (helpers, set, assert, sleep, for) */
 	struct expr **arg;
 	int narg;
-	char *word;               /* helper mode word, for var, if dialect set */
 	char *var;                /* "-> $x" capture */
 	int dialects;             /* if dialect */
 	int op;                   /* assert operator */
@@ -146,6 +146,48 @@ struct stmt {
 	struct stmt *elsebody;
 	int nelse;
 };
+
+/* ---- helper statements (langtab.c) ---- */
+
+struct interp;
+
+/* One table of the helper statements (walk, open, listdir ...): a row is
+ * the statement's name, its arity, the options it takes, what '-> $var'
+ * captures and the variables it sets besides, and the function that runs
+ * it.  parse.c checks statements against it, interp.c runs them. */
+enum opt_type {
+	OPT_NUM,      /* a number */
+	OPT_U32,      /* a number, truncated to 32 bits */
+	OPT_FID,      /* a fid */
+	OPT_BOOL,     /* 0 or not */
+};
+enum { HELPER_MAXOPT = 3 };
+struct helper_opt {
+	const char *name;    /* NULL: no more options */
+	int type;            /* enum opt_type */
+	uint64_t dflt;       /* its value when not given */
+};
+/* A statement's options, evaluated: v[i] is option i of the row. */
+struct helper_opts {
+	uint64_t v[HELPER_MAXOPT];
+	unsigned given;      /* bit i: option i was given */
+};
+enum capture { CAP_NONE, CAP_QID, CAP_NUM };
+struct helper {
+	const char *name;
+	int minargs, maxargs;
+	struct helper_opt opt[HELPER_MAXOPT];
+	int capture;         /* enum capture: what '-> $var' gets */
+	int capreq;          /* 1: '-> $var' is required */
+	const char *sets;    /* the variables it sets besides ("iounit"), or NULL */
+	/* Runs it: 0 (*cap: what '-> $var' gets, if anything), or -1 after
+	 * in_fail. */
+	int (*run)(struct interp *in, const struct stmt *s, const struct helper_opts *o,
+		   struct value *cap);
+};
+const struct helper *helper_byname(const char *name);
+/* Index of option name in h's row, or -1. */
+int helper_opt(const struct helper *h, const char *name);
 
 enum level { LV_MUST, LV_SHOULD };
 enum setup { SETUP_ATTACH, SETUP_VERSION, SETUP_NONE };
@@ -333,6 +375,8 @@ int in_answered(struct interp *in, const char *name, int ms);
 int eval(struct interp *in, const struct expr *e, struct value *out);
 int eval_int(struct interp *in, const struct expr *e, uint64_t *v);
 char *eval_cstr(struct interp *in, const struct expr *e); /* caller frees */
+/* The values e[0..n-1] as words, joined by spaces into out. */
+int eval_words(struct interp *in, struct expr *const *e, int n, char *out, size_t cap);
 int val_sub(struct interp *in, const struct expr *e, const struct value *v,
 	    const char *path, struct value *out);
 struct value *var_get(struct interp *in, const char *name);
@@ -368,8 +412,11 @@ int value_test(struct interp *in, const struct stmt *s, const char *what,
 	       const struct value *a, int op, const struct value *b);
 int value_compare(struct interp *in, const struct stmt *s, const char *what,
 		  const struct value *a, int op, const struct value *b);
-/* interp.c (the top, with interp_run above): connect a case's session. */
+/* connect.c: connect a case's session (attach < 0: dial only, 0: and
+ * Tversion, 1: and Tattach fid 0), setting the runner's variables. */
 int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msize);
+/* langtab.c: run a helper statement (S_HELPER) through its row. */
+int run_helper(struct interp *in, const struct stmt *s);
 
 /* helpers.c: dialect-adaptive steps that must succeed. */
 int h_walk(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t newfid,
