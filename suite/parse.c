@@ -330,25 +330,6 @@ static int parse_assign(struct parser *p, struct stmt *s)
 	return 0;
 }
 
-static int known_field(const struct p9_msgdef *d, const char *path)
-{
-	static const char *pseudo[] = { "tag", "msgtype", "msgsize", "nwname", "nwqid",
-					"count", "entries", "errno", "ename", "ecode",
-					"error", "iserror", "nstat", NULL };
-	char name[64];
-	size_t n = strcspn(path, ".[");
-	if (n >= sizeof name)
-		return 0;
-	memcpy(name, path, n);
-	name[n] = 0;
-	for (int i = 0; pseudo[i]; i++)
-		if (strcmp(name, pseudo[i]) == 0)
-			return 1;
-	if (strcmp(name, "aqid") == 0 || strcmp(name, "entry") == 0 || strcmp(name, "last") == 0)
-		return 1;
-	return d && p9_field_byname(d, name) != NULL;
-}
-
 /* predicates: FIELD OP value | FIELD in {..} | FIELD -> $var */
 static int parse_pred(struct parser *p, struct stmt *s)
 {
@@ -356,7 +337,7 @@ static int parse_pred(struct parser *p, struct stmt *s)
 	struct pred pr = { 0 };
 	if (t->kind != T_WORD)
 		return perr(p, t, "expected a field name");
-	if (s->def && !known_field(s->def, t->s))
+	if (s->def && !field_readable(s->def, t->s))
 		return perr(p, t, "no field '%s' in this message", t->s);
 	pr.field = xstrdup(t->s);
 	pr.pos = (struct srcpos){ p->file, t->line, t->col };
@@ -428,11 +409,10 @@ static int parse_send(struct parser *p, struct stmt *s)
 	p->pos++;
 	while (cur(p)->kind != T_EOL) {
 		t = cur(p);
-		if (t->kind == T_WORD && !p9_field_byname(s->def, t->s) &&
-		    strcmp(t->s, "tag") && strcmp(t->s, "msgsize") && strcmp(t->s, "msgtype") &&
-		    strcmp(t->s, "size") && strcmp(t->s, "type") &&
-		    strncmp(t->s, "stat.", 5) != 0)
-			return perr(p, t, "no field '%s' in this message", t->s);
+		if (t->kind == T_WORD && !field_settable(s->def, t->s))
+			return perr(p, t, field_readable(s->def, t->s) ?
+				    "'%s' cannot be set (read from replies, or computed on encode)" :
+				    "no field '%s' in this message", t->s);
 		if (parse_assign(p, s))
 			return -1;
 	}

@@ -403,6 +403,28 @@ int var_fits(struct interp *in, const char *name, const struct value *v);
 /* handshake.c: Tversion and its reply, judged leniently; 0 (the client's
  * dialect and msize set), -ECONNRESET, or another error with err. */
 int in_version(struct interp *in, uint32_t msize, char *err, size_t cap);
+/* fields.c: the names a case reads from a reply and sets on a request,
+ * beyond the message table's fields: the pseudo-fields (tag, msgtype,
+ * errno, entries ...) and the stat and dirent record fields. */
+struct sendreq {             /* a request send is building */
+	struct p9_msg m;
+	int have_tag, have_size, have_type; /* header overrides given */
+	uint64_t size, type;
+};
+/* 1 if a reply of row d (NULL: any) has the field path / a request of row
+ * d the field name: the parser's checks. */
+int field_readable(const struct p9_msgdef *d, const char *path);
+int field_settable(const struct p9_msgdef *d, const char *name);
+/* The value of a reply's field (or pseudo-field) path. */
+int reply_field(struct interp *in, const struct stmt *s, const struct p9_reply *r,
+		const char *path, struct value *out);
+/* The errno of an Rlerror or Rerror (0 in 9P2000), 0 for any other reply. */
+int reply_errno(const struct p9_reply *r);
+/* Set a's field on q to v (which must outlive q). */
+int field_assign(struct interp *in, const struct stmt *s, struct sendreq *q,
+		 const struct assign *a, const struct value *v);
+/* A Twstat's stat with every field "don't touch". */
+void stat_dont_touch(struct p9_stat *st);
 /* send.c, expect.c */
 int stmt_send(struct interp *in, const struct stmt *s);
 int stmt_sendraw(struct interp *in, const struct stmt *s);
