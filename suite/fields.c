@@ -7,9 +7,8 @@
  * each where it applies, whether it is read from a reply and how, and
  * whether it is set on a send and what that sets.
  *
- * Owns: the pseudo-field table.  parse.c's checks (field_readable,
- * field_settable), expect.c (reply_field) and send.c (field_assign,
- * stat_dont_touch) all read it.
+ * Owns: the pseudo-field table.  parse.c's checks (field_known), expect.c
+ * (reply_field) and send.c (field_assign, stat_dont_touch) all read it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -326,26 +325,17 @@ static const struct pseudo *pseudo_for(const struct p9_msgdef *d, const char *na
 	return NULL;
 }
 
-int field_readable(const struct p9_msgdef *d, const char *path)
+int field_known(const struct p9_msgdef *d, const char *path, int set)
 {
 	struct fref f;
 	const struct pseudo *pf;
 	if (split(path, &f))
 		return 0;
-	if ((pf = pseudo_for(d, f.name, 0)))
-		return pf->get != get_stat || stat_field(f.sub, 0);
-	return d && p9_field_byname(d, f.name) != NULL;
-}
-
-int field_settable(const struct p9_msgdef *d, const char *name)
-{
-	struct fref f;
-	const struct pseudo *pf;
-	if (split(name, &f))
-		return 0;
-	if ((pf = pseudo_for(d, f.name, 1)))
-		return pf->set == PS_STAT ? stat_field(f.sub, 1) != NULL : !*f.sub;
-	return d && p9_field_byname(d, name) != NULL;
+	if (!(pf = pseudo_for(d, f.name, set)))  /* a message field (set: no sub-path) */
+		return d && p9_field_byname(d, set ? path : f.name) != NULL;
+	if (pf->get == get_stat)                 /* stat.NAME: a field of the record */
+		return stat_field(f.sub, set) != NULL;
+	return !set || !*f.sub;                  /* a header field is set whole */
 }
 
 /* ---- reading ---- */

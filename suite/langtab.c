@@ -4,7 +4,7 @@
  * typed), what '-> $var' captures and the variables it sets besides, and
  * the function that runs it.  parse.c checks statements against the rows;
  * interp.c runs them through run_helper, which evaluates the options and
- * sets the capture.  The steps themselves are helpers.c's and connect.c's.
+ * sets the variable of '-> $var' from what the row says it captures.  The steps themselves are helpers.c's and connect.c's.
  *
  * Owns: the helper table.  Adding a helper is a row and its run function.
  */
@@ -41,142 +41,114 @@ static int drained(struct interp *in, const struct stmt *s)
 
 /* ---- the helpers ---- */
 
+#define RUN(fn) static int fn(struct interp *in, const struct stmt *s, \
+			      const struct helper_opts *o, struct helper_out *out)
+
 /* connect, reconnect [msize=N] */
-static int run_connect(struct interp *in, const struct stmt *s, const struct helper_opts *o,
-		       struct value *cap)
+RUN(run_connect)
 {
-	(void)cap;
+	(void)out;
 	if (drained(in, s))
 		return -1;
 	return in_connect(in, s, 1, o->given & 1 ? (uint32_t)o->v[0] : in->o->msize);
 }
 
-static int run_disconnect(struct interp *in, const struct stmt *s,
-			  const struct helper_opts *o, struct value *cap)
+RUN(run_disconnect)
 {
 	(void)o;
-	(void)cap;
+	(void)out;
 	if (drained(in, s))
 		return -1;
 	in_disconnect(in);
 	return 0;
 }
 
-/* walk NEWFID PATH [FROMFID] */
-static int run_walk(struct interp *in, const struct stmt *s, const struct helper_opts *o,
-		    struct value *cap)
+/* walk NEWFID PATH [FROMFID]: the qid only when captured (walking no name
+ * then costs a Tgetattr) */
+RUN(run_walk)
 {
 	uint32_t from = 0, newfid;
-	struct p9_qid q = { 0 };
 	char *path;
 	int rc = -1;
 	(void)o;
 	if (arg_u32(in, s, 0, &newfid) || !(path = eval_cstr(in, s->arg[1])))
 		return -1;
 	if (s->narg < 3 || !arg_u32(in, s, 2, &from))
-		rc = h_walk(in, s, from, newfid, path, s->var ? &q : NULL);
+		rc = h_walk(in, s, from, newfid, path, s->var ? &out->q : NULL);
 	free(path);
-	if (!rc)
-		*cap = val_qid(q);
 	return rc;
 }
 
 /* open FID MODE... (sets $iounit) */
-static int run_open(struct interp *in, const struct stmt *s, const struct helper_opts *o,
-		    struct value *cap)
+RUN(run_open)
 {
 	uint32_t fid, iounit;
-	struct p9_qid q = { 0 };
 	char mode[128];
 	(void)o;
-	if (arg_u32(in, s, 0, &fid) || eval_words(in, s->arg + 1, s->narg - 1, mode, sizeof mode))
-		return -1;
-	if (h_open(in, s, fid, mode, &q, &iounit))
+	if (arg_u32(in, s, 0, &fid) || eval_words(in, s->arg + 1, s->narg - 1, mode, sizeof mode) ||
+	    h_open(in, s, fid, mode, &out->q, &iounit))
 		return -1;
 	var_int(in, "iounit", iounit);
-	*cap = val_qid(q);
 	return 0;
 }
 
 /* create DIRFID NAME [MODE...] */
-static int run_create(struct interp *in, const struct stmt *s, const struct helper_opts *o,
-		      struct value *cap)
+RUN(run_create)
 {
 	uint32_t fid;
-	struct p9_qid q = { 0 };
 	char *name = NULL, mode[128];
 	int rc = -1;
 	(void)o;
 	if (!arg_fid_str(in, s, &fid, &name) &&
 	    !eval_words(in, s->arg + 2, s->narg - 2, mode, sizeof mode))
-		rc = h_create(in, s, fid, name, mode, &q);
+		rc = h_create(in, s, fid, name, mode, &out->q);
 	free(name);
-	if (!rc)
-		*cap = val_qid(q);
 	return rc;
 }
 
 /* mkdir DIRFID NAME */
-static int run_mkdir(struct interp *in, const struct stmt *s, const struct helper_opts *o,
-		     struct value *cap)
+RUN(run_mkdir)
 {
 	uint32_t fid;
-	struct p9_qid q = { 0 };
 	char *name = NULL;
 	int rc = -1;
 	(void)o;
 	if (!arg_fid_str(in, s, &fid, &name))
-		rc = h_mkdir(in, s, fid, name, &q);
+		rc = h_mkdir(in, s, fid, name, &out->q);
 	free(name);
-	if (!rc)
-		*cap = val_qid(q);
 	return rc;
 }
 
-static int run_clunk(struct interp *in, const struct stmt *s, const struct helper_opts *o,
-		     struct value *cap)
+RUN(run_clunk)
 {
 	uint32_t fid;
 	(void)o;
-	(void)cap;
-	if (arg_u32(in, s, 0, &fid))
-		return -1;
-	return h_clunk(in, s, fid);
+	(void)out;
+	return arg_u32(in, s, 0, &fid) ? -1 : h_clunk(in, s, fid);
 }
 
-static int run_getsize(struct interp *in, const struct stmt *s, const struct helper_opts *o,
-		       struct value *cap)
+RUN(run_getsize)
 {
 	uint32_t fid;
-	uint64_t n;
 	(void)o;
-	if (arg_u32(in, s, 0, &fid) || h_getsize(in, s, fid, &n))
-		return -1;
-	*cap = val_int(n);
-	return 0;
+	return arg_u32(in, s, 0, &fid) ? -1 : h_getsize(in, s, fid, &out->n);
 }
 
-static int run_getqid(struct interp *in, const struct stmt *s, const struct helper_opts *o,
-		      struct value *cap)
+RUN(run_getqid)
 {
 	uint32_t fid;
-	struct p9_qid q;
 	(void)o;
-	if (arg_u32(in, s, 0, &fid) || h_getqid(in, s, fid, &q))
-		return -1;
-	*cap = val_qid(q);
-	return 0;
+	return arg_u32(in, s, 0, &fid) ? -1 : h_getqid(in, s, fid, &out->q);
 }
 
 /* writefile FID DATA */
-static int run_writefile(struct interp *in, const struct stmt *s,
-			 const struct helper_opts *o, struct value *cap)
+RUN(run_writefile)
 {
 	uint32_t fid;
 	struct value v;
 	int rc;
 	(void)o;
-	(void)cap;
+	(void)out;
 	if (arg_u32(in, s, 0, &fid) || eval(in, s->arg[1], &v))
 		return -1;
 	if (v.kind != V_STR) {
@@ -191,30 +163,23 @@ static int run_writefile(struct interp *in, const struct stmt *s,
 /* listdir FID [count=N] [synth=N] [churn=DIRFID] */
 enum { LD_COUNT, LD_SYNTH, LD_CHURN };
 
-static int run_listdir(struct interp *in, const struct stmt *s, const struct helper_opts *o,
-		       struct value *cap)
+RUN(run_listdir)
 {
 	uint32_t fid;
-	uint64_t n;
 	if (arg_u32(in, s, 0, &fid))
 		return -1;
-	if (h_listdir(in, s, fid, (uint32_t)o->v[LD_COUNT], o->v[LD_SYNTH],
-		      (o->given >> LD_CHURN) & 1, (uint32_t)o->v[LD_CHURN], &n))
-		return -1;
-	*cap = val_int(n);
-	return 0;
+	return h_listdir(in, s, fid, (uint32_t)o->v[LD_COUNT], o->v[LD_SYNTH],
+			 (o->given >> LD_CHURN) & 1, (uint32_t)o->v[LD_CHURN], &out->n);
 }
 
 /* qidscan PATH [PRUNE...] [unique=0] [dirent=0] [max=N] */
 enum { QS_UNIQUE, QS_DIRENT, QS_MAX };
 
-static int run_qidscan(struct interp *in, const struct stmt *s, const struct helper_opts *o,
-		       struct value *cap)
+RUN(run_qidscan)
 {
 	struct qscan how = { .unique = (int)o->v[QS_UNIQUE], .dirent = (int)o->v[QS_DIRENT],
 			     .max = o->v[QS_MAX] };
 	char *path, *prune[QSCAN_MAXPRUNE] = { 0 };
-	uint64_t n;
 	int rc = 0;
 	if (!(path = eval_cstr(in, s->arg[0])))
 		return -1;
@@ -222,12 +187,10 @@ static int run_qidscan(struct interp *in, const struct stmt *s, const struct hel
 		if (!(how.prune[k - 1] = prune[k - 1] = eval_cstr(in, s->arg[k])))
 			rc = -1;
 	if (!rc)
-		rc = h_qidscan(in, s, path, &how, &n);
+		rc = h_qidscan(in, s, path, &how, &out->n);
 	for (int k = 0; k < QSCAN_MAXPRUNE; k++)
 		free(prune[k]);
 	free(path);
-	if (!rc)
-		*cap = val_int(n);
 	return rc;
 }
 
@@ -302,14 +265,14 @@ static int eval_opts(struct interp *in, const struct stmt *s, struct helper_opts
 
 int run_helper(struct interp *in, const struct stmt *s)
 {
+	const struct helper *h = s->helper;
 	struct helper_opts o;
-	struct value cap = { 0 };
-	int rc;
-	if (eval_opts(in, s, &o))
+	struct helper_out out = { { 0 }, 0 };
+	if (eval_opts(in, s, &o) || h->run(in, s, &o, &out))
 		return -1;
-	rc = s->helper->run(in, s, &o, &cap);
-	if (!rc && s->var && cap.kind != V_NONE)
-		var_set(in, s->var, &cap);
-	val_free(&cap);
-	return rc;
+	if (s->var && h->capture == CAP_QID)
+		var_qid(in, s->var, out.q);
+	else if (s->var && h->capture == CAP_NUM)
+		var_int(in, s->var, out.n);
+	return 0;
 }

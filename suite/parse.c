@@ -311,6 +311,17 @@ static int op_of(const char *s)
 	return -1;
 }
 
+/* One more value into s->arg. */
+static int parse_arg(struct parser *p, struct stmt *s)
+{
+	struct expr *e = parse_expr(p);
+	if (!e)
+		return -1;
+	s->arg = grow(s->arg, s->narg, sizeof *s->arg);
+	s->arg[s->narg++] = e;
+	return 0;
+}
+
 /* NAME=value assignments (send) */
 static int parse_assign(struct parser *p, struct stmt *s)
 {
@@ -337,7 +348,7 @@ static int parse_pred(struct parser *p, struct stmt *s)
 	struct pred pr = { 0 };
 	if (t->kind != T_WORD)
 		return perr(p, t, "expected a field name");
-	if (s->def && !field_readable(s->def, t->s))
+	if (s->def && !field_known(s->def, t->s, 0))
 		return perr(p, t, "no field '%s' in this message", t->s);
 	pr.field = xstrdup(t->s);
 	pr.pos = (struct srcpos){ p->file, t->line, t->col };
@@ -409,8 +420,8 @@ static int parse_send(struct parser *p, struct stmt *s)
 	p->pos++;
 	while (cur(p)->kind != T_EOL) {
 		t = cur(p);
-		if (t->kind == T_WORD && !field_settable(s->def, t->s))
-			return perr(p, t, field_readable(s->def, t->s) ?
+		if (t->kind == T_WORD && !field_known(s->def, t->s, 1))
+			return perr(p, t, field_known(s->def, t->s, 0) ?
 				    "'%s' cannot be set (read from replies, or computed on encode)" :
 				    "no field '%s' in this message", t->s);
 		if (parse_assign(p, s))
@@ -425,16 +436,13 @@ static int parse_sendraw(struct parser *p, struct stmt *s)
 		return -1;
 	while (cur(p)->kind != T_EOL) {
 		struct tok *t = cur(p);
-		struct expr *e;
 		if (t->kind == T_NUM && t->s) {
 			t->kind = T_HEX; /* short hex runs are bytes here */
 			if (t->slen % 2)
 				return perr(p, t, "odd number of hex digits");
 		}
-		if (!(e = parse_expr(p)))
+		if (parse_arg(p, s))
 			return -1;
-		s->arg = grow(s->arg, s->narg, sizeof *s->arg);
-		s->arg[s->narg++] = e;
 	}
 	if (!s->narg)
 		return perr(p, cur(p), "sendraw needs bytes (0x...)");
@@ -556,11 +564,8 @@ static int parse_operands(struct parser *p, struct stmt *s, const char *name,
 				return -1;
 			continue;
 		}
-		struct expr *e = parse_expr(p);
-		if (!e)
+		if (parse_arg(p, s))
 			return -1;
-		s->arg = grow(s->arg, s->narg, sizeof *s->arg);
-		s->arg[s->narg++] = e;
 	}
 	if (s->narg < minargs || s->narg > maxargs)
 		return perr(p, start, "wrong number of arguments to %s", name);
@@ -592,17 +597,6 @@ static int end_of_line(struct parser *p)
 {
 	if (cur(p)->kind != T_EOL)
 		return perr(p, cur(p), "unexpected text at end of line");
-	return 0;
-}
-
-/* One more value into s->arg. */
-static int parse_arg(struct parser *p, struct stmt *s)
-{
-	struct expr *e = parse_expr(p);
-	if (!e)
-		return -1;
-	s->arg = grow(s->arg, s->narg, sizeof *s->arg);
-	s->arg[s->narg++] = e;
 	return 0;
 }
 

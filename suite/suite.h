@@ -172,7 +172,12 @@ struct helper_opts {
 	uint64_t v[HELPER_MAXOPT];
 	unsigned given;      /* bit i: option i was given */
 };
+/* What '-> $var' gets: nothing, out.q or out.n of the run. */
 enum capture { CAP_NONE, CAP_QID, CAP_NUM };
+struct helper_out {
+	struct p9_qid q;
+	uint64_t n;
+};
 struct helper {
 	const char *name;
 	int minargs, maxargs;
@@ -180,10 +185,9 @@ struct helper {
 	int capture;         /* enum capture: what '-> $var' gets */
 	int capreq;          /* 1: '-> $var' is required */
 	const char *sets;    /* the variables it sets besides ("iounit"), or NULL */
-	/* Runs it: 0 (*cap: what '-> $var' gets, if anything), or -1 after
-	 * in_fail. */
+	/* Runs it: 0 (out: what the capture takes), or -1 after in_fail. */
 	int (*run)(struct interp *in, const struct stmt *s, const struct helper_opts *o,
-		   struct value *cap);
+		   struct helper_out *out);
 };
 const struct helper *helper_byname(const char *name);
 /* Index of option name in h's row, or -1. */
@@ -411,10 +415,9 @@ struct sendreq {             /* a request send is building */
 	int have_tag, have_size, have_type; /* header overrides given */
 	uint64_t size, type;
 };
-/* 1 if a reply of row d (NULL: any) has the field path / a request of row
- * d the field name: the parser's checks. */
-int field_readable(const struct p9_msgdef *d, const char *path);
-int field_settable(const struct p9_msgdef *d, const char *name);
+/* 1 if a reply of row d (NULL: unknown) has the field path (set 0), or a
+ * request of row d the field path (set 1): the parser's checks. */
+int field_known(const struct p9_msgdef *d, const char *path, int set);
 /* The value of a reply's field (or pseudo-field) path. */
 int reply_field(struct interp *in, const struct stmt *s, const struct p9_reply *r,
 		const char *path, struct value *out);
