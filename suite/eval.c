@@ -1,10 +1,13 @@
 /*
  * eval.c - the values a case computes: variables (with .path/.type/
  * .version/.len/[i] sub-paths) and expressions (numbers, strings, lists,
- * arithmetic in parentheses, and the functions str, bytes, synthname, cat,
- * len).
+ * arithmetic in parentheses, and calls).
+ *
+ * Owns: the table of builtin functions (str, bytes, synthname, len, cat,
+ * answered): name, arity and body, read by the parser's checks and here.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,8 @@
 #include <unistd.h>
 
 #include "suite.h"
+#include "p9fs.h"
+#include "xalloc.h"
 
 /* ---- variables ---- */
 
@@ -37,13 +42,9 @@ void var_set(struct interp *in, const char *name, const struct value *v)
 		*old = tmp;
 		return;
 	}
-	struct var *nv = realloc(in->vars, (size_t)(in->nvar + 1) * sizeof *nv);
-	if (!nv)
-		abort();
+	struct var *nv = xrealloc(in->vars, (size_t)(in->nvar + 1) * sizeof *nv);
 	in->vars = nv;
-	in->vars[in->nvar].name = strdup(name);
-	if (!in->vars[in->nvar].name)
-		abort();
+	in->vars[in->nvar].name = xstrdup(name);
 	val_copy(&in->vars[in->nvar].v, v);
 	in->nvar++;
 }
@@ -129,82 +130,153 @@ int val_sub(struct interp *in, const struct expr *e, const struct value *v,
 /* The longest string a function makes (no message carries more). */
 #define EVAL_MAXSTR (1u << 24)
 
+/* A builtin's body: 0 (out set), -1 (the case failed), or BAD_CALL when
+ * the arguments are not of the kinds it takes. */
+enum { BAD_CALL = 1 };
+
+static int too_long(struct interp *in, const struct expr *e)
+{
+	return in_fail(in, NULL, "%s:%d: %s(): the string would exceed 16 MiB", e->pos.file,
+		       e->pos.line, e->s);
+}
+
+/* str("x", 100): the string repeated */
+static int fn_str(struct interp *in, const struct expr *e, const struct value *a,
+		  struct value *out)
+{
+	if (a[0].kind != V_STR || a[1].kind != V_INT)
+		return BAD_CALL;
+	if (a[1].i && a[0].len > EVAL_MAXSTR / a[1].i)
+		return too_long(in, e);
+	if (a[1].i > EVAL_MAXSTR)
+		return BAD_CALL;
+	size_t n = a[0].len * a[1].i;
+	char *buf = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = a[0].s[i % a[0].len];
+	*out = val_str(buf, n);
+	free(buf);
+	return 0;
+}
+
+/* bytes(n[, off]): the synthfs /data pattern (lib/p9fs.h) */
+static int fn_bytes(struct interp *in, const struct expr *e, const struct value *a,
+		    struct value *out)
+{
+	(void)in;
+	if (a[0].kind != V_INT || a[0].i > EVAL_MAXSTR)
+		return BAD_CALL;
+	uint64_t off = e->narg > 1 && a[1].kind == V_INT ? a[1].i : 0;
+	char *buf = xmalloc(a[0].i + 1);
+	p9_contract_fill((uint8_t *)buf, a[0].i, off);
+	*out = val_str(buf, a[0].i);
+	free(buf);
+	return 0;
+}
+
+/* synthname(i): the name of entry i of a synthfs readdir directory */
+static int fn_synthname(struct interp *in, const struct expr *e, const struct value *a,
+			struct value *out)
+{
+	char buf[128];
+	(void)in;
+	(void)e;
+	if (a[0].kind != V_INT || a[0].i > UINT_MAX)
+		return BAD_CALL;
+	p9_contract_name(buf, sizeof buf, (unsigned)a[0].i);
+	*out = val_str(buf, strlen(buf));
+	return 0;
+}
+
+static int fn_len(struct interp *in, const struct expr *e, const struct value *a,
+		  struct value *out)
+{
+	(void)in;
+	(void)e;
+	*out = val_int(a[0].kind == V_LIST ? (uint64_t)a[0].nitem : a[0].len);
+	return 0;
+}
+
+/* cat(a, b): a string and a string or a number (in decimal) */
+static int fn_cat(struct interp *in, const struct expr *e, const struct value *a,
+		  struct value *out)
+{
+	char num[32];
+	const char *s2 = a[1].s;
+	size_t l2 = a[1].len;
+	if (a[0].kind != V_STR || a[1].kind == V_LIST)
+		return BAD_CALL;
+	if (a[1].kind == V_STR && a[0].len + a[1].len > EVAL_MAXSTR)
+		return too_long(in, e);
+	if (a[1].kind == V_INT) {
+		l2 = (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)a[1].i);
+		s2 = num;
+	}
+	char *buf = xmalloc(a[0].len + l2 + 1);
+	memcpy(buf, a[0].s, a[0].len);
+	memcpy(buf + a[0].len, s2, l2);
+	*out = val_str(buf, a[0].len + l2);
+	free(buf);
+	return 0;
+}
+
+/* answered(NAME[, WAIT]): 1 once a reply to @NAME has arrived */
+static int fn_answered(struct interp *in, const struct expr *e, const struct value *a,
+		       struct value *out)
+{
+	if (a[0].kind != V_STR)
+		return BAD_CALL;
+	uint64_t ms = e->narg > 1 && a[1].kind == V_INT ? a[1].i : 0;
+	int k = in_answered(in, a[0].s, ms > 600000 ? 600000 : (int)ms);
+	if (k < 0)
+		return -1;
+	*out = val_int((uint64_t)k);
+	return 0;
+}
+
+/* The builtin functions: the parser checks names and arity against this
+ * table, the evaluator runs its rows. */
+static const struct builtin builtins[] = {
+	{ "str", 2, 2, "str(s,n)", fn_str },
+	{ "bytes", 1, 2, "bytes(n[,off])", fn_bytes },
+	{ "synthname", 1, 1, "synthname(i)", fn_synthname },
+	{ "len", 1, 1, "len(x)", fn_len },
+	{ "cat", 2, 2, "cat(a,b)", fn_cat },
+	{ "answered", 1, 2, "answered(name[,wait])", fn_answered },
+};
+
+const struct builtin *builtin_byname(const char *name)
+{
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+		if (strcmp(builtins[i].name, name) == 0)
+			return &builtins[i];
+	return NULL;
+}
+
+char *builtin_usage(char *out, size_t cap)
+{
+	size_t n = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < sizeof builtins / sizeof builtins[0] && n < cap; i++)
+		n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "", builtins[i].usage);
+	return out;
+}
+
 static int eval_call(struct interp *in, const struct expr *e, struct value *out)
 {
-	struct value a[3] = { { 0 } };
-	int rc = 0;
-	if (e->narg > 3)
-		return in_fail(in, NULL, "%s:%d: too many arguments", e->pos.file, e->pos.line);
+	const struct builtin *b = builtin_byname(e->s);
+	struct value a[BUILTIN_MAXARGS] = { { 0 } };
+	int rc = b && e->narg >= b->minargs && e->narg <= b->maxargs ? 0 : BAD_CALL;
 	for (int i = 0; i < e->narg && !rc; i++)
 		rc = eval(in, e->arg[i], &a[i]);
-	if (rc)
-		goto out;
-	if ((strcmp(e->s, "str") == 0 && e->narg == 2 && a[0].kind == V_STR &&
-	     a[1].kind == V_INT && a[1].i && a[0].len > EVAL_MAXSTR / a[1].i) ||
-	    (strcmp(e->s, "cat") == 0 && e->narg == 2 && a[0].kind == V_STR &&
-	     a[1].kind == V_STR && a[0].len + a[1].len > EVAL_MAXSTR)) {
-		rc = in_fail(in, NULL, "%s:%d: %s(): the string would exceed 16 MiB",
-			     e->pos.file, e->pos.line, e->s);
-	} else if (strcmp(e->s, "str") == 0 && e->narg == 2 && a[0].kind == V_STR &&
-	    a[1].kind == V_INT && a[1].i <= EVAL_MAXSTR) {
-		/* str("x", 100): the string repeated */
-		size_t n = a[0].len * a[1].i;
-		char *buf = malloc(n + 1);
-		if (!buf)
-			abort();
-		for (size_t i = 0; i < n; i++)
-			buf[i] = a[0].s[i % a[0].len];
-		*out = val_str(buf, n);
-		free(buf);
-	} else if (strcmp(e->s, "bytes") == 0 && e->narg >= 1 && a[0].kind == V_INT &&
-		   a[0].i <= EVAL_MAXSTR) {
-		/* bytes(n[, off]): the synthfs /data pattern, byte o is o % 251 */
-		uint64_t off = e->narg > 1 && a[1].kind == V_INT ? a[1].i : 0;
-		char *buf = malloc(a[0].i + 1);
-		if (!buf)
-			abort();
-		for (uint64_t i = 0; i < a[0].i; i++)
-			buf[i] = (char)((off + i) % 251);
-		*out = val_str(buf, a[0].i);
-		free(buf);
-	} else if (strcmp(e->s, "synthname") == 0 && e->narg == 1 && a[0].kind == V_INT) {
-		char buf[128];
-		int n = snprintf(buf, sizeof buf, "f%llu_", (unsigned long long)a[0].i);
-		for (uint64_t i = 0; i < a[0].i % 53; i++)
-			buf[n++] = 'x';
-		*out = val_str(buf, (size_t)n);
-	} else if (strcmp(e->s, "answered") == 0 && e->narg >= 1 && a[0].kind == V_STR) {
-		/* answered(NAME[, WAIT]): 1 once a reply to @NAME has arrived */
-		uint64_t ms = e->narg > 1 && a[1].kind == V_INT ? a[1].i : 0;
-		int k = in_answered(in, a[0].s, ms > 600000 ? 600000 : (int)ms);
-		if (k < 0)
-			rc = -1;
-		else
-			*out = val_int((uint64_t)k);
-	} else if (strcmp(e->s, "len") == 0 && e->narg == 1) {
-		*out = val_int(a[0].kind == V_LIST ? (uint64_t)a[0].nitem : a[0].len);
-	} else if (strcmp(e->s, "cat") == 0 && e->narg == 2 && a[0].kind == V_STR &&
-		   a[1].kind != V_LIST) {
-		char num[32];
-		const char *s2 = a[1].s;
-		size_t l2 = a[1].len;
-		if (a[1].kind == V_INT) {
-			l2 = (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)a[1].i);
-			s2 = num;
-		}
-		char *buf = malloc(a[0].len + l2 + 1);
-		if (!buf)
-			abort();
-		memcpy(buf, a[0].s, a[0].len);
-		memcpy(buf + a[0].len, s2, l2);
-		*out = val_str(buf, a[0].len + l2);
-		free(buf);
-	} else {
-		rc = in_fail(in, NULL, "%s:%d: bad call %s() (str(s,n), bytes(n[,off]), synthname(i), len(x), cat(a,b), answered(name[,wait]))",
-			     e->pos.file, e->pos.line, e->s);
+	if (!rc)
+		rc = b->fn(in, e, a, out);
+	if (rc == BAD_CALL) {
+		char usage[200];
+		rc = in_fail(in, NULL, "%s:%d: bad call %s() (%s)", e->pos.file, e->pos.line, e->s,
+			     builtin_usage(usage, sizeof usage));
 	}
-out:
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < BUILTIN_MAXARGS; i++)
 		val_free(&a[i]);
 	return rc;
 }
@@ -232,9 +304,7 @@ int eval(struct interp *in, const struct expr *e, struct value *out)
 	case E_LIST:
 	case E_SET:
 		out->kind = V_LIST;
-		out->item = calloc((size_t)e->narg + 1, sizeof *out->item);
-		if (!out->item)
-			abort();
+		out->item = xcalloc((size_t)e->narg + 1, sizeof *out->item);
 		for (int i = 0; i < e->narg; i++, out->nitem++)
 			if (eval(in, e->arg[i], &out->item[i])) {
 				val_free(out);
@@ -286,13 +356,12 @@ int eval_int(struct interp *in, const struct expr *e, uint64_t *v)
 char *eval_cstr(struct interp *in, const struct expr *e)
 {
 	struct value x;
-	char *s;
 	if (eval(in, e, &x))
 		return NULL;
 	if (x.kind == V_INT) {
-		if (asprintf(&s, "%llu", (unsigned long long)x.i) < 0)
-			abort();
-		return s;
+		char num[24];
+		snprintf(num, sizeof num, "%llu", (unsigned long long)x.i);
+		return xstrdup(num);
 	}
 	if (x.kind != V_STR) {
 		val_free(&x);
@@ -302,3 +371,16 @@ char *eval_cstr(struct interp *in, const struct expr *e)
 	return x.s;
 }
 
+int eval_words(struct interp *in, struct expr *const *e, int n, char *out, size_t cap)
+{
+	out[0] = 0;
+	for (int i = 0; i < n; i++) {
+		char *w = eval_cstr(in, e[i]);
+		size_t len = strlen(out);
+		if (!w)
+			return -1;
+		snprintf(out + len, cap - len, "%s%s", len ? " " : "", w);
+		free(w);
+	}
+	return 0;
+}

@@ -1,6 +1,6 @@
 /*
  * expect.c - the expect statement: waiting for the reply to a request in
- * flight, reply fields and pseudo-fields, predicates and captures, the
+ * flight, predicates and captures (on the fields fields.c reads), the
  * dialect-adaptive error expectation, "none", "close", "error or close",
  * "flushed", "already" and "expect all".
  */
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 /* ---- expect ---- */
 
@@ -26,180 +27,6 @@ static int find_pending(struct interp *in, const struct stmt *s)
 	if (in->last < 0 || !in->pend[in->last].used)
 		return in_fail(in, s, "expect without a request sent before it");
 	return in->last;
-}
-
-static int errno_of(const struct p9_reply *r)
-{
-	if (r->m.type == P9_RLERROR || r->m.type == P9_RERROR)
-		return (int)r->m.errnum;
-	return 0;
-}
-
-/* The value of a reply field (or pseudo-field) named by path. */
-static int reply_field(struct interp *in, const struct stmt *s, const struct p9_reply *r,
-		       const char *path, struct value *out)
-{
-	const struct p9_msg *m = &r->m;
-	const struct p9_msgdef *d = p9_msgdef(m->type);
-	char name[64], idx_sub[96];
-	const char *sub;
-	size_t n = strcspn(path, ".[");
-	struct value base = { 0 };
-	int rc;
-	if (n >= sizeof name)
-		return in_fail(in, s, "field name too long");
-	memcpy(name, path, n);
-	name[n] = 0;
-	sub = path + n;
-	if (d && p9_field_byname(d, name) && strcmp(name, "stat") != 0 &&
-	    strcmp(name, "wqid") != 0) {
-		/* a real field of the message: handled below */
-	} else if (strcmp(name, "tag") == 0) base = val_int(m->tag);
-	else if (strcmp(name, "msgtype") == 0) /* as on the wire */
-		base = val_int(r->len > 4 ? r->buf[4] : m->type);
-	else if (strcmp(name, "msgsize") == 0) base = val_int(r->len);
-	else if (strcmp(name, "nwqid") == 0) base = val_int(m->nwqid);
-	else if (strcmp(name, "error") == 0 || strcmp(name, "errno") == 0 ||
-		 strcmp(name, "ecode") == 0) base = val_int((uint64_t)errno_of(r));
-	else if (strcmp(name, "iserror") == 0) /* 9P2000's Rerror carries no errno */
-		base = val_int(m->type == P9_RLERROR || m->type == P9_RERROR);
-	else if (strcmp(name, "ename") == 0) base = val_str(m->ename.p ? m->ename.p : "", m->ename.len);
-	else if (strcmp(name, "count") == 0) base = val_int(m->count);
-	else if (strcmp(name, "nstat") == 0 && d && p9_field_byname(d, "stat"))
-		base = val_int(m->nstat);
-	else if (strcmp(name, "aqid") == 0) base = val_qid(m->qid);
-	else if (strcmp(name, "wqid") == 0) {
-		base.kind = V_LIST;
-		base.item = calloc(P9_MAXWELEM + 1, sizeof *base.item);
-		if (!base.item)
-			abort();
-		for (int i = 0; i < m->nwqid; i++)
-			base.item[base.nitem++] = val_qid(m->wqid[i]);
-	} else if (strcmp(name, "entries") == 0 || strcmp(name, "entry") == 0 ||
-		   strcmp(name, "last") == 0) {
-		size_t pos = 0;
-		struct p9_dirent de;
-		int k;
-		base.kind = V_LIST;
-		while ((k = p9_dirent_next(m->data, m->count, &pos, &de)) == 1) {
-			struct value *it = realloc(base.item, (size_t)(base.nitem + 1) * sizeof *it);
-			if (!it)
-				abort();
-			base.item = it;
-			/* an entry is a list: [qid, offset, type, name] */
-			struct value e = { .kind = V_LIST };
-			e.item = calloc(5, sizeof *e.item);
-			if (!e.item)
-				abort();
-			e.item[0] = val_qid(de.qid);
-			e.item[1] = val_int(de.offset);
-			e.item[2] = val_int(de.type);
-			e.item[3] = val_str(de.name.p, de.name.len);
-			e.nitem = 4;
-			base.item[base.nitem++] = e;
-		}
-		if (k < 0) {
-			val_free(&base);
-			return in_fail(in, s, "Rreaddir: malformed entry at byte %zu", pos);
-		}
-		if (name[0] == 'l') {
-			/* last.name: the last entry of the reply */
-			if (!base.nitem) {
-				val_free(&base);
-				return in_fail(in, s, "no last entry: the Rreaddir is empty");
-			}
-			snprintf(idx_sub, sizeof idx_sub, "[%d]%s", base.nitem - 1, sub);
-			sub = idx_sub;
-		}
-		if (strcmp(name, "entries") == 0) {
-			int cnt = base.nitem;
-			val_free(&base);
-			base = val_int((uint64_t)cnt);
-		} else if (sub[0] == '[') {
-			/* entry[i].name etc: map the names onto the list */
-			char *end;
-			long i = strtol(sub + 1, &end, 10);
-			if (*end != ']' || i < 0 || i >= base.nitem) {
-				val_free(&base);
-				return in_fail(in, s, "no entry %s in this Rreaddir", sub);
-			}
-			struct value e = base.item[i];
-			base.item[i].kind = V_NONE;
-			base.item[i].item = NULL;
-			base.item[i].nitem = 0;
-			val_free(&base);
-			sub = end + 1;
-			if (*sub == '.')
-				sub++;
-			const char *fields[] = { "qid", "offset", "type", "name" };
-			int idx = -1;
-			size_t fl = strcspn(sub, ".");
-			for (int j = 0; j < 4; j++)
-				if (strlen(fields[j]) == fl && strncmp(sub, fields[j], fl) == 0)
-					idx = j;
-			if (idx < 0) {
-				val_free(&e);
-				return in_fail(in, s, "entry fields are qid, offset, type, name");
-			}
-			val_copy(&base, &e.item[idx]);
-			val_free(&e);
-			sub += fl;
-		}
-	} else if (strcmp(name, "stat") == 0 && d && p9_field_byname(d, "stat")) {
-		const struct p9_stat *st = &m->stat;
-		const char *f = sub[0] == '.' ? sub + 1 : sub;
-		size_t fl = strcspn(f, ".");
-		char fn[32];
-		if (fl >= sizeof fn)
-			fl = sizeof fn - 1;
-		memcpy(fn, f, fl);
-		fn[fl] = 0;
-		sub = f + fl;
-		if (strcmp(fn, "name") == 0) base = val_str(st->name.p, st->name.len);
-		else if (strcmp(fn, "uid") == 0) base = val_str(st->uid.p, st->uid.len);
-		else if (strcmp(fn, "gid") == 0) base = val_str(st->gid.p, st->gid.len);
-		else if (strcmp(fn, "muid") == 0) base = val_str(st->muid.p, st->muid.len);
-		else if (strcmp(fn, "extension") == 0) base = val_str(st->extension.p, st->extension.len);
-		else if (strcmp(fn, "qid") == 0) base = val_qid(st->qid);
-		else if (strcmp(fn, "type") == 0) base = val_int(st->type);
-		else if (strcmp(fn, "dev") == 0) base = val_int(st->dev);
-		else if (strcmp(fn, "mode") == 0) base = val_int(st->mode);
-		else if (strcmp(fn, "atime") == 0) base = val_int(st->atime);
-		else if (strcmp(fn, "mtime") == 0) base = val_int(st->mtime);
-		else if (strcmp(fn, "length") == 0) base = val_int(st->length);
-		else if (strcmp(fn, "n_uid") == 0) base = val_int(st->n_uid);
-		else if (strcmp(fn, "size") == 0) base = val_int(st->size);
-		else
-			return in_fail(in, s, "no stat field '%s'", fn);
-	}
-	if (base.kind == V_NONE) {
-		const struct p9_field *f = d ? p9_field_byname(d, name) : NULL;
-		if (!f)
-			return in_fail(in, s, "%s has no field '%s'", p9_typename(m->type), name);
-		switch (f->kind) {
-		case P9K_U8: case P9K_U16: case P9K_U32: case P9K_U64:
-			base = val_int(p9_field_uint(m, f));
-			break;
-		case P9K_STR: {
-			const struct p9_str *ps = p9_field_ptr((struct p9_msg *)m, f);
-			base = val_str(ps->p ? ps->p : "", ps->len);
-			break;
-		}
-		case P9K_QID:
-			base = val_qid(*(const struct p9_qid *)p9_field_ptr((struct p9_msg *)m, f));
-			break;
-		case P9K_DATA:
-		case P9K_DIRENTS:
-			base = val_str((const char *)(m->data ? m->data : (const uint8_t *)""), m->count);
-			break;
-		default:
-			return in_fail(in, s, "field '%s' cannot be compared", name);
-		}
-	}
-	struct expr dummy = { .pos = s->pos };
-	rc = val_sub(in, &dummy, &base, sub, out);
-	val_free(&base);
-	return rc;
 }
 
 int value_test(struct interp *in, const struct stmt *s, const char *what,
@@ -284,15 +111,10 @@ static int check_preds(struct interp *in, const struct stmt *s, const struct p9_
 	return 0;
 }
 
-static int is_error(const struct p9_reply *r)
-{
-	return r->m.type == P9_RLERROR || r->m.type == P9_RERROR;
-}
-
 static int check_error(struct interp *in, const struct stmt *s, const struct p9_reply *r,
 		       const char *got)
 {
-	int e = errno_of(r);
+	int e = reply_errno(r);
 	if (in->early && (r->m.type == P9_RLERROR || r->m.type == P9_RERROR)) {
 		if (!s->nerrno || !e)
 			return 0;
@@ -536,7 +358,6 @@ static int match_reply(struct interp *in, const struct stmt *s, struct p9_reply 
 	}
 	if (!rc)
 		rc = check_preds(in, s, r);
-	(void)is_error;
 	p9_reply_free(r);
 	return rc;
 }

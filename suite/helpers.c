@@ -11,12 +11,14 @@
  */
 #include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "suite.h"
-
-enum { LINUX_AT_REMOVEDIR = 0x200 }; /* Tunlinkat flags: remove a directory */
+#include "lflags.h"
+#include "p9fs.h"
+#include "xalloc.h"
 
 /* The lowest free helper fid (all 64 in use: the case's helpers nest too
  * deep, which the scan's depth limit prevents; the last one is reused). */
@@ -102,11 +104,12 @@ static int check_modes(struct interp *in, const struct stmt *s, const char *mode
 
 static uint32_t lflags(const char *modes)
 {
-	uint32_t f = has(modes, "write") ? 1 : has(modes, "rdwr") ? 2 : 0;
-	if (has(modes, "trunc")) f |= 01000;
-	if (has(modes, "append")) f |= 02000;
-	if (has(modes, "excl")) f |= 0200;
-	if (has(modes, "dir")) f |= 0200000;
+	uint32_t f = has(modes, "write") ? P9_L_O_WRONLY : has(modes, "rdwr") ? P9_L_O_RDWR :
+		     P9_L_O_RDONLY;
+	if (has(modes, "trunc")) f |= P9_L_O_TRUNC;
+	if (has(modes, "append")) f |= P9_L_O_APPEND;
+	if (has(modes, "excl")) f |= P9_L_O_EXCL;
+	if (has(modes, "dir")) f |= P9_L_O_DIRECTORY;
 	return f;
 }
 
@@ -154,7 +157,7 @@ int h_create(struct interp *in, const struct stmt *s, uint32_t fid, const char *
 		return -1;
 	if (in->dialect == P9_DL) {
 		m.type = P9_TLCREATE;
-		m.flags = lflags(modes) | 0100;
+		m.flags = lflags(modes) | P9_L_O_CREAT;
 		m.lmode = 0644;
 	} else {
 		m.type = P9_TCREATE;
@@ -307,9 +310,7 @@ static void rehash(struct listing *l)
 {
 	free(l->slot);
 	l->nslot = l->nslot ? l->nslot * 2 : 256;
-	l->slot = calloc(l->nslot, sizeof *l->slot);
-	if (!l->slot)
-		abort();
+	l->slot = xcalloc(l->nslot, sizeof *l->slot);
 	for (size_t i = 0; i < l->n; i++) {
 		size_t h = hash(l->e[i].name, strlen(l->e[i].name)) & (l->nslot - 1);
 		while (l->slot[h])
@@ -332,13 +333,9 @@ static int listing_add(struct listing *l, struct p9_str name, struct p9_qid q)
 	}
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 64;
-		l->e = realloc(l->e, l->cap * sizeof *l->e);
-		if (!l->e)
-			abort();
+		l->e = xrealloc(l->e, l->cap * sizeof *l->e);
 	}
-	l->e[l->n].name = strndup(name.p, name.len);
-	if (!l->e[l->n].name)
-		abort();
+	l->e[l->n].name = xstrndup(name.p, name.len);
 	l->e[l->n].qid = q;
 	l->slot[h] = ++l->n;
 	return 0;
@@ -411,9 +408,7 @@ static int off_seen(struct walkdir *w, uint64_t v)
 	if ((w->noffs + 1) * 2 > w->nslot) {
 		size_t n = w->nslot ? w->nslot * 2 : 256, old = w->nslot;
 		uint64_t *o = w->offs;
-		w->offs = calloc(n, sizeof *w->offs);
-		if (!w->offs)
-			abort();
+		w->offs = xcalloc(n, sizeof *w->offs);
 		w->nslot = n;
 		w->noffs = 0;
 		for (size_t i = 0; i < old; i++)
@@ -557,19 +552,16 @@ static int list_fid(struct interp *in, const struct stmt *s, uint32_t fid, uint3
 	return rc;
 }
 
-/* synthfs /readdir/dN: file i is "f" + i + "_" + "x" * (i % 53) */
+/* synthfs /readdir/dN: file i is p9_contract_name(i) */
 static int check_synth(struct interp *in, const struct stmt *s, const struct listing *l,
 		       uint64_t want, uint32_t count)
 {
-	char *seen = calloc(want + 1, 1);
-	if (!seen)
-		abort();
+	char *seen = xcalloc(want + 1, 1);
+	unsigned n = want > UINT_MAX ? UINT_MAX : (unsigned)want;
 	for (size_t i = 0; i < l->n; i++) {
 		const char *nm = l->e[i].name;
-		char *end;
-		unsigned long long k;
-		if (nm[0] != 'f' || (k = strtoull(nm + 1, &end, 10)) >= want || *end != '_' ||
-		    strspn(end + 1, "x") != k % 53 || end[1 + k % 53] != 0) {
+		unsigned k;
+		if (!p9_contract_name_index(nm, strlen(nm), n, &k)) {
 			free(seen);
 			return in_fail(in, s, "listing (count %u) has unexpected name '%s'", count, nm);
 		}
@@ -623,9 +615,7 @@ static void qmap_rehash(struct qmap *qm)
 {
 	free(qm->slot);
 	qm->nslot = qm->nslot ? qm->nslot * 2 : 1024;
-	qm->slot = calloc(qm->nslot, sizeof *qm->slot);
-	if (!qm->slot)
-		abort();
+	qm->slot = xcalloc(qm->nslot, sizeof *qm->slot);
 	for (size_t i = 0; i < qm->n; i++) {
 		size_t h = qhash(qm->e[i].path, qm->nslot);
 		while (qm->slot[h])
@@ -646,14 +636,10 @@ static int qmap_add(struct interp *in, const struct stmt *s, struct qmap *qm, ui
 				       (unsigned long long)path, qm->e[qm->slot[h] - 1].name, name);
 	if (qm->n == qm->cap) {
 		qm->cap = qm->cap ? qm->cap * 2 : 256;
-		qm->e = realloc(qm->e, qm->cap * sizeof *qm->e);
-		if (!qm->e)
-			abort();
+		qm->e = xrealloc(qm->e, qm->cap * sizeof *qm->e);
 	}
 	qm->e[qm->n].path = path;
-	qm->e[qm->n].name = strdup(name);
-	if (!qm->e[qm->n].name)
-		abort();
+	qm->e[qm->n].name = xstrdup(name);
 	qm->slot[h] = ++qm->n;
 	return 0;
 }
@@ -759,7 +745,7 @@ int h_remove(struct interp *in, const struct stmt *s, uint32_t dirfid, uint32_t 
 	struct p9_reply *r;
 	if (in->dialect == P9_DL && in->unlinkat >= 0) {
 		struct p9_msg u = { .type = P9_TUNLINKAT, .dfid = dirfid, .name = p9_s(name),
-				    .flags = isdir ? LINUX_AT_REMOVEDIR : 0 };
+				    .flags = isdir ? P9_L_AT_REMOVEDIR : 0 };
 		if (in_rpc(in, s, &u, &r))
 			return -1;
 		int ok = r->decode_rc == 0 && r->m.type == P9_RUNLINKAT;

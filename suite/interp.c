@@ -1,10 +1,12 @@
 /*
- * interp.c - runs one case: connects it (in_connect), times it out as a
- * whole, dispatches its statements (helpers, loops, conditions, compare)
- * and makes and removes the scratch directory of cases that need a
- * writable target.  The top of the interpreter: the transcript and rpc
- * are session.c's, values eval.c's, send and expect send.c's and
- * expect.c's, helper steps helpers.c's; none of them calls back up here.
+ * interp.c - runs one case: sets it up (its connection, connect.c; its
+ * scratch directory and fixture tree), times it out as a whole, runs its
+ * statements (loops, conditions, set, assert, sleep, fail, skip, log;
+ * helper statements through their table, langtab.c) and removes the
+ * scratch directory of cases that need a writable target.  The top of the
+ * interpreter: the transcript and rpc are session.c's, values eval.c's,
+ * send and expect send.c's and expect.c's, helper steps helpers.c's;
+ * none of them calls back up here.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,257 +23,6 @@ static int timed_out(struct interp *in, const struct stmt *s)
 	if (p9_now_ns() < in->deadline_ns)
 		return 0;
 	return in_fail(in, s, "case timed out");
-}
-
-/* ---- connection ---- */
-
-int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msize)
-{
-	char err[512];
-	int rc;
-	struct p9_qid q;
-	in_disconnect(in);
-	/* a dial may take the case's whole time (qemu: starts a QEMU) */
-	uint64_t now = p9_now_ns();
-	int dial_ms = now >= in->deadline_ns ? 0 : (int)((in->deadline_ns - now) / 1000000);
-	rc = p9_dial(in->o->target, dial_ms, &in->conn, err, sizeof err);
-	if (rc) {
-		snprintf(in->infra, sizeof in->infra, "%s", err);
-		return in_fail(in, s, "cannot connect: %s", err);
-	}
-	in->cl = p9_client_new(in->conn, msize, in->dialect);
-	if (!in->cl)
-		abort();
-	/* QEMU's Rstat n[2] = 0 and nfs-ganesha's Rerror for Rlerror are decoded,
-	 * logged and counted; STAT13 and ERR5 fail on them */
-	if (!in->o->strict_decode)
-		in->cl->decode_flags = P9_DEC_STATLEN | P9_DEC_RLERROR;
-	/* the probe found the Rversion's tag is not NOTAG: VER11 reports it,
-	 * other cases that send a Tversion take such an Rversion as its reply */
-	if (in->caps && (in->caps->versiondev & VDEV_TAG))
-		in->cl->lax = P9_LAX_VERSION_TAG;
-	in->versioned = 0;
-	var_int(in, "root", 0);
-	var_str(in, "multidev", in->o->multidev ? in->o->multidev : "multidev");
-	/* the probe's Rversion answered more than the msize asked: VER12 says
-	 * so, and cases whose verdict follows from it skip */
-	var_int(in, "msize_grew", in->caps && (in->caps->versiondev & VDEV_MSIZE));
-	if (attach < 0)
-		return 0;
-	rc = in_version(in, msize, err, sizeof err);
-	if (rc == -ECONNRESET)
-		return in_lost(in, s, P9_TVERSION, P9_NOTAG);
-	if (rc)
-		return in_fail(in, s, "version: %s", err);
-	if (in->cl->dialect != in->dialect)
-		return in_fail(in, s, "server answered %s to %s", p9_dialect_name(in->cl->dialect),
-			       p9_dialect_name(in->dialect));
-	in->versioned = 1;
-	var_int(in, "msize", in->cl->msize);
-	var_int(in, "root", 0);
-	var_int(in, "iomax", in->cl->msize - P9_IOHDRSZ);
-	/* root may open a read-only file for writing on a server that acts
-	 * as its user (cases on permissions skip then) */
-	var_int(in, "asroot", in->o->n_uname == 0 || strcmp(in->o->uname, "root") == 0);
-	if (!attach)
-		return 0;
-	in_log(in, "-> Tattach fid 0 afid -1 uname %s aname %s", in->o->uname, in->o->aname);
-	rc = p9_client_attach(in->cl, 0, in->o->uname, in->o->aname, in->o->n_uname,
-			      in_call_ms(in), &q, err, sizeof err);
-	if (rc)
-		return in_fail(in, s, "attach: %s", err);
-	in_log(in, "<- Rattach qid (%llx %u)", (unsigned long long)q.path, q.version);
-	var_qid(in, "rootqid", q);
-	return 0;
-}
-
-/* ---- helpers dispatch ---- */
-
-static int arg_u32(struct interp *in, const struct stmt *s, int i, uint32_t *v)
-{
-	uint64_t x;
-	if (eval_int(in, s->arg[i], &x))
-		return -1;
-	*v = (uint32_t)x;
-	return 0;
-}
-
-static int opt_u64(struct interp *in, const struct stmt *s, const char *name, uint64_t *v)
-{
-	for (int i = 0; i < s->nas; i++)
-		if (strcmp(s->as[i].field, name) == 0)
-			return eval_int(in, s->as[i].val, v);
-	return 0;
-}
-
-static int check_opts(struct interp *in, const struct stmt *s, const char *allowed)
-{
-	for (int i = 0; i < s->nas; i++) {
-		char pat[40];
-		snprintf(pat, sizeof pat, " %s ", s->as[i].field);
-		if (!strstr(allowed, pat))
-			return in_fail(in, s, "unknown option %s=", s->as[i].field);
-	}
-	return 0;
-}
-
-static int modes(struct interp *in, const struct stmt *s, int first, char *out, size_t cap)
-{
-	out[0] = 0;
-	for (int i = first; i < s->narg; i++) {
-		char *w = eval_cstr(in, s->arg[i]);
-		if (!w)
-			return -1;
-		size_t n = strlen(out);
-		snprintf(out + n, cap - n, "%s%s", n ? " " : "", w);
-		free(w);
-	}
-	return 0;
-}
-
-static int do_helper(struct interp *in, const struct stmt *s)
-{
-	uint32_t a = 0, b = 0;
-	uint64_t n = 0, x = 0;
-	struct p9_qid q = { 0 };
-	char *str = NULL, mode[128];
-	int rc = -1;
-	switch (s->kind) {
-	case S_CONNECT:
-	case S_RECONNECT: {
-		uint64_t ms = in->o->msize;
-		if (check_opts(in, s, " msize ") || opt_u64(in, s, "msize", &ms))
-			return -1;
-		if (in->cl && (p9_client_drain(in->cl), in_unsolicited(in, s, 0)))
-			return -1;
-		return in_connect(in, s, 1, (uint32_t)ms);
-	}
-	case S_DISCONNECT:
-		if (in->cl && (p9_client_drain(in->cl), in_unsolicited(in, s, 0)))
-			return -1;
-		in_disconnect(in);
-		return 0;
-	case S_WALK: /* walk NEWFID PATH [FROMFID] */
-		if (arg_u32(in, s, 0, &b) || !(str = eval_cstr(in, s->arg[1])))
-			return -1;
-		if (s->narg > 2 && arg_u32(in, s, 2, &a))
-			break;
-		rc = h_walk(in, s, a, b, str, s->var ? &q : NULL);
-		if (!rc && s->var)
-			var_qid(in, s->var, q);
-		break;
-	case S_OPEN:
-		if (arg_u32(in, s, 0, &a) || modes(in, s, 1, mode, sizeof mode))
-			return -1;
-		rc = h_open(in, s, a, mode, &q, &b);
-		if (!rc) {
-			var_int(in, "iounit", b);
-			if (s->var)
-				var_qid(in, s->var, q);
-		}
-		break;
-	case S_CREATE:
-		if (arg_u32(in, s, 0, &a) || !(str = eval_cstr(in, s->arg[1])) ||
-		    modes(in, s, 2, mode, sizeof mode))
-			break;
-		rc = h_create(in, s, a, str, mode, &q);
-		if (!rc && s->var)
-			var_qid(in, s->var, q);
-		break;
-	case S_MKDIR:
-		if (arg_u32(in, s, 0, &a) || !(str = eval_cstr(in, s->arg[1])))
-			break;
-		rc = h_mkdir(in, s, a, str, &q);
-		if (!rc && s->var)
-			var_qid(in, s->var, q);
-		break;
-	case S_CLUNK:
-		if (arg_u32(in, s, 0, &a))
-			return -1;
-		return h_clunk(in, s, a);
-	case S_GETSIZE:
-		if (arg_u32(in, s, 0, &a) || h_getsize(in, s, a, &n))
-			return -1;
-		var_int(in, s->var, n);
-		return 0;
-	case S_GETQID:
-		if (arg_u32(in, s, 0, &a) || h_getqid(in, s, a, &q))
-			return -1;
-		var_qid(in, s->var, q);
-		return 0;
-	case S_LISTDIR:
-	{
-		uint64_t cf = UINT64_MAX;
-		if (check_opts(in, s, " count synth churn ") || arg_u32(in, s, 0, &a) ||
-		    opt_u64(in, s, "count", &x) || opt_u64(in, s, "synth", &n) ||
-		    opt_u64(in, s, "churn", &cf))
-			return -1;
-		if (h_listdir(in, s, a, (uint32_t)x, n, cf != UINT64_MAX, (uint32_t)cf, &n))
-			return -1;
-	}
-		if (s->var)
-			var_int(in, s->var, n);
-		return 0;
-	case S_QIDSCAN: {
-		uint64_t uq = 1, de = 1, mx = UINT64_MAX;
-		if (check_opts(in, s, " unique dirent max ") || opt_u64(in, s, "unique", &uq) ||
-		    opt_u64(in, s, "dirent", &de) || opt_u64(in, s, "max", &mx))
-			return -1;
-		if (!(str = eval_cstr(in, s->arg[0])))
-			return -1;
-		struct qscan how = { .unique = uq != 0, .dirent = de != 0, .max = mx };
-		char *prune[QSCAN_MAXPRUNE] = { 0 };
-		rc = 0;
-		for (int k = 1; k < s->narg && !rc; k++)
-			if (!(how.prune[k - 1] = prune[k - 1] = eval_cstr(in, s->arg[k])))
-				rc = -1;
-		if (!rc)
-			rc = h_qidscan(in, s, str, &how, &n);
-		for (int k = 0; k < QSCAN_MAXPRUNE; k++)
-			free(prune[k]);
-		if (!rc && s->var)
-			var_int(in, s->var, n);
-		break;
-	}
-	case S_WRITEFILE: {
-		struct value v;
-		if (arg_u32(in, s, 0, &a) || eval(in, s->arg[1], &v))
-			return -1;
-		if (v.kind != V_STR) {
-			val_free(&v);
-			return in_fail(in, s, "writefile takes a string");
-		}
-		rc = h_writefile(in, s, a, v.s, v.len);
-		val_free(&v);
-		return rc;
-	}
-	case S_SLEEP: {
-		uint64_t ms;
-		if (eval_int(in, s->arg[0], &ms))
-			return -1;
-		struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
-		return 0;
-	}
-	case S_FAIL:
-		if (!(str = eval_cstr(in, s->arg[0])))
-			return -1;
-		in_fail(in, s, "%s", str);
-		break;
-	case S_SKIP: /* ends the case, as skipped: the target lacks a precondition */
-		if (!(str = eval_cstr(in, s->arg[0])))
-			return -1;
-		snprintf(in->skipmsg, sizeof in->skipmsg, "%s", str);
-		in_log(in, "# skip: %s", str);
-		break;
-	case S_LOG:
-		if (modes(in, s, 0, mode, sizeof mode))
-			return -1;
-		in_log(in, "# %s", mode);
-		return 0;
-	}
-	free(str);
-	return rc;
 }
 
 /* ---- statements ---- */
@@ -297,68 +48,116 @@ static int do_compare(struct interp *in, const struct stmt *s, int test)
 	return rc;
 }
 
+static int do_set(struct interp *in, const struct stmt *s)
+{
+	struct value v;
+	if (eval(in, s->arg[0], &v))
+		return -1;
+	if (!var_fits(in, s->var, &v)) {
+		val_free(&v);
+		return in_fail(in, s, "set %s: the case's variables would hold "
+			       "more than 64 MiB", s->var);
+	}
+	var_set(in, s->var, &v);
+	val_free(&v);
+	return 0;
+}
+
+static int do_for(struct interp *in, const struct stmt *s)
+{
+	uint64_t lo, hi, step = 1;
+	if (eval_int(in, s->arg[0], &lo) || eval_int(in, s->arg[1], &hi) ||
+	    (s->narg > 2 && eval_int(in, s->arg[2], &step)))
+		return -1;
+	if (step == 0)
+		return in_fail(in, s, "step 0");
+	for (uint64_t i = lo; i <= hi; i += step) {
+		var_int(in, s->var, i);
+		if (run_block(in, s->body, s->nbody))
+			return -1;
+	}
+	return 0;
+}
+
+static int do_repeat(struct interp *in, const struct stmt *s)
+{
+	uint64_t k;
+	if (eval_int(in, s->arg[0], &k))
+		return -1;
+	for (uint64_t i = 0; i < k; i++) {
+		var_int(in, "i", i);
+		if (run_block(in, s->body, s->nbody))
+			return -1;
+	}
+	return 0;
+}
+
+static int do_if(struct interp *in, const struct stmt *s)
+{
+	int yes = s->narg ? do_compare(in, s, 1) : !!(s->dialects & in->dialect);
+	if (yes < 0)
+		return -1;
+	if (yes)
+		return run_block(in, s->body, s->nbody);
+	return run_block(in, s->elsebody, s->nelse);
+}
+
+static int do_sleep(struct interp *in, const struct stmt *s)
+{
+	uint64_t ms;
+	if (eval_int(in, s->arg[0], &ms))
+		return -1;
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+/* fail "why" (the case fails), skip "why" (it ends as skipped: the target
+ * lacks a precondition); both end the case. */
+static int do_end(struct interp *in, const struct stmt *s)
+{
+	char *why = eval_cstr(in, s->arg[0]);
+	if (!why)
+		return -1;
+	if (s->kind == S_FAIL) {
+		in_fail(in, s, "%s", why);
+	} else {
+		snprintf(in->skipmsg, sizeof in->skipmsg, "%s", why);
+		in_log(in, "# skip: %s", why);
+	}
+	free(why);
+	return -1;
+}
+
+static int do_log(struct interp *in, const struct stmt *s)
+{
+	char text[128];
+	if (eval_words(in, s->arg, s->narg, text, sizeof text))
+		return -1;
+	in_log(in, "# %s", text);
+	return 0;
+}
+
 static int run_stmt(struct interp *in, const struct stmt *s)
 {
 	if (timed_out(in, s))
 		return -1;
 	switch (s->kind) {
-	case S_SEND:
-		return stmt_send(in, s);
-	case S_SENDRAW:
-		return stmt_sendraw(in, s);
-	case S_EXPECT:
-		return stmt_expect(in, s);
-	case S_SET: {
-		struct value v;
-		if (eval(in, s->arg[0], &v))
-			return -1;
-		if (!var_fits(in, s->var, &v)) {
-			val_free(&v);
-			return in_fail(in, s, "set %s: the case's variables would hold "
-				       "more than 64 MiB", s->var);
-		}
-		var_set(in, s->var, &v);
-		val_free(&v);
-		return 0;
+	case S_SEND: return stmt_send(in, s);
+	case S_SENDRAW: return stmt_sendraw(in, s);
+	case S_EXPECT: return stmt_expect(in, s);
+	case S_SET: return do_set(in, s);
+	case S_ASSERT: return do_compare(in, s, 0);
+	case S_FOR: return do_for(in, s);
+	case S_REPEAT: return do_repeat(in, s);
+	case S_IF: return do_if(in, s);
+	case S_SLEEP: return do_sleep(in, s);
+	case S_FAIL:
+	case S_SKIP: return do_end(in, s);
+	case S_LOG: return do_log(in, s);
+	case S_HELPER: return run_helper(in, s);
 	}
-	case S_ASSERT:
-		return do_compare(in, s, 0);
-	case S_FOR: {
-		uint64_t lo, hi, step = 1;
-		if (eval_int(in, s->arg[0], &lo) || eval_int(in, s->arg[1], &hi) ||
-		    (s->narg > 2 && eval_int(in, s->arg[2], &step)))
-			return -1;
-		if (step == 0)
-			return in_fail(in, s, "step 0");
-		for (uint64_t i = lo; i <= hi; i += step) {
-			var_int(in, s->var, i);
-			if (run_block(in, s->body, s->nbody))
-				return -1;
-		}
-		return 0;
-	}
-	case S_REPEAT: {
-		uint64_t k;
-		if (eval_int(in, s->arg[0], &k))
-			return -1;
-		for (uint64_t i = 0; i < k; i++) {
-			var_int(in, "i", i);
-			if (run_block(in, s->body, s->nbody))
-				return -1;
-		}
-		return 0;
-	}
-	case S_IF: {
-		int yes = s->narg ? do_compare(in, s, 1) : !!(s->dialects & in->dialect);
-		if (yes < 0)
-			return -1;
-		if (yes)
-			return run_block(in, s->body, s->nbody);
-		return run_block(in, s->elsebody, s->nelse);
-	}
-	default:
-		return do_helper(in, s);
-	}
+	return in_fail(in, s, "unknown statement");
 }
 
 static int run_block(struct interp *in, const struct stmt *body, int n)

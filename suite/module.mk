@@ -3,6 +3,7 @@ PROGS += 9psuite
 9psuite_SRCS := suite/main.c
 MODLIBS += suite
 suite_LIBSRCS := suite/lex.c suite/parse.c suite/value.c suite/session.c suite/target.c suite/eval.c suite/interp.c suite/handshake.c \
+                 suite/fields.c suite/connect.c suite/langtab.c \
                  suite/send.c suite/expect.c \
                  suite/helpers.c suite/fixtures.c suite/runner.c suite/report.c
 

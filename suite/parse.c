@@ -8,10 +8,12 @@
  * error is "file:line:col: message".  docs/case-language.md describes it.
  */
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 struct parser {
 	const char *file;
@@ -28,30 +30,25 @@ static struct tok *cur(struct parser *p)
 	return &p->tl.line[p->line][p->pos];
 }
 
-static int perr(struct parser *p, const struct tok *t, const char *fmt, const char *a)
+static int perr(struct parser *p, const struct tok *t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int perr(struct parser *p, const struct tok *t, const char *fmt, ...)
 {
-	char msg[300];
-	snprintf(msg, sizeof msg, fmt, a ? a : "");
+	char msg[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
 	snprintf(p->err, p->cap, "%s:%d:%d: %s", p->file, t->line, t->col, msg);
 	return -1;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s ? s : "");
-	if (!d)
-		abort();
-	return d;
 }
 
 static void *grow(void *p, int n, size_t size)
 {
 	/* room for one more element when n is a power of two or zero */
-	if (n == 0 || (n & (n - 1)) == 0) {
-		p = realloc(p, (size_t)(n ? n * 2 : 1) * size);
-		if (!p)
-			abort();
-	}
+	if (n == 0 || (n & (n - 1)) == 0)
+		p = xrealloc(p, (size_t)(n ? n * 2 : 1) * size);
 	return p;
 }
 
@@ -64,9 +61,7 @@ static int is_word(const struct tok *t, const char *w)
 
 static struct expr *enew(int kind, const struct parser *p, const struct tok *t)
 {
-	struct expr *e = calloc(1, sizeof *e);
-	if (!e)
-		abort();
+	struct expr *e = xcalloc(1, sizeof *e);
 	e->kind = kind;
 	e->pos.file = p->file;
 	e->pos.line = t->line;
@@ -107,7 +102,7 @@ static struct expr *parse_seq(struct parser *p, int close, struct expr *e)
 	while (cur(p)->kind != close) {
 		struct expr *a;
 		if (cur(p)->kind == T_EOL) {
-			perr(p, cur(p), "unclosed list", NULL);
+			perr(p, cur(p), "unclosed list");
 			expr_free(e);
 			return NULL;
 		}
@@ -119,7 +114,7 @@ static struct expr *parse_seq(struct parser *p, int close, struct expr *e)
 		if (cur(p)->kind == T_COMMA)
 			p->pos++;
 		else if (cur(p)->kind != close) {
-			perr(p, cur(p), "expected ',' or the end of the list", NULL);
+			perr(p, cur(p), "expected ',' or the end of the list");
 			expr_free(e);
 			return NULL;
 		}
@@ -146,7 +141,7 @@ static struct expr *parse_arith(struct parser *p)
 		l = b;
 	}
 	if (l && cur(p)->kind != T_RPAREN) {
-		perr(p, cur(p), "expected ')'", NULL);
+		perr(p, cur(p), "expected ')'");
 		expr_free(l);
 		return NULL;
 	}
@@ -154,12 +149,89 @@ static struct expr *parse_arith(struct parser *p)
 	return l;
 }
 
+/* 0x... longer than a number: bytes */
+static struct expr *parse_hex(struct parser *p, const struct tok *t)
+{
+	struct expr *e;
+	if (t->slen % 2) {
+		perr(p, t, "odd number of hex digits");
+		return NULL;
+	}
+	e = enew(E_STR, p, t);
+	e->slen = t->slen / 2;
+	e->s = xmalloc(e->slen + 1);
+	for (size_t i = 0; i < e->slen; i++)
+		e->s[i] = (char)(hexval(t->s[2 * i]) * 16 + hexval(t->s[2 * i + 1]));
+	e->s[e->slen] = 0;
+	p->pos++;
+	return e;
+}
+
+/* $name, $name.path, $name[i]... */
+static struct expr *parse_var(struct parser *p, const struct tok *t)
+{
+	char *dot = strpbrk(t->s, ".[");
+	struct expr *e = enew(E_VAR, p, t);
+	e->s = xstrdup(t->s);
+	if (dot) {
+		e->s[dot - t->s] = 0;
+		e->path = xstrdup(*dot == '.' ? dot + 1 : dot);
+	}
+	p->pos++;
+	return e;
+}
+
+/* f(args): a builtin of eval.c's table, with as many arguments as it takes */
+static struct expr *parse_call(struct parser *p, const struct tok *t)
+{
+	const struct builtin *b = builtin_byname(t->s);
+	struct expr *e = enew(E_CALL, p, t);
+	char usage[200];
+	e->s = xstrdup(t->s);
+	p->pos++;
+	if (!b) {
+		expr_free(e);
+		perr(p, t, "unknown function %s() (%s)", t->s, builtin_usage(usage, sizeof usage));
+		return NULL;
+	}
+	if (!(e = parse_seq(p, T_RPAREN, e)))
+		return NULL;
+	if (e->narg < b->minargs || e->narg > b->maxargs) {
+		expr_free(e);
+		perr(p, t, "wrong number of arguments to %s (%s)", b->name, b->usage);
+		return NULL;
+	}
+	return e;
+}
+
+/* any, f(args), a named constant, or a bare word (a string) */
+static struct expr *parse_word(struct parser *p, const struct tok *t)
+{
+	struct expr *e;
+	uint64_t v;
+	if (strcmp(t->s, "any") == 0) {
+		p->pos++;
+		return enew(E_ANY, p, t);
+	}
+	if (t[1].kind == T_LPAREN)
+		return parse_call(p, t);
+	if (const_lookup(t->s, &v)) {
+		e = enew(E_NUM, p, t);
+		e->n = v;
+	} else {
+		e = enew(E_STR, p, t);
+		e->s = xstrdup(t->s);
+		e->slen = strlen(t->s);
+	}
+	p->pos++;
+	return e;
+}
+
 /* One value: number, string, word, $var, [list], {set}, (arith), f(args). */
 static struct expr *parse_expr(struct parser *p)
 {
 	struct tok *t = cur(p);
 	struct expr *e;
-	uint64_t v;
 	switch (t->kind) {
 	case T_NUM:
 	case T_DUR:
@@ -167,48 +239,18 @@ static struct expr *parse_expr(struct parser *p)
 		e->n = t->n;
 		p->pos++;
 		return e;
-	case T_HEX: {
-		if (t->slen % 2) {
-			perr(p, t, "odd number of hex digits", NULL);
-			return NULL;
-		}
-		e = enew(E_STR, p, t);
-		e->slen = t->slen / 2;
-		e->s = malloc(e->slen + 1);
-		if (!e->s)
-			abort();
-		for (size_t i = 0; i < e->slen; i++)
-			e->s[i] = (char)(hexval(t->s[2 * i]) * 16 + hexval(t->s[2 * i + 1]));
-		e->s[e->slen] = 0;
-		p->pos++;
-		return e;
-	}
+	case T_HEX:
+		return parse_hex(p, t);
 	case T_STR:
-		e = enew(E_STR, p, t);
-		e->s = malloc(t->slen + 1);
-		if (!e->s)
-			abort();
-		memcpy(e->s, t->s, t->slen + 1);
-		e->slen = t->slen;
-		p->pos++;
-		return e;
-	case T_VAR: {
-		char *dot = strpbrk(t->s, ".[");
-		e = enew(E_VAR, p, t);
-		e->s = xstrdup(t->s);
-		if (dot) {
-			e->s[dot - t->s] = 0;
-			e->path = xstrdup(*dot == '.' ? dot + 1 : dot);
-		}
-		p->pos++;
-		return e;
-	}
 	case T_DOTDOT:
 		e = enew(E_STR, p, t);
-		e->s = xstrdup("..");
-		e->slen = 2;
+		e->slen = t->kind == T_STR ? t->slen : 2;
+		e->s = xmalloc(e->slen + 1);
+		memcpy(e->s, t->kind == T_STR ? t->s : "..", e->slen + 1);
 		p->pos++;
 		return e;
+	case T_VAR:
+		return parse_var(p, t);
 	case T_LBRACK:
 		return parse_seq(p, T_RBRACK, enew(E_LIST, p, t));
 	case T_LBRACE:
@@ -217,28 +259,9 @@ static struct expr *parse_expr(struct parser *p)
 		p->pos++;
 		return parse_arith(p);
 	case T_WORD:
-		if (strcmp(t->s, "any") == 0) {
-			p->pos++;
-			return enew(E_ANY, p, t);
-		}
-		if (t[1].kind == T_LPAREN) {
-			e = enew(E_CALL, p, t);
-			e->s = xstrdup(t->s);
-			p->pos++;
-			return parse_seq(p, T_RPAREN, e);
-		}
-		if (const_lookup(t->s, &v)) {
-			e = enew(E_NUM, p, t);
-			e->n = v;
-		} else {
-			e = enew(E_STR, p, t);
-			e->s = xstrdup(t->s);
-			e->slen = strlen(t->s);
-		}
-		p->pos++;
-		return e;
+		return parse_word(p, t);
 	}
-	perr(p, t, "expected a value", NULL);
+	perr(p, t, "expected a value");
 	return NULL;
 }
 
@@ -265,7 +288,6 @@ static void stmt_free(struct stmt *s)
 	for (int i = 0; i < s->narg; i++)
 		expr_free(s->arg[i]);
 	free(s->arg);
-	free(s->word);
 	free(s->var);
 	stmts_free(s->body, s->nbody);
 	stmts_free(s->elsebody, s->nelse);
@@ -289,13 +311,24 @@ static int op_of(const char *s)
 	return -1;
 }
 
+/* One more value into s->arg. */
+static int parse_arg(struct parser *p, struct stmt *s)
+{
+	struct expr *e = parse_expr(p);
+	if (!e)
+		return -1;
+	s->arg = grow(s->arg, s->narg, sizeof *s->arg);
+	s->arg[s->narg++] = e;
+	return 0;
+}
+
 /* NAME=value assignments (send) */
 static int parse_assign(struct parser *p, struct stmt *s)
 {
 	struct tok *t = cur(p);
 	struct assign a = { 0 };
 	if (t->kind != T_WORD || t[1].kind != T_OP || strcmp(t[1].s, "=") != 0)
-		return perr(p, t, "expected field=value", NULL);
+		return perr(p, t, "expected field=value");
 	a.field = xstrdup(t->s);
 	a.pos = (struct srcpos){ p->file, t->line, t->col };
 	p->pos += 2;
@@ -308,33 +341,14 @@ static int parse_assign(struct parser *p, struct stmt *s)
 	return 0;
 }
 
-static int known_field(const struct p9_msgdef *d, const char *path)
-{
-	static const char *pseudo[] = { "tag", "msgtype", "msgsize", "nwname", "nwqid",
-					"count", "entries", "errno", "ename", "ecode",
-					"error", "iserror", "nstat", NULL };
-	char name[64];
-	size_t n = strcspn(path, ".[");
-	if (n >= sizeof name)
-		return 0;
-	memcpy(name, path, n);
-	name[n] = 0;
-	for (int i = 0; pseudo[i]; i++)
-		if (strcmp(name, pseudo[i]) == 0)
-			return 1;
-	if (strcmp(name, "aqid") == 0 || strcmp(name, "entry") == 0 || strcmp(name, "last") == 0)
-		return 1;
-	return d && p9_field_byname(d, name) != NULL;
-}
-
 /* predicates: FIELD OP value | FIELD in {..} | FIELD -> $var */
 static int parse_pred(struct parser *p, struct stmt *s)
 {
 	struct tok *t = cur(p);
 	struct pred pr = { 0 };
 	if (t->kind != T_WORD)
-		return perr(p, t, "expected a field name", NULL);
-	if (s->def && !known_field(s->def, t->s))
+		return perr(p, t, "expected a field name");
+	if (s->def && !field_known(s->def, t->s, 0))
 		return perr(p, t, "no field '%s' in this message", t->s);
 	pr.field = xstrdup(t->s);
 	pr.pos = (struct srcpos){ p->file, t->line, t->col };
@@ -343,7 +357,7 @@ static int parse_pred(struct parser *p, struct stmt *s)
 	if (t->kind == T_ARROW) {
 		if (t[1].kind != T_VAR) {
 			free(pr.field);
-			return perr(p, &t[1], "expected $variable after '->'", NULL);
+			return perr(p, &t[1], "expected $variable after '->'");
 		}
 		pr.op = P_CAPTURE;
 		pr.var = xstrdup(t[1].s);
@@ -353,7 +367,7 @@ static int parse_pred(struct parser *p, struct stmt *s)
 			pr.op = P_IN;
 		else if (t->kind != T_OP || (pr.op = op_of(t->s)) < 0) {
 			free(pr.field);
-			return perr(p, t, "expected =, !=, <, <=, >, >=, ~, in or ->", NULL);
+			return perr(p, t, "expected =, !=, <, <=, >, >=, ~, in or ->");
 		}
 		p->pos++;
 		if (!(pr.val = parse_expr(p))) {
@@ -363,7 +377,7 @@ static int parse_pred(struct parser *p, struct stmt *s)
 		if (pr.op == P_IN && pr.val->kind != E_SET && pr.val->kind != E_LIST) {
 			expr_free(pr.val);
 			free(pr.field);
-			return perr(p, t, "'in' needs a {set}", NULL);
+			return perr(p, t, "'in' needs a {set}");
 		}
 	}
 	s->pr = grow(s->pr, s->npr, sizeof *s->pr);
@@ -376,7 +390,7 @@ static int parse_handle(struct parser *p, struct stmt *s)
 	struct tok *t = cur(p);
 	if (t->kind == T_WORD && t->s[0] == '@') {
 		if (strlen(t->s) >= sizeof ((struct pending *)0)->name)
-			return perr(p, t, "handle name too long", NULL);
+			return perr(p, t, "handle name too long");
 		s->handle = xstrdup(t->s + 1);
 		p->pos++;
 	}
@@ -388,7 +402,7 @@ static int parse_within(struct parser *p, struct stmt *s)
 	struct tok *t = cur(p);
 	if (is_word(t, "within")) {
 		if (t[1].kind != T_DUR && t[1].kind != T_NUM)
-			return perr(p, &t[1], "expected a duration like 200ms", NULL);
+			return perr(p, &t[1], "expected a duration like 200ms");
 		s->within_ms = t[1].n;
 		p->pos += 2;
 	}
@@ -406,11 +420,10 @@ static int parse_send(struct parser *p, struct stmt *s)
 	p->pos++;
 	while (cur(p)->kind != T_EOL) {
 		t = cur(p);
-		if (t->kind == T_WORD && !p9_field_byname(s->def, t->s) &&
-		    strcmp(t->s, "tag") && strcmp(t->s, "msgsize") && strcmp(t->s, "msgtype") &&
-		    strcmp(t->s, "size") && strcmp(t->s, "type") &&
-		    strncmp(t->s, "stat.", 5) != 0)
-			return perr(p, t, "no field '%s' in this message", t->s);
+		if (t->kind == T_WORD && !field_known(s->def, t->s, 1))
+			return perr(p, t, field_known(s->def, t->s, 0) ?
+				    "'%s' cannot be set (read from replies, or computed on encode)" :
+				    "no field '%s' in this message", t->s);
 		if (parse_assign(p, s))
 			return -1;
 	}
@@ -423,19 +436,16 @@ static int parse_sendraw(struct parser *p, struct stmt *s)
 		return -1;
 	while (cur(p)->kind != T_EOL) {
 		struct tok *t = cur(p);
-		struct expr *e;
 		if (t->kind == T_NUM && t->s) {
 			t->kind = T_HEX; /* short hex runs are bytes here */
 			if (t->slen % 2)
-				return perr(p, t, "odd number of hex digits", NULL);
+				return perr(p, t, "odd number of hex digits");
 		}
-		if (!(e = parse_expr(p)))
+		if (parse_arg(p, s))
 			return -1;
-		s->arg = grow(s->arg, s->narg, sizeof *s->arg);
-		s->arg[s->narg++] = e;
 	}
 	if (!s->narg)
-		return perr(p, cur(p), "sendraw needs bytes (0x...)", NULL);
+		return perr(p, cur(p), "sendraw needs bytes (0x...)");
 	return 0;
 }
 
@@ -446,14 +456,14 @@ static int parse_expect(struct parser *p, struct stmt *s)
 		return -1;
 	if (is_word(cur(p), "all")) {
 		if (s->handle)
-			return perr(p, cur(p), "'expect all' takes no @handle", NULL);
+			return perr(p, cur(p), "'expect all' takes no @handle");
 		s->all = 1;
 		p->pos++;
 	}
 	t = cur(p);
 	if (is_word(t, "flushed")) {
 		if (!s->handle || s->all)
-			return perr(p, t, "'expect @name flushed' needs a handle", NULL);
+			return perr(p, t, "'expect @name flushed' needs a handle");
 		s->xkind = X_FLUSHED;
 		p->pos++;
 	} else if (is_word(t, "none")) {
@@ -470,7 +480,7 @@ static int parse_expect(struct parser *p, struct stmt *s)
 		p->pos++;
 		if (is_word(cur(p), "or")) {
 			if (!is_word(&cur(p)[1], "close"))
-				return perr(p, &cur(p)[1], "expected 'close' after 'error or'", NULL);
+				return perr(p, &cur(p)[1], "expected 'close' after 'error or'");
 			s->xkind = X_ERROR_OR_CLOSE;
 			p->pos += 2;
 		}
@@ -489,7 +499,7 @@ static int parse_expect(struct parser *p, struct stmt *s)
 		s->xkind = X_MSG;
 		p->pos++;
 	} else {
-		return perr(p, t, "expected an R-message name, error, none, close or any", NULL);
+		return perr(p, t, "expected an R-message name, error, none, close or any");
 	}
 	while (cur(p)->kind != T_EOL) {
 		if (is_word(cur(p), "within")) {
@@ -503,69 +513,64 @@ static int parse_expect(struct parser *p, struct stmt *s)
 			continue;
 		}
 		if (s->xkind == X_NONE || s->xkind == X_CLOSE || s->xkind == X_FLUSHED)
-			return perr(p, cur(p), "unexpected word after 'expect none/close'", NULL);
+			return perr(p, cur(p), "unexpected word after 'expect none/close'");
 		if (parse_pred(p, s))
 			return -1;
 	}
 	return 0;
 }
 
-/* Helpers: positional values, key=value options and an optional -> $var. */
-struct helper {
-	const char *name;
-	int kind, minargs, maxargs, capture; /* capture: 0 no, 1 optional, 2 required */
-};
+/* name=value: an option the helper h takes (its row in langtab.c), once;
+ * name names the statement. */
+static int parse_option(struct parser *p, struct stmt *s, const char *name,
+			const struct helper *h)
+{
+	struct tok *t = cur(p);
+	char list[120] = "";
+	if (h && helper_opt(h, t->s) >= 0) {
+		for (int i = 0; i < s->nas; i++)
+			if (strcmp(s->as[i].field, t->s) == 0)
+				return perr(p, t, "option %s= given twice", t->s);
+		return parse_assign(p, s);
+	}
+	for (int i = 0; h && i < HELPER_MAXOPT && h->opt[i].name; i++) {
+		size_t n = strlen(list);
+		snprintf(list + n, sizeof list - n, "%s%s=", i ? ", " : "", h->opt[i].name);
+	}
+	return perr(p, t, "unknown option %s= (%s takes %s)", t->s, name,
+		    list[0] ? list : "none");
+}
 
-static const struct helper helpers[] = {
-	{ "connect", S_CONNECT, 0, 0, 0 },
-	{ "reconnect", S_RECONNECT, 0, 0, 0 },
-	{ "disconnect", S_DISCONNECT, 0, 0, 0 },
-	{ "walk", S_WALK, 2, 3, 1 },
-	{ "open", S_OPEN, 2, 4, 1 },
-	{ "create", S_CREATE, 2, 4, 1 },
-	{ "mkdir", S_MKDIR, 2, 2, 1 },
-	{ "clunk", S_CLUNK, 1, 1, 0 },
-	{ "getsize", S_GETSIZE, 1, 1, 2 },
-	{ "getqid", S_GETQID, 1, 1, 2 },
-	{ "listdir", S_LISTDIR, 1, 1, 1 },
-	{ "qidscan", S_QIDSCAN, 1, 1 + QSCAN_MAXPRUNE, 1 },
-	{ "writefile", S_WRITEFILE, 2, 2, 0 },
-	{ "sleep", S_SLEEP, 1, 1, 0 },
-	{ "fail", S_FAIL, 1, 1, 0 },
-	{ "skip", S_SKIP, 1, 1, 0 },
-	{ "log", S_LOG, 1, 8, 0 },
-	{ NULL, 0, 0, 0, 0 },
-};
-
-static int parse_helper(struct parser *p, struct stmt *s, const struct helper *h)
+/* The operands of a helper (h, its row) or of sleep, fail, skip, log (h
+ * NULL, named name): positional values, name=value options and an
+ * optional -> $var, checked against the row. */
+static int parse_operands(struct parser *p, struct stmt *s, const char *name,
+			  const struct helper *h, int minargs, int maxargs)
 {
 	struct tok *start = cur(p);
 	while (cur(p)->kind != T_EOL) {
 		struct tok *t = cur(p);
 		if (t->kind == T_ARROW) {
-			if (!h->capture)
-				return perr(p, t, "%s captures nothing", h->name);
+			if (!h || h->capture == CAP_NONE)
+				return perr(p, t, "%s captures nothing", name);
 			if (t[1].kind != T_VAR || t[2].kind != T_EOL)
-				return perr(p, &t[1], "expected one $variable after '->'", NULL);
+				return perr(p, &t[1], "expected one $variable after '->'");
 			s->var = xstrdup(t[1].s);
 			p->pos += 2;
 			break;
 		}
 		if (t->kind == T_WORD && t[1].kind == T_OP && strcmp(t[1].s, "=") == 0) {
-			if (parse_assign(p, s))
+			if (parse_option(p, s, name, h))
 				return -1;
 			continue;
 		}
-		struct expr *e = parse_expr(p);
-		if (!e)
+		if (parse_arg(p, s))
 			return -1;
-		s->arg = grow(s->arg, s->narg, sizeof *s->arg);
-		s->arg[s->narg++] = e;
 	}
-	if (s->narg < h->minargs || s->narg > h->maxargs)
-		return perr(p, start, "wrong number of arguments to %s", h->name);
-	if (h->capture == 2 && !s->var)
-		return perr(p, start, "%s needs '-> $variable'", h->name);
+	if (s->narg < minargs || s->narg > maxargs)
+		return perr(p, start, "wrong number of arguments to %s", name);
+	if (h && h->capreq && !s->var)
+		return perr(p, start, "%s needs '-> $variable'", name);
 	return 0;
 }
 
@@ -581,145 +586,165 @@ static int parse_dialects(struct parser *p, int *out)
 		p->pos++;
 	}
 	if (!*out || cur(p)->kind != T_EOL)
-		return perr(p, cur(p), "expected dialect names (all, 2000, u, L)", NULL);
+		return perr(p, cur(p), "expected dialect names (all, 2000, u, L)");
 	return 0;
 }
 
 static int parse_block(struct parser *p, struct stmt **body, int *nbody,
 		       int *ended_by_else);
 
+static int end_of_line(struct parser *p)
+{
+	if (cur(p)->kind != T_EOL)
+		return perr(p, cur(p), "unexpected text at end of line");
+	return 0;
+}
+
 /* A OP B (assert, if): arg[0], op, arg[1]. */
 static int parse_compare(struct parser *p, struct stmt *s)
 {
 	struct tok *t;
-	s->arg = calloc(2, sizeof *s->arg);
-	if (!s->arg || !(s->arg[0] = parse_expr(p)))
+	if (parse_arg(p, s))
 		return -1;
-	s->narg = 1;
 	t = cur(p);
 	if (is_word(t, "in"))
 		s->op = P_IN;
 	else if (t->kind != T_OP || (s->op = op_of(t->s)) < 0)
-		return perr(p, t, "expected a comparison", NULL);
+		return perr(p, t, "expected a comparison");
 	p->pos++;
-	if (!(s->arg[1] = parse_expr(p)))
+	return parse_arg(p, s);
+}
+
+/* set $name = value */
+static int parse_set(struct parser *p, struct stmt *s)
+{
+	struct tok *t = cur(p);
+	if ((t->kind != T_VAR && t->kind != T_WORD) || t[1].kind != T_OP ||
+	    strcmp(t[1].s, "="))
+		return perr(p, t, "expected: set $name = value");
+	s->var = xstrdup(t->s);
+	p->pos += 2;
+	if (parse_arg(p, s))
 		return -1;
-	s->narg = 2;
+	return end_of_line(p);
+}
+
+static int parse_assert(struct parser *p, struct stmt *s)
+{
+	if (parse_compare(p, s))
+		return -1;
+	return end_of_line(p);
+}
+
+/* The body of for and repeat, up to 'end'. */
+static int parse_loop_body(struct parser *p, struct stmt *s, const struct tok *t)
+{
+	int haselse;
+	if (end_of_line(p) || parse_block(p, &s->body, &s->nbody, &haselse))
+		return -1;
+	return haselse ? perr(p, t, "'else' without 'if'") : 0;
+}
+
+/* for NAME in A..B [step C] */
+static int parse_for(struct parser *p, struct stmt *s)
+{
+	struct tok *t = cur(p);
+	if (t->kind != T_WORD && t->kind != T_VAR)
+		return perr(p, t, "expected: for NAME in A..B");
+	s->var = xstrdup(t->s);
+	p->pos++;
+	if (!is_word(cur(p), "in"))
+		return perr(p, cur(p), "expected 'in'");
+	p->pos++;
+	if (parse_arg(p, s))
+		return -1;
+	if (cur(p)->kind != T_DOTDOT)
+		return perr(p, cur(p), "expected '..'");
+	p->pos++;
+	if (parse_arg(p, s))
+		return -1;
+	if (is_word(cur(p), "step")) {
+		p->pos++;
+		if (parse_arg(p, s))
+			return -1;
+	}
+	return parse_loop_body(p, s, t);
+}
+
+static int parse_repeat(struct parser *p, struct stmt *s)
+{
+	struct tok *t = cur(p) - 1; /* 'repeat' */
+	if (parse_arg(p, s))
+		return -1;
+	return parse_loop_body(p, s, t);
+}
+
+/* if dialect D... | if A OP B; then else ... end */
+static int parse_if(struct parser *p, struct stmt *s)
+{
+	struct tok *t = cur(p) - 1; /* 'if' */
+	int haselse;
+	if (!is_word(cur(p), "dialect")) {
+		if (parse_compare(p, s) || end_of_line(p))
+			return -1;
+	} else {
+		p->pos++;
+		if (parse_dialects(p, &s->dialects))
+			return -1;
+	}
+	if (parse_block(p, &s->body, &s->nbody, &haselse))
+		return -1;
+	if (haselse) {
+		if (parse_block(p, &s->elsebody, &s->nelse, &haselse))
+			return -1;
+		if (haselse)
+			return perr(p, t, "two 'else' in one 'if'");
+	}
 	return 0;
 }
+
+/* The statements that are not helpers (langtab.c has those): their parsers,
+ * or for the case's own steps (sleep, fail, skip, log) their arity. */
+static const struct keyword {
+	const char *name;
+	int kind;
+	int (*parse)(struct parser *p, struct stmt *s);
+	int minargs, maxargs;  /* parse NULL: positional values */
+} keywords[] = {
+	{ "send", S_SEND, parse_send, 0, 0 },
+	{ "sendraw", S_SENDRAW, parse_sendraw, 0, 0 },
+	{ "expect", S_EXPECT, parse_expect, 0, 0 },
+	{ "set", S_SET, parse_set, 0, 0 },
+	{ "assert", S_ASSERT, parse_assert, 0, 0 },
+	{ "for", S_FOR, parse_for, 0, 0 },
+	{ "repeat", S_REPEAT, parse_repeat, 0, 0 },
+	{ "if", S_IF, parse_if, 0, 0 },
+	{ "sleep", S_SLEEP, NULL, 1, 1 },
+	{ "fail", S_FAIL, NULL, 1, 1 },
+	{ "skip", S_SKIP, NULL, 1, 1 },
+	{ "log", S_LOG, NULL, 1, 8 },
+};
 
 static int parse_stmt(struct parser *p, struct stmt *s)
 {
 	struct tok *t = cur(p);
 	const char *w = t->s;
+	const struct helper *h;
 	p->pos++;
-	if (strcmp(w, "send") == 0) {
-		s->kind = S_SEND;
-		return parse_send(p, s);
+	for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
+		const struct keyword *k = &keywords[i];
+		if (strcmp(w, k->name) != 0)
+			continue;
+		s->kind = k->kind;
+		if (k->parse)
+			return k->parse(p, s);
+		return parse_operands(p, s, k->name, NULL, k->minargs, k->maxargs);
 	}
-	if (strcmp(w, "sendraw") == 0) {
-		s->kind = S_SENDRAW;
-		return parse_sendraw(p, s);
+	if ((h = helper_byname(w))) {
+		s->kind = S_HELPER;
+		s->helper = h;
+		return parse_operands(p, s, h->name, h, h->minargs, h->maxargs);
 	}
-	if (strcmp(w, "expect") == 0) {
-		s->kind = S_EXPECT;
-		return parse_expect(p, s);
-	}
-	if (strcmp(w, "set") == 0 || strcmp(w, "assert") == 0) {
-		s->kind = w[0] == 's' ? S_SET : S_ASSERT;
-		if (s->kind == S_SET) {
-			t = cur(p);
-			if ((t->kind != T_VAR && t->kind != T_WORD) || t[1].kind != T_OP ||
-			    strcmp(t[1].s, "="))
-				return perr(p, t, "expected: set $name = value", NULL);
-			s->var = xstrdup(t->s);
-			p->pos += 2;
-			s->arg = calloc(1, sizeof *s->arg);
-			if (!s->arg || !(s->arg[0] = parse_expr(p)))
-				return -1;
-			s->narg = 1;
-		} else if (parse_compare(p, s)) {
-			return -1;
-		}
-		if (cur(p)->kind != T_EOL)
-			return perr(p, cur(p), "unexpected text at end of line", NULL);
-		return 0;
-	}
-	if (strcmp(w, "for") == 0) {
-		int dummy;
-		s->kind = S_FOR;
-		t = cur(p);
-		if (t->kind != T_WORD && t->kind != T_VAR)
-			return perr(p, t, "expected: for NAME in A..B", NULL);
-		s->var = xstrdup(t->s);
-		p->pos++;
-		if (!is_word(cur(p), "in"))
-			return perr(p, cur(p), "expected 'in'", NULL);
-		p->pos++;
-		s->arg = calloc(3, sizeof *s->arg);
-		if (!s->arg || !(s->arg[0] = parse_expr(p)))
-			return -1;
-		s->narg = 1;
-		if (cur(p)->kind != T_DOTDOT)
-			return perr(p, cur(p), "expected '..'", NULL);
-		p->pos++;
-		if (!(s->arg[1] = parse_expr(p)))
-			return -1;
-		s->narg = 2;
-		if (is_word(cur(p), "step")) {
-			p->pos++;
-			if (!(s->arg[2] = parse_expr(p)))
-				return -1;
-			s->narg = 3;
-		}
-		if (cur(p)->kind != T_EOL)
-			return perr(p, cur(p), "unexpected text at end of line", NULL);
-		if (parse_block(p, &s->body, &s->nbody, &dummy))
-			return -1;
-		return dummy ? perr(p, t, "'else' without 'if'", NULL) : 0;
-	}
-	if (strcmp(w, "repeat") == 0) {
-		int dummy;
-		s->kind = S_REPEAT;
-		s->arg = calloc(1, sizeof *s->arg);
-		if (!s->arg || !(s->arg[0] = parse_expr(p)))
-			return -1;
-		s->narg = 1;
-		if (cur(p)->kind != T_EOL)
-			return perr(p, cur(p), "unexpected text at end of line", NULL);
-		if (parse_block(p, &s->body, &s->nbody, &dummy))
-			return -1;
-		return dummy ? perr(p, t, "'else' without 'if'", NULL) : 0;
-	}
-	if (strcmp(w, "if") == 0) {
-		int haselse;
-		s->kind = S_IF;
-		if (!is_word(cur(p), "dialect")) {
-			/* if A OP B: a comparison, as in assert */
-			if (parse_compare(p, s))
-				return -1;
-			if (cur(p)->kind != T_EOL)
-				return perr(p, cur(p), "unexpected text at end of line", NULL);
-		} else {
-			p->pos++;
-			if (parse_dialects(p, &s->dialects))
-				return -1;
-		}
-		if (parse_block(p, &s->body, &s->nbody, &haselse))
-			return -1;
-		if (haselse) {
-			if (parse_block(p, &s->elsebody, &s->nelse, &haselse))
-				return -1;
-			if (haselse)
-				return perr(p, t, "two 'else' in one 'if'", NULL);
-		}
-		return 0;
-	}
-	for (const struct helper *h = helpers; h->name; h++)
-		if (strcmp(w, h->name) == 0) {
-			s->kind = h->kind;
-			return parse_helper(p, s, h);
-		}
 	return perr(p, t, "unknown statement '%s'", w);
 }
 
@@ -743,7 +768,7 @@ static int parse_block(struct parser *p, struct stmt **body, int *nbody,
 		if (t->kind == T_EOL)
 			continue;
 		if (t->kind != T_WORD)
-			return perr(p, t, "expected a statement", NULL);
+			return perr(p, t, "expected a statement");
 		if (strcmp(t->s, "end") == 0 || strcmp(t->s, "else") == 0) {
 			*ended_by_else = t->s[1] == 'l';
 			if (t[1].kind != T_EOL)
@@ -751,7 +776,7 @@ static int parse_block(struct parser *p, struct stmt **body, int *nbody,
 			return 0;
 		}
 		if (strcmp(t->s, "case") == 0)
-			return perr(p, t, "'case' inside a case (missing 'end'?)", NULL);
+			return perr(p, t, "'case' inside a case (missing 'end'?)");
 		s.pos = (struct srcpos){ p->file, t->line, t->col };
 		s.text = xstrdup(p->src[p->line]);
 		int rc = parse_stmt(p, &s);
@@ -760,7 +785,7 @@ static int parse_block(struct parser *p, struct stmt **body, int *nbody,
 		if (rc)
 			return -1;
 	}
-	return perr(p, open, "block is not closed with 'end'", NULL);
+	return perr(p, open, "block is not closed with 'end'");
 }
 
 /* ---- cases ---- */
@@ -789,6 +814,37 @@ static void case_free(struct scase *c)
 		free(c->deps[i]);
 	free(c->deps);
 	stmts_free(c->body, c->nbody);
+}
+
+/* What a case may need of a target (enum need): the names of 'needs'. */
+static const struct {
+	const char *name;
+	int bit;
+} needs[] = {
+	{ "writable", NEED_WRITABLE }, { "fixtures", NEED_FIXTURES },
+	{ "synthfs", NEED_SYNTHFS }, { "blocking", NEED_BLOCKING },
+	{ "xattr", NEED_XATTR }, { "multidev", NEED_MULTIDEV },
+};
+
+/* needs NAME... */
+static int parse_needs(struct parser *p, struct scase *c)
+{
+	for (; cur(p)->kind == T_WORD; p->pos++) {
+		char list[200] = "";
+		size_t i, n = sizeof needs / sizeof needs[0];
+		for (i = 0; i < n && strcmp(cur(p)->s, needs[i].name) != 0; i++)
+			;
+		if (i < n) {
+			c->needs |= needs[i].bit;
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			size_t l = strlen(list);
+			snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", needs[i].name);
+		}
+		return perr(p, cur(p), "unknown need '%s' (%s)", cur(p)->s, list);
+	}
+	return 0;
 }
 
 /* A metadata line; returns 1 if it was one, 0 if not, -1 on error. */
@@ -823,48 +879,38 @@ static int parse_meta(struct parser *p, struct scase *c)
 		else if (is_word(cur(p), "should"))
 			c->level = LV_SHOULD;
 		else
-			return perr(p, cur(p), "expected 'must' or 'should'", NULL);
+			return perr(p, cur(p), "expected 'must' or 'should'");
 		p->pos++;
 		if (cur(p)->kind == T_STR) {
 			free(c->cite);
 			c->cite = xstrdup(cur(p)->s);
 			p->pos++;
 		} else if (c->level == LV_MUST) {
-			return perr(p, cur(p), "a 'must' case cites its source: level must \"walk(5): ...\"", NULL);
+			return perr(p, cur(p), "a 'must' case cites its source: level must \"walk(5): ...\"");
 		}
 	} else if (strcmp(w, "needs") == 0) {
 		p->pos++;
-		while (cur(p)->kind == T_WORD) {
-			const char *nw = cur(p)->s;
-			if (strcmp(nw, "writable") == 0) c->needs |= NEED_WRITABLE;
-			else if (strcmp(nw, "synthfs") == 0) c->needs |= NEED_SYNTHFS;
-			else if (strcmp(nw, "blocking") == 0) c->needs |= NEED_BLOCKING;
-			else if (strcmp(nw, "xattr") == 0) c->needs |= NEED_XATTR;
-			else if (strcmp(nw, "multidev") == 0) c->needs |= NEED_MULTIDEV;
-			else if (strcmp(nw, "fixtures") == 0) c->needs |= NEED_FIXTURES;
-			else
-				return perr(p, cur(p), "unknown need '%s' (writable, fixtures, synthfs, blocking, xattr, multidev)", nw);
-			p->pos++;
-		}
+		if (parse_needs(p, c))
+			return -1;
 	} else if (strcmp(w, "setup") == 0) {
 		p->pos++;
 		if (is_word(cur(p), "attach")) c->setup = SETUP_ATTACH;
 		else if (is_word(cur(p), "version")) c->setup = SETUP_VERSION;
 		else if (is_word(cur(p), "none")) c->setup = SETUP_NONE;
 		else
-			return perr(p, cur(p), "expected attach, version or none", NULL);
+			return perr(p, cur(p), "expected attach, version or none");
 		p->pos++;
 	} else if (strcmp(w, "timeout") == 0) {
 		p->pos++;
 		if (cur(p)->kind != T_DUR)
-			return perr(p, cur(p), "expected a duration like 10s", NULL);
+			return perr(p, cur(p), "expected a duration like 10s");
 		c->timeout_ms = cur(p)->n;
 		p->pos++;
 	} else {
 		return 0;
 	}
 	if (cur(p)->kind != T_EOL)
-		return perr(p, cur(p), "unexpected text at end of line", NULL);
+		return perr(p, cur(p), "unexpected text at end of line");
 	return 1;
 }
 
@@ -874,7 +920,7 @@ static int parse_case(struct parser *p, struct catalogue *cat)
 	struct scase c = { 0 };
 	int rc = -1;
 	if (t[1].kind != T_WORD || t[2].kind != T_STR || t[3].kind != T_EOL)
-		return perr(p, t, "expected: case CODE \"title\"", NULL);
+		return perr(p, t, "expected: case CODE \"title\"");
 	for (int i = 0; i < cat->n; i++)
 		if (strcmp(cat->c[i].code, t[1].s) == 0)
 			return perr(p, &t[1], "duplicate case code %s", t[1].s);
@@ -890,7 +936,7 @@ static int parse_case(struct parser *p, struct catalogue *cat)
 		if (cur(p)->kind == T_EOL)
 			continue;
 		if (cur(p)->kind != T_WORD) {
-			perr(p, cur(p), "expected metadata or a statement", NULL);
+			perr(p, cur(p), "expected metadata or a statement");
 			goto out;
 		}
 		int m = parse_meta(p, &c);
@@ -909,7 +955,7 @@ static int parse_case(struct parser *p, struct catalogue *cat)
 	if (parse_block(p, &c.body, &c.nbody, &haselse))
 		goto out;
 	if (haselse) {
-		perr(p, cur(p), "'else' without 'if'", NULL);
+		perr(p, cur(p), "'else' without 'if'");
 		goto out;
 	}
 	cat->c = grow(cat->c, cat->n, sizeof *cat->c);
@@ -932,9 +978,7 @@ static char *read_all(const char *file, char *err, size_t cap)
 	for (;;) {
 		if (n + 4096 + 1 > size) {
 			size = size ? size * 2 : 65536;
-			buf = realloc(buf, size);
-			if (!buf)
-				abort();
+			buf = xrealloc(buf, size);
 		}
 		size_t got = fread(buf + n, 1, size - n - 1, f);
 		if (!got)
@@ -970,9 +1014,7 @@ int parse_text(const char *file, char *text, struct catalogue *cat, char *err,
 	int rc = 0, nl = 0;
 	if (lex_file(file, text, &p.tl, err, cap))
 		return -1;
-	p.src = calloc((size_t)p.tl.nline + 1, sizeof *p.src);
-	if (!p.src)
-		abort();
+	p.src = xcalloc((size_t)p.tl.nline + 1, sizeof *p.src);
 	for (q = text; nl < p.tl.nline; nl++) {
 		char *eol = strchr(q, '\n');
 		if (eol)
@@ -989,7 +1031,7 @@ int parse_text(const char *file, char *text, struct catalogue *cat, char *err,
 		if (t->kind == T_EOL)
 			continue;
 		if (!is_word(t, "case")) {
-			rc = perr(&p, t, "expected 'case CODE \"title\"'", NULL);
+			rc = perr(&p, t, "expected 'case CODE \"title\"'");
 			break;
 		}
 		rc = parse_case(&p, cat);

@@ -1,8 +1,9 @@
 /*
  * send.c - the send and sendraw statements: a message is built from
- * "field=value" assignments through the message table (so every message is
- * scriptable with no per-message code), with tag, size and type overrides,
- * and recorded as a request in flight.
+ * "field=value" assignments through the message table and the pseudo-
+ * fields (fields.c: so every message is scriptable with no per-message
+ * code), with tag, size and type overrides, and recorded as a request in
+ * flight.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,22 +13,9 @@
 #include <unistd.h>
 
 #include "suite.h"
+#include "xalloc.h"
 
 /* ---- send ---- */
-
-static void stat_dont_touch(struct p9_stat *st)
-{
-	memset(st, 0, sizeof *st);
-	st->type = 0xFFFF;
-	st->dev = 0xFFFFFFFF;
-	st->qid.type = 0xFF;
-	st->qid.version = 0xFFFFFFFF;
-	st->qid.path = ~0ull;
-	st->mode = st->atime = st->mtime = 0xFFFFFFFF;
-	st->length = ~0ull;
-	st->n_uid = st->n_gid = st->n_muid = 0xFFFFFFFF;
-	st->name = st->uid = st->gid = st->muid = st->extension = p9_s("");
-}
 
 /* Strings assigned into a message must outlive the send: keep them. */
 struct keep {
@@ -44,101 +32,6 @@ static void keep_free(struct keep *k)
 {
 	for (int i = 0; i < k->n; i++)
 		val_free(&k->v[i]);
-}
-
-static int set_stat_field(struct interp *in, const struct assign *a, struct p9_stat *st,
-			  struct value *v)
-{
-	const char *f = a->field + 5;
-	struct { const char *n; struct p9_str *p; } strs[] = {
-		{ "name", &st->name }, { "uid", &st->uid }, { "gid", &st->gid },
-		{ "muid", &st->muid }, { "extension", &st->extension },
-	};
-	for (unsigned i = 0; i < 5; i++)
-		if (strcmp(f, strs[i].n) == 0) {
-			if (v->kind != V_STR)
-				goto bad;
-			strs[i].p->p = v->s;
-			strs[i].p->len = (uint16_t)v->len;
-			return 0;
-		}
-	if (strcmp(f, "qid") == 0 && v->kind == V_QID) {
-		st->qid = v->q;
-		return 0;
-	}
-	if (v->kind != V_INT)
-		goto bad;
-	if (strcmp(f, "type") == 0) st->type = (uint16_t)v->i;
-	else if (strcmp(f, "dev") == 0) st->dev = (uint32_t)v->i;
-	else if (strcmp(f, "mode") == 0) st->mode = (uint32_t)v->i;
-	else if (strcmp(f, "atime") == 0) st->atime = (uint32_t)v->i;
-	else if (strcmp(f, "mtime") == 0) st->mtime = (uint32_t)v->i;
-	else if (strcmp(f, "length") == 0) st->length = v->i;
-	else if (strcmp(f, "n_uid") == 0) st->n_uid = (uint32_t)v->i;
-	else if (strcmp(f, "n_gid") == 0) st->n_gid = (uint32_t)v->i;
-	else if (strcmp(f, "n_muid") == 0) st->n_muid = (uint32_t)v->i;
-	else
-		goto bad;
-	return 0;
-bad:
-	return in_fail(in, NULL, "%s:%d:%d: bad stat field or value for %s", a->pos.file,
-		       a->pos.line, a->pos.col, a->field);
-}
-
-static int set_field(struct interp *in, struct p9_msg *m, const struct p9_field *f,
-		     const struct assign *a, struct value *v)
-{
-	void *p = p9_field_ptr(m, f);
-	switch (f->kind) {
-	case P9K_U8: case P9K_U16: case P9K_U32: case P9K_U64:
-		if (v->kind != V_INT)
-			break;
-		p9_field_set_uint(m, f, v->i);
-		return 0;
-	case P9K_STR:
-		if (v->kind != V_STR)
-			break;
-		((struct p9_str *)p)->p = v->s;
-		((struct p9_str *)p)->len = (uint16_t)v->len;
-		return 0;
-	case P9K_QID:
-		if (v->kind != V_QID)
-			break;
-		*(struct p9_qid *)p = v->q;
-		return 0;
-	case P9K_DATA:
-	case P9K_DIRENTS:
-		if (v->kind != V_STR)
-			break;
-		m->data = (const uint8_t *)v->s;
-		m->count = (uint32_t)v->len;
-		return 0;
-	case P9K_WNAMES:
-		if (v->kind != V_LIST || v->nitem > P9_MAXWELEM)
-			return in_fail(in, NULL, "%s:%d:%d: wname takes a [list] of at most 16 names (use sendraw for more)",
-				       a->pos.file, a->pos.line, a->pos.col);
-		for (int i = 0; i < v->nitem; i++) {
-			if (v->item[i].kind != V_STR)
-				goto bad;
-			m->wname[i].p = v->item[i].s;
-			m->wname[i].len = (uint16_t)v->item[i].len;
-		}
-		m->nwname = (uint16_t)v->nitem;
-		return 0;
-	case P9K_WQIDS:
-		if (v->kind != V_LIST || v->nitem > P9_MAXWELEM)
-			break;
-		for (int i = 0; i < v->nitem; i++) {
-			if (v->item[i].kind != V_QID)
-				goto bad;
-			m->wqid[i] = v->item[i].q;
-		}
-		m->nwqid = (uint16_t)v->nitem;
-		return 0;
-	}
-bad:
-	return in_fail(in, NULL, "%s:%d:%d: wrong kind of value for field %s", a->pos.file,
-		       a->pos.line, a->pos.col, a->field);
 }
 
 static int add_pending(struct interp *in, const char *name, uint16_t tag, uint8_t type)
@@ -183,106 +76,93 @@ static int tag_in_flight(const struct interp *in, uint16_t tag)
 	return 0;
 }
 
-int stmt_send(struct interp *in, const struct stmt *s)
+/* Defaults that make a bare message sensible. */
+static void send_defaults(struct interp *in, struct sendreq *q)
 {
-	struct p9_msg m = { 0 };
-	struct keep *k = calloc(1, sizeof *k);
-	int rc = -1, have_tag = 0, have_size = 0, have_type = 0;
-	uint64_t size = 0, type = 0;
-	if (!k)
-		abort();
-	if (!in->cl) {
-		free(k);
-		return in_fail(in, s, "not connected");
+	struct p9_msg *m = &q->m;
+	if (m->type == P9_TVERSION) {
+		m->msize = in->o->msize;
+		m->version = p9_s(p9_dialect_name(in->dialect));
+		m->tag = P9_NOTAG;
+		q->have_tag = 1;
 	}
-	m.type = s->def->type;
-	/* defaults that make a bare message sensible */
-	if (m.type == P9_TVERSION) {
-		m.msize = in->o->msize;
-		m.version = p9_s(p9_dialect_name(in->dialect));
-		m.tag = P9_NOTAG;
-		have_tag = 1;
+	if (m->type == P9_TATTACH || m->type == P9_TAUTH) {
+		m->afid = P9_NOFID;
+		m->uname = p9_s(in->o->uname);
+		m->aname = p9_s(in->o->aname);
+		m->n_uname = in->o->n_uname;
 	}
-	if (m.type == P9_TATTACH || m.type == P9_TAUTH) {
-		m.afid = P9_NOFID;
-		m.uname = p9_s(in->o->uname);
-		m.aname = p9_s(in->o->aname);
-		m.n_uname = in->o->n_uname;
-	}
-	if (m.type == P9_TWSTAT)
-		stat_dont_touch(&m.stat);
+	if (m->type == P9_TWSTAT)
+		stat_dont_touch(&m->stat);
+}
+
+/* The statement's field=value assignments, in order. */
+static int send_assign(struct interp *in, const struct stmt *s, struct sendreq *q,
+		       struct keep *k)
+{
 	for (int i = 0; i < s->nas; i++) {
-		const struct assign *a = &s->as[i];
 		struct value *v = keep_new(k);
-		const struct p9_field *f;
-		if (!v) {
-			in_fail(in, s, "too many fields");
-			goto out;
-		}
-		if (eval(in, a->val, v))
-			goto out;
-		int bare = !p9_field_byname(s->def, a->field);
-		if (strcmp(a->field, "tag") == 0 || strcmp(a->field, "msgsize") == 0 ||
-		    strcmp(a->field, "msgtype") == 0 ||
-		    (bare && (strcmp(a->field, "size") == 0 || strcmp(a->field, "type") == 0))) {
-			if (v->kind != V_INT) {
-				in_fail(in, s, "%s needs a number", a->field);
-				goto out;
-			}
-			if (strcmp(a->field, "tag") == 0) { m.tag = (uint16_t)v->i; have_tag = 1; }
-			else if (strstr(a->field, "size")) { size = v->i; have_size = 1; }
-			else { type = v->i; have_type = 1; }
-			continue;
-		}
-		if (strncmp(a->field, "stat.", 5) == 0) {
-			if (set_stat_field(in, a, &m.stat, v))
-				goto out;
-			continue;
-		}
-		f = p9_field_byname(s->def, a->field);
-		if (set_field(in, &m, f, a, v))
-			goto out;
+		if (!v)
+			return in_fail(in, s, "too many fields");
+		if (eval(in, s->as[i].val, v) || field_assign(in, s, q, &s->as[i], v))
+			return -1;
 	}
-	if (!have_tag)
-		do
-			m.tag = p9_client_tag(in->cl);
-		while (tag_in_flight(in, m.tag));
-	in_before_send(in, m.tag);
-	in_log_msg(in, "->", &m);
-	if (have_size || have_type) {
-		long n = p9_encoded_size(&m, in->dialect);
-		uint8_t *buf;
-		if (n < 0) {
-			in_fail(in, s, "cannot encode: %s", strerror((int)-n));
-			goto out;
-		}
-		buf = malloc((size_t)n);
-		if (!buf)
-			abort();
-		n = p9_encode(&m, in->dialect, buf, (size_t)n);
-		if (have_size)
-			p9_put32(buf, (uint32_t)size);
-		if (have_type)
-			buf[4] = (uint8_t)type;
+	return 0;
+}
+
+/* Send the message, with the size or type of its header overridden if
+ * the statement says so (then as bytes); 0, or -1 after in_fail. */
+static int send_msg(struct interp *in, const struct stmt *s, const struct sendreq *q)
+{
+	long n;
+	uint8_t *buf;
+	int rc;
+	in_before_send(in, q->m.tag);
+	in_log_msg(in, "->", &q->m);
+	if (!q->have_size && !q->have_type) {
+		rc = p9_client_send(in->cl, &q->m);
+	} else if ((n = p9_encoded_size(&q->m, in->dialect)) < 0) {
+		return in_fail(in, s, "cannot encode: %s", strerror((int)-n));
+	} else {
+		buf = xmalloc((size_t)n);
+		n = p9_encode(&q->m, in->dialect, buf, (size_t)n);
+		if (q->have_size)
+			p9_put32(buf, (uint32_t)q->size);
+		if (q->have_type)
+			buf[4] = (uint8_t)q->type;
 		in_log(in, "   (sent with size %u type %u)", p9_get32(buf), buf[4]);
 		rc = p9_client_send_raw(in->cl, buf, (size_t)n);
 		free(buf);
-	} else {
-		rc = p9_client_send(in->cl, &m);
 	}
-	if (rc == -ECONNRESET) {
-		rc = in_lost(in, s, m.type, m.tag);
-		goto out;
+	if (rc == -ECONNRESET)
+		return in_lost(in, s, q->m.type, q->m.tag);
+	if (rc)
+		return in_fail(in, s, "send %s: %s", s->def->name, in_rc_str(rc));
+	return 0;
+}
+
+int stmt_send(struct interp *in, const struct stmt *s)
+{
+	struct sendreq q = { .m.type = s->def->type };
+	struct keep *k;
+	int rc;
+	if (!in->cl)
+		return in_fail(in, s, "not connected");
+	k = xcalloc(1, sizeof *k);
+	send_defaults(in, &q);
+	rc = send_assign(in, s, &q, k);
+	if (!rc && !q.have_tag)
+		do
+			q.m.tag = p9_client_tag(in->cl);
+		while (tag_in_flight(in, q.m.tag));
+	if (!rc)
+		rc = send_msg(in, s, &q);
+	if (!rc) {
+		rc = add_pending(in, s->handle, q.m.tag, q.m.type);
+		if (!rc && q.m.type == P9_TFLUSH)
+			in->pend[in->last].oldtag = q.m.oldtag;
+		set_tag_vars(in, s->handle, q.m.tag);
 	}
-	if (rc) {
-		rc = in_fail(in, s, "send %s: %s", s->def->name, in_rc_str(rc));
-		goto out;
-	}
-	rc = add_pending(in, s->handle, m.tag, m.type);
-	if (!rc && m.type == P9_TFLUSH)
-		in->pend[in->last].oldtag = m.oldtag;
-	set_tag_vars(in, s->handle, m.tag);
-out:
 	keep_free(k);
 	free(k);
 	return rc;
@@ -306,9 +186,7 @@ int stmt_sendraw(struct interp *in, const struct stmt *s)
 			free(buf);
 			return in_fail(in, s, "sendraw takes bytes (0x...) or strings");
 		}
-		buf = realloc(buf, n + v.len + 1);
-		if (!buf)
-			abort();
+		buf = xrealloc(buf, n + v.len + 1);
 		memcpy(buf + n, v.s, v.len);
 		n += v.len;
 		val_free(&v);

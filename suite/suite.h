@@ -90,11 +90,11 @@ void expr_free(struct expr *e);
 
 /* ---- statements (parse.c) ---- */
 
+/* The statements that are not helpers (parse.c's keywords), and S_HELPER:
+ * a helper statement, whose row (langtab.c) is stmt.helper. */
 enum stmt_kind {
 	S_SEND, S_SENDRAW, S_EXPECT, S_FOR, S_IF, S_REPEAT, S_SET, S_ASSERT,
-	S_SLEEP, S_CONNECT, S_RECONNECT, S_DISCONNECT, S_WALK, S_OPEN,
-	S_CREATE, S_MKDIR, S_CLUNK, S_GETSIZE, S_GETQID, S_LISTDIR, S_QIDSCAN,
-	S_FAIL, S_LOG, S_VERSION, S_WRITEFILE, S_SKIP,
+	S_SLEEP, S_FAIL, S_LOG, S_SKIP, S_HELPER,
 };
 
 enum pred_op { P_EQ, P_NE, P_LT, P_LE, P_GT, P_GE, P_IN, P_HAS, P_CAPTURE };
@@ -133,10 +133,10 @@ struct stmt {
 	uint64_t within_ms;       /* 0: default */
 	int already;              /* the reply must have arrived already */
 	int all;                  /* expect all: every request in flight */
+	const struct helper *helper; /* S_HELPER: its row */
 	/* generic arguments (helpers, set, assert, sleep, for) */
 	struct expr **arg;
 	int narg;
-	char *word;               /* helper mode word, for var, if dialect set */
 	char *var;                /* "-> $x" capture */
 	int dialects;             /* if dialect */
 	int op;                   /* assert operator */
@@ -146,6 +146,52 @@ struct stmt {
 	struct stmt *elsebody;
 	int nelse;
 };
+
+/* ---- helper statements (langtab.c) ---- */
+
+struct interp;
+
+/* One table of the helper statements (walk, open, listdir ...): a row is
+ * the statement's name, its arity, the options it takes, what '-> $var'
+ * captures and the variables it sets besides, and the function that runs
+ * it.  parse.c checks statements against it, interp.c runs them. */
+enum opt_type {
+	OPT_NUM,      /* a number */
+	OPT_U32,      /* a number, truncated to 32 bits */
+	OPT_FID,      /* a fid */
+	OPT_BOOL,     /* 0 or not */
+};
+enum { HELPER_MAXOPT = 3 };
+struct helper_opt {
+	const char *name;    /* NULL: no more options */
+	int type;            /* enum opt_type */
+	uint64_t dflt;       /* its value when not given */
+};
+/* A statement's options, evaluated: v[i] is option i of the row. */
+struct helper_opts {
+	uint64_t v[HELPER_MAXOPT];
+	unsigned given;      /* bit i: option i was given */
+};
+/* What '-> $var' gets: nothing, out.q or out.n of the run. */
+enum capture { CAP_NONE, CAP_QID, CAP_NUM };
+struct helper_out {
+	struct p9_qid q;
+	uint64_t n;
+};
+struct helper {
+	const char *name;
+	int minargs, maxargs;
+	struct helper_opt opt[HELPER_MAXOPT];
+	int capture;         /* enum capture: what '-> $var' gets */
+	int capreq;          /* 1: '-> $var' is required */
+	const char *sets;    /* the variables it sets besides ("iounit"), or NULL */
+	/* Runs it: 0 (out: what the capture takes), or -1 after in_fail. */
+	int (*run)(struct interp *in, const struct stmt *s, const struct helper_opts *o,
+		   struct helper_out *out);
+};
+const struct helper *helper_byname(const char *name);
+/* Index of option name in h's row, or -1. */
+int helper_opt(const struct helper *h, const char *name);
 
 enum level { LV_MUST, LV_SHOULD };
 enum setup { SETUP_ATTACH, SETUP_VERSION, SETUP_NONE };
@@ -334,6 +380,8 @@ int in_answered(struct interp *in, const char *name, int ms);
 int eval(struct interp *in, const struct expr *e, struct value *out);
 int eval_int(struct interp *in, const struct expr *e, uint64_t *v);
 char *eval_cstr(struct interp *in, const struct expr *e); /* caller frees */
+/* The values e[0..n-1] as words, joined by spaces into out. */
+int eval_words(struct interp *in, struct expr *const *e, int n, char *out, size_t cap);
 int val_sub(struct interp *in, const struct expr *e, const struct value *v,
 	    const char *path, struct value *out);
 struct value *var_get(struct interp *in, const char *name);
@@ -341,12 +389,46 @@ void var_set(struct interp *in, const char *name, const struct value *v);
 void var_int(struct interp *in, const char *name, uint64_t i);
 void var_qid(struct interp *in, const char *name, struct p9_qid q);
 void var_str(struct interp *in, const char *name, const char *s);
+/* The builtin functions (eval.c's table): name, arity and body, which
+ * returns 0, -1 (the case failed) or 1 (arguments of the wrong kinds). */
+enum { BUILTIN_MAXARGS = 2 };
+struct builtin {
+	const char *name;
+	int minargs, maxargs;
+	const char *usage;   /* "bytes(n[,off])", for messages */
+	int (*fn)(struct interp *in, const struct expr *e, const struct value *a,
+		  struct value *out);
+};
+const struct builtin *builtin_byname(const char *name);
+/* "str(s,n), bytes(n[,off]), ...": every builtin, for messages; returns out. */
+char *builtin_usage(char *out, size_t cap);
 /* The most a case's variables hold in all (bytes of strings and lists). */
 #define EVAL_MAXVARS (64u << 20)
 int var_fits(struct interp *in, const char *name, const struct value *v);
 /* handshake.c: Tversion and its reply, judged leniently; 0 (the client's
  * dialect and msize set), -ECONNRESET, or another error with err. */
 int in_version(struct interp *in, uint32_t msize, char *err, size_t cap);
+/* fields.c: the names a case reads from a reply and sets on a request,
+ * beyond the message table's fields: the pseudo-fields (tag, msgtype,
+ * errno, entries ...) and the stat and dirent record fields. */
+struct sendreq {             /* a request send is building */
+	struct p9_msg m;
+	int have_tag, have_size, have_type; /* header overrides given */
+	uint64_t size, type;
+};
+/* 1 if a reply of row d (NULL: unknown) has the field path (set 0), or a
+ * request of row d the field path (set 1): the parser's checks. */
+int field_known(const struct p9_msgdef *d, const char *path, int set);
+/* The value of a reply's field (or pseudo-field) path. */
+int reply_field(struct interp *in, const struct stmt *s, const struct p9_reply *r,
+		const char *path, struct value *out);
+/* The errno of an Rlerror or Rerror (0 in 9P2000), 0 for any other reply. */
+int reply_errno(const struct p9_reply *r);
+/* Set a's field on q to v (which must outlive q). */
+int field_assign(struct interp *in, const struct stmt *s, struct sendreq *q,
+		 const struct assign *a, const struct value *v);
+/* A Twstat's stat with every field "don't touch". */
+void stat_dont_touch(struct p9_stat *st);
 /* send.c, expect.c */
 int stmt_send(struct interp *in, const struct stmt *s);
 int stmt_sendraw(struct interp *in, const struct stmt *s);
@@ -356,8 +438,11 @@ int value_test(struct interp *in, const struct stmt *s, const char *what,
 	       const struct value *a, int op, const struct value *b);
 int value_compare(struct interp *in, const struct stmt *s, const char *what,
 		  const struct value *a, int op, const struct value *b);
-/* interp.c (the top, with interp_run above): connect a case's session. */
+/* connect.c: connect a case's session (attach < 0: dial only, 0: and
+ * Tversion, 1: and Tattach fid 0), setting the runner's variables. */
 int in_connect(struct interp *in, const struct stmt *s, int attach, uint32_t msize);
+/* langtab.c: run a helper statement (S_HELPER) through its row. */
+int run_helper(struct interp *in, const struct stmt *s);
 
 /* helpers.c: dialect-adaptive steps that must succeed. */
 int h_walk(struct interp *in, const struct stmt *s, uint32_t fid, uint32_t newfid,

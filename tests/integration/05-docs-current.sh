@@ -3,7 +3,7 @@
 # from: docs/cases.md (suite/gen-cases-md.py: the catalogue and the bug
 # table) and docs/servers.md's per-case tables (scripts/gen-servers-md.py:
 # targets/*.expect).  A case or an expectation changed without its doc fails.
-# timeout: 120
+# timeout: 300
 set -euo pipefail
 . "$P9ROOT/tests/integration/lib/common.sh"
 cd "$P9ROOT"

@@ -4,7 +4,7 @@
 # complete with no unexpected failure, and the JUnit and JSON files must
 # parse and agree with the TAP summary.  (Not --strict: QID7's deviation
 # depends on the host file system handing a freed inode number out again.)
-# timeout: 180
+# timeout: 600
 set -euo pipefail
 command -v diod >/dev/null 2>&1 || { echo "diod is not installed"; exit 77; }
 pid=

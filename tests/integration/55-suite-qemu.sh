@@ -10,7 +10,7 @@
 #   qemu-synth   flush, walk and the quick readdir cases on synthfs --fuse
 # The last two need root (and /dev/fuse); they are skipped with a note
 # otherwise.  Every run must end with 0 failed.
-# timeout: 300
+# timeout: 900
 set -euo pipefail
 command -v qemu-system-x86_64 >/dev/null || { echo "skip: qemu-system-x86_64 not installed"; exit 77; }
 s=$P9BIN/9psuite

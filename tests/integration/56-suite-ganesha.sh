@@ -8,7 +8,7 @@
 # of the target (ganesha, its supervisor, the namespace, the state
 # directory) may outlive 9psuite: after a normal exit, Ctrl-C or SIGKILL.
 # The packages are installed by scripts/bootstrap; missing ones fail.
-# timeout: 240
+# timeout: 600
 set -euo pipefail
 . "$P9ROOT/tests/integration/lib/common.sh"
 if [[ $(id -u) != 0 ]]; then
