@@ -31,7 +31,7 @@
 enum {
 	MAXPEND = 512,          /* requests read and not yet used */
 	MAXMSG = 16 << 20,      /* largest message read */
-	DEFAULT_POLL_US = 2,
+	DEFAULT_POLL_US = 5,
 	QMP_RETRY_MS = 5,       /* looking for the ring before the driver set it */
 	ALIVE_EVERY_MS = 50,
 };

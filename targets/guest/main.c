@@ -395,6 +395,8 @@ static void setup_target(const struct opts *o, struct run *r)
 		if (r->qo.synthfs)
 			errx(2, "%s: not for 9pguest; run synthfs on tcp or exec: instead", t);
 		r->virtio = 1;
+		if (strchr(r->qo.trace, ','))
+			errx(2, "%s: QEMU cannot take a trace path with a comma", t);
 		if (r->qo.scratch)
 			return;   /* built in the QEMU child, under tmpdir */
 		if (!realpath(r->qo.dir, r->dir) || stat(r->dir, &st) || !S_ISDIR(st.st_mode))
@@ -438,7 +440,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 static void spawn_qemu(const struct opts *o, struct run *r, const char *kernel)
 {
-	char mem[16], fsdev[PATH_MAX + 256];
+	char mem[16], fsdev[PATH_MAX + 256], qtrace[PATH_MAX + 32];
 	const char *argv[MAXARGV];
 	int n = 0, p[2], null;
 	const char *qemu = o->qemu ? o->qemu :
@@ -467,6 +469,11 @@ static void spawn_qemu(const struct opts *o, struct run *r, const char *kernel)
 		argv[n++] = "-device"; argv[n++] = "virtio-9p-pci,fsdev=fs0,mount_tag=p9kit";
 		if (o->trace)
 			n = g_vtrace_args(&r->vt, r->tmpdir, o->memory_mb, argv, n);
+		if (r->qo.trace[0]) {   /* qemu:DIR,trace=FILE: QEMU's v9fs_* events */
+			snprintf(qtrace, sizeof qtrace, "enable=v9fs_*,file=%s", r->qo.trace);
+			argv[n++] = "-trace"; argv[n++] = qtrace;
+			argv[n++] = "-msg"; argv[n++] = "timestamp=on";
+		}
 	} else {
 		argv[n++] = "-netdev"; argv[n++] = "user,id=n0";
 		argv[n++] = "-device"; argv[n++] = "virtio-net-pci,netdev=n0";
