@@ -445,6 +445,7 @@ static void spawn_qemu(const struct opts *o, struct run *r, const char *kernel)
 	int n = 0, p[2], null;
 	const char *qemu = o->qemu ? o->qemu :
 			   getenv("QEMU") ? getenv("QEMU") : "qemu-system-x86_64";
+	r->t0 = p9_now_ns();   /* the run's start */
 	snprintf(mem, sizeof mem, "%d", o->memory_mb);
 	argv[n++] = qemu;
 	argv[n++] = "-nodefaults"; argv[n++] = "-no-user-config";
@@ -638,20 +639,6 @@ static void print_tail(const struct run *r)
 		fprintf(stderr, "console: %s\n", r->tail[i]);
 }
 
-/* --trace: 9ptrace --virtio on the QEMU just started; 0 or -1 (said why). */
-static int start_trace(const struct opts *o, struct run *r)
-{
-	char err[512];
-	if (!o->trace)
-		return 0;
-	r->vt.file = o->trace;
-	r->vt.pcap = o->pcap;
-	if (g_vtrace_start(&r->vt, err, sizeof err) == 0)
-		return 0;
-	fprintf(stderr, "9pguest: --trace: %s\n", err);
-	return -1;
-}
-
 /* 9ptrace ends by itself once QEMU has exited; its summary goes to stdout. */
 static void stop_trace(struct run *r)
 {
@@ -682,6 +669,23 @@ static void cleanup(struct run *r)
 		rmdir(path);
 	if (r->conlog)
 		fclose(r->conlog);
+}
+
+/* --trace: 9ptrace --virtio on the QEMU just started (exit 2 if it
+ * cannot start). */
+static void start_trace(const struct opts *o, struct run *r)
+{
+	char err[512];
+	if (!o->trace)
+		return;
+	r->vt.file = o->trace;
+	r->vt.pcap = o->pcap;
+	if (g_vtrace_start(&r->vt, err, sizeof err) == 0)
+		return;
+	fprintf(stderr, "9pguest: --trace: %s\n", err);
+	r->vt.file = NULL;
+	cleanup(r);
+	exit(2);
 }
 
 int main(int argc, char **argv)
@@ -728,19 +732,14 @@ int main(int argc, char **argv)
 	       r.virtio ? "virtio" : "tcp", o.version, o.msize ? o.msize : "default",
 	       o.cache);
 	fflush(stdout);
-	r.t0 = p9_now_ns();
 	spawn_qemu(&o, &r, kernel);
-	if (start_trace(&o, &r) < 0) {
-		cleanup(&r);
-		return 2;
-	}
+	start_trace(&o, &r);
 	why = run_loop(&o, &r);
 	if (why == 0 && waitpid(r.qemu, &status, 0) == r.qemu) {
 		exited = 1;
 		r.qemu = 0;
 	}
 	verdict = g_tally_passed(&r.tally);
-	stop_trace(&r);
 	if (r.relay) {
 		long conns;
 		uint64_t up, down;
