@@ -13,8 +13,9 @@
  * read, a request or reply whose buffers no longer hold a message that
  * fits its descriptors (reused before they were read), a used entry for
  * no request read.  A used entry of length 0 is a request QEMU finished
- * without a reply (a flushed one).  Reading is passive: the guest RAM is
- * mapped read-only and QEMU is only asked questions.
+ * without a reply (a flushed one).  A reply lost is taken as a success,
+ * silently (settle), so that tags and fids go on.  Reading is passive:
+ * the guest RAM is mapped read-only and QEMU is only asked questions.
  */
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -165,6 +166,22 @@ static struct pend *pend_of(struct vq *v, uint32_t head)
 	return NULL;
 }
 
+/* A reply that could not be read: its request is answered silently, as
+ * a success (a walk of all its names), so that the tag is free again and
+ * the fids follow what the guest most likely saw. */
+static void settle(struct vq *v, uint16_t tag)
+{
+	struct tr_req *rq = tr_tag_live(v->c, tag);
+	if (!rq || rq->type == P9_TVERSION)
+		return;
+	struct p9_msg r = { .type = (uint8_t)(rq->type + 1), .tag = tag };
+	if (rq->type == P9_TWALK)
+		r.nwqid = (uint16_t)rq->count;
+	v->t->o.silent = 1;
+	tr_message_decoded(v->c, 0, NULL, 0, &r);
+	v->t->o.silent = 0;
+}
+
 /* The reply of used entry i; stale: its head was used again later in the
  * same look (the request after it, likely on the same buffers, has its
  * reply too). */
@@ -193,6 +210,7 @@ static void complete(struct vq *v, uint16_t i, int stale)
 		snprintf(msg, sizeof msg, "<- gap: reply to tag %u reused before it was read",
 			 pd->tag);
 		gap(v, &v->gap.rep_reused, 1, msg);
+		settle(v, pd->tag);
 		return;
 	}
 	v->nrep++;
