@@ -110,12 +110,16 @@ static void gap(struct vq *v, uint64_t *counter, uint64_t n, const char *what)
 	tr_emit_note(v->c, "%s", what);
 }
 
-/* A message of exactly n bytes of the given direction's parity? */
-static int whole(const uint8_t *p, long n, int client)
+/* A message of exactly n bytes of the given direction that decodes (in
+ * the session's dialect, 9P2000.L before the Tversion)? */
+static int whole(const struct vq *v, const uint8_t *p, long n, int client)
 {
-	if (n < P9_HDRSZ || p9_get32(p) != (uint32_t)n || !p9_msgdef(p[4]))
+	struct p9_msg m;
+	if (n < P9_HDRSZ || p9_get32(p) != (uint32_t)n || !p9_msgdef(p[4]) ||
+	    (p[4] % 2 == 0) != (client != 0))
 		return 0;
-	return (p[4] % 2 == 0) == (client != 0);
+	return p9_decode_flags(p, (size_t)n, v->c->dialect ? v->c->dialect : P9_DL,
+			       P9_DEC_STATLEN | P9_DEC_RLERROR, &m, NULL, NULL) == 0;
 }
 
 static struct pend *pend_slot(struct vq *v)
@@ -137,7 +141,7 @@ static void take(struct vq *v, uint16_t i, int stale)
 	if (!stale && tr_vring_avail(&v->r, i, &head) == 0 &&
 	    tr_vring_chain(&v->r, head, &v->ch) == 0 && v->ch.outlen <= MAXMSG)
 		n = tr_vring_gather(&v->g, v->ch.out, v->ch.nout, v->buf, MAXMSG);
-	if (n < 0 || !whole(v->buf, n, 1) || (uint64_t)n != v->ch.outlen) {
+	if (n < 0 || !whole(v, v->buf, n, 1) || (uint64_t)n != v->ch.outlen) {
 		snprintf(msg, sizeof msg, "-> gap: request %u (head %u) reused before it was read",
 			 (unsigned)i, (unsigned)head);
 		gap(v, &v->gap.req_reused, 1, msg);
@@ -206,7 +210,7 @@ static void complete(struct vq *v, uint16_t i, int stale)
 		return;
 	}
 	long n = !stale && len <= MAXMSG ? tr_vring_gather(&v->g, pd->in, pd->nin, v->buf, len) : -1;
-	if (n != (long)len || !whole(v->buf, n, 0) || p9_get16(v->buf + 5) != pd->tag) {
+	if (n != (long)len || !whole(v, v->buf, n, 0) || p9_get16(v->buf + 5) != pd->tag) {
 		snprintf(msg, sizeof msg, "<- gap: reply to tag %u reused before it was read",
 			 pd->tag);
 		gap(v, &v->gap.rep_reused, 1, msg);
