@@ -169,14 +169,14 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "target", 1, 0, 't' }, { "workload", 1, 0, 'W' },
-		{ "trace", 1, 0, 'R' },
 		{ "script", 1, 0, 's' }, { "version", 1, 0, 'V' },
 		{ "msize", 1, 0, 'm' }, { "cache", 1, 0, 'c' },
 		{ "aname", 1, 0, 'a' }, { "mount-opts", 1, 0, 'o' },
 		{ "timeout", 1, 0, 'T' }, { "console", 1, 0, 'C' },
 		{ "memory", 1, 0, 'M' }, { "kernel", 1, 0, 'k' },
 		{ "initrd", 1, 0, 'i' }, { "qemu", 1, 0, 'q' },
-		{ "env", 1, 0, 'e' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "env", 1, 0, 'e' }, { "trace", 1, 0, 'R' },
+		{ "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
 	*o = (struct opts){ .version = "9p2000.L", .cache = "none",
