@@ -2,7 +2,8 @@
  * main.c - 9ptrace: decode live 9P traffic into a readable timeline.
  *
  * Owns: the command line (parse_args), set-up (output buffer, signals),
- * choosing the input (live capture, capture file, proxy, QEMU trace log)
+ * choosing the input (live capture, capture file, proxy, QEMU trace log,
+ * a running QEMU's virtqueue)
  * and the summary at the end (--stats, --check's exit status).
  */
 #include <err.h>
@@ -178,7 +179,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (a->po.wfile && !a->proxy && !a->virtio)
-		return usage_error("-w needs --proxy");
+		return usage_error("-w needs --proxy or --virtio");
 	if (a->virtio) {
 		a->vo.wfile = a->po.wfile;
 		if (tr_virtio_parse(a->virtio, &a->vo) < 0)
