@@ -44,6 +44,10 @@ struct tr_pcapw_flow {
 void tr_pcapw_flow_init(struct tr_pcapw_flow *f, unsigned n);
 void tr_pcapw_segment(pcap_dumper_t *d, struct tr_pcapw_flow *f, int dir,
 		      uint8_t flags, const uint8_t *p, size_t n, uint64_t ts_ns);
+/* A pcap file of Ethernet frames to write: the dumper (and *dead, its
+ * pcap_t), or NULL with the reason in err; tr_pcapw_close closes both. */
+pcap_dumper_t *tr_pcapw_open(const char *file, pcap_t **dead, char *err, size_t cap);
+void tr_pcapw_close(pcap_dumper_t *d, pcap_t *dead);
 
 /* qemulog.c */
 int tr_qemu_log(struct tr *t, const char *file);

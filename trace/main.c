@@ -2,7 +2,8 @@
  * main.c - 9ptrace: decode live 9P traffic into a readable timeline.
  *
  * Owns: the command line (parse_args), set-up (output buffer, signals),
- * choosing the input (live capture, capture file, proxy, QEMU trace log)
+ * choosing the input (live capture, capture file, proxy, QEMU trace log,
+ * a running QEMU's virtqueue)
  * and the summary at the end (--stats, --check's exit status).
  */
 #include <err.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "virtio.h"
 
 static volatile sig_atomic_t stop, report;
 
@@ -26,7 +28,8 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fputs("usage: 9ptrace [-i IFACE | -r FILE | --proxy LISTEN=TARGET | --qemu-log FILE]\n"
+	fputs("usage: 9ptrace [-i IFACE | -r FILE | --proxy LISTEN=TARGET | --qemu-log FILE |\n"
+	      "                --virtio QMP,mem=PATH]\n"
 	      "               [-f BPF] [-p PORT,...] [--no-detect] [-c COUNT]\n"
 	      "               [--json] [-x] [--check] [--stats] [-w FILE] [--once]\n"
 	      "               [--fid N] [--path PREFIX] [--type T,...] [--errors-only]\n"
@@ -39,9 +42,11 @@ static void usage(FILE *f)
 	      "  -c COUNT        stop after COUNT messages\n"
 	      "  --proxy L=T     relay clients on L (unix:PATH, tcp:HOST:PORT) to target T\n"
 	      "                  (any 9pkit target) and decode both directions\n"
-	      "  -w FILE         with --proxy: write the relayed bytes as a pcap (port 564)\n"
+	      "  -w FILE         with --proxy or --virtio: write the messages as a pcap (port 564)\n"
 	      "  --once          with --proxy: exit when the first client is done\n"
 	      "  --qemu-log FILE read QEMU -trace 'v9fs_*' output\n"
+	      "  --virtio QMP,mem=PATH  follow a running QEMU's virtio-9p queue: its QMP\n"
+	      "                  socket and its guest RAM (memory-backend-file mem-path)\n"
 	      "  --json          one JSON object per message\n"
 	      "  -x              hex dump of each message\n"
 	      "  --check         passive conformance warnings (exit 1 if any)\n"
@@ -65,14 +70,16 @@ static int parse_ports(struct tr_opts *o, char *s)
 }
 
 enum { O_JSON = 256, O_CHECK, O_STATS, O_FID, O_PATH, O_TYPE, O_ERRORS, O_PROXY,
-       O_QEMU, O_ONCE, O_NODETECT };
+       O_QEMU, O_ONCE, O_NODETECT, O_VIRTIO };
 
 /* What the command line asks for. */
 struct args {
 	struct tr_opts o;
 	struct tr_capture_opts co;
 	struct tr_proxy_opts po;
+	struct tr_virtio_opts vo;
 	const char *proxy, *qlog;
+	char *virtio;
 	int userports;
 };
 
@@ -136,6 +143,7 @@ static int option(struct args *a, int c, char *arg, char **argv)
 	case O_ERRORS: a->o.errors_only = 1; break;
 	case O_PROXY: a->proxy = arg; break;
 	case O_QEMU: a->qlog = arg; break;
+	case O_VIRTIO: a->virtio = arg; break;
 	case O_ONCE: a->po.once = 1; break;
 	case O_NODETECT: a->o.autodetect = 0; break;
 	default:
@@ -156,6 +164,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{ "errors-only", no_argument, 0, O_ERRORS },
 		{ "proxy", required_argument, 0, O_PROXY },
 		{ "qemu-log", required_argument, 0, O_QEMU },
+		{ "virtio", required_argument, 0, O_VIRTIO },
 		{ "once", no_argument, 0, O_ONCE },
 		{ "no-detect", no_argument, 0, O_NODETECT },
 		{ 0, 0, 0, 0 } };
@@ -169,8 +178,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 			return rc;
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
-	if (a->po.wfile && !a->proxy)
-		return usage_error("-w needs --proxy");
+	if (a->po.wfile && !a->proxy && !a->virtio)
+		return usage_error("-w needs --proxy or --virtio");
+	if (a->virtio) {
+		a->vo.wfile = a->po.wfile;
+		if (tr_virtio_parse(a->virtio, &a->vo) < 0)
+			return usage_error("--virtio wants QMP_SOCKET,mem=PATH[,poll=US]");
+	}
 	return a->proxy ? split_proxy(a) : 0;
 }
 
@@ -193,6 +207,8 @@ static int run(struct tr *t, struct args *a)
 		return tr_proxy(t, &a->po, &stop);
 	if (a->qlog)
 		return tr_qemu_log(t, a->qlog);
+	if (a->virtio)
+		return tr_virtio(t, &a->vo, &stop);
 	return tr_capture(t, &a->co, &stop, &report);
 }
 

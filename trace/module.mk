@@ -5,7 +5,7 @@ PROGS += 9ptrace
 MODLIBS += trace
 trace_LIBSRCS := trace/tcp.c trace/stream.c trace/message.c trace/state.c \
 	trace/check.c trace/output.c trace/stats.c trace/frame.c trace/capture.c trace/proxy.c trace/pcapw.c \
-	trace/qemulog.c
+	trace/qemulog.c trace/qmp.c trace/vring.c trace/virtio.c
 EXTRA_LDLIBS += -lpcap
 # trace-drive: a scripted 9P2000.L client session for the trace tests
 PROGS += trace-drive

@@ -99,3 +99,26 @@ void tr_pcapw_segment(pcap_dumper_t *d, struct tr_pcapw_flow *fl, int dir,
 		n -= k;
 	} while (n);
 }
+
+pcap_dumper_t *tr_pcapw_open(const char *file, pcap_t **dead, char *err, size_t cap)
+{
+	pcap_dumper_t *d;
+	*dead = pcap_open_dead(DLT_EN10MB, 262144);
+	d = *dead ? pcap_dump_open(*dead, file) : NULL;
+	if (!d) {
+		snprintf(err, cap, "%s: %s", file,
+			 *dead ? pcap_geterr(*dead) : "pcap_open_dead failed");
+		if (*dead)
+			pcap_close(*dead);
+		*dead = NULL;
+	}
+	return d;
+}
+
+void tr_pcapw_close(pcap_dumper_t *d, pcap_t *dead)
+{
+	if (d)
+		pcap_dump_close(d);
+	if (dead)
+		pcap_close(dead);
+}

@@ -268,11 +268,9 @@ int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t
 	}
 	px.buf = xmalloc(RELAYBUF);
 	if (po->wfile) {
-		px.dead = pcap_open_dead(DLT_EN10MB, 262144);
-		px.dump = px.dead ? pcap_dump_open(px.dead, po->wfile) : NULL;
+		px.dump = tr_pcapw_open(po->wfile, &px.dead, err, sizeof err);
 		if (!px.dump) {
-			fprintf(stderr, "9ptrace: %s: %s\n", po->wfile,
-				px.dead ? pcap_geterr(px.dead) : "pcap_open_dead failed");
+			fprintf(stderr, "9ptrace: %s\n", err);
 			close(lfd);
 			return 2;
 		}
@@ -284,10 +282,7 @@ int tr_proxy(struct tr *t, const struct tr_proxy_opts *po, volatile sig_atomic_t
 	close(lfd);
 	if (!strncmp(po->listen, "unix:", 5))
 		unlink(po->listen + 5);
-	if (px.dump)
-		pcap_dump_close(px.dump);
-	if (px.dead)
-		pcap_close(px.dead);
+	tr_pcapw_close(px.dump, px.dead);
 	free(px.buf);
 	return 0;
 }

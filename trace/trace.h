@@ -3,13 +3,16 @@
  * per-connection state, checks and output.
  *
  * Owns: the types shared by the trace/ files.  Data flows one way:
- *   capture.c / proxy.c / qemulog.c  ->  tr_packet() (stream.c)
+ *   capture.c / proxy.c / qemulog.c / virtio.c  ->  tr_packet() or
+ *   tr_conn_bytes() (stream.c)
  *   -> tcp.c (per-direction reassembly) -> stream.c (9P framing)
  *   -> message.c (one whole message: decode, then check.c's warnings,
  *      output.c's line, stats.c's counts, state.c's tags and fids).
  * Files form layers, each calling only those below it (no cycles):
  *   main.c
  *   capture.c proxy.c qemulog.c     inputs
+ *   virtio.c                        input: a QEMU's virtqueue
+ *   qmp.c vring.c                   QEMU's monitor, the ring in guest RAM
  *   stream.c                        connections, framing
  *   message.c                       the per-message pipeline
  *   check.c output.c                rules (warnings recorded), printing

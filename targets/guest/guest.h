@@ -74,6 +74,25 @@ int g_relay_service(struct g_relay *r, const struct pollfd *p, int n, FILE *log)
 void g_relay_stats(const struct g_relay *r, long *conns, uint64_t *to_target,
 		   uint64_t *to_guest);
 
+/* ---- vtrace.c: --trace on a virtio mount (9ptrace --virtio) ---- */
+
+struct g_vtrace {
+	const char *file, *pcap;   /* --trace FILE, -w PCAP */
+	char mem[4096], qmp[4096]; /* the RAM backend file, the QMP socket */
+	char memobj[4200], qmparg[4200];
+	int pid;
+};
+
+/* Append QEMU's shared RAM and QMP arguments to argv[n..]; the new n. */
+int g_vtrace_args(struct g_vtrace *v, const char *tmpdir, int memory_mb,
+		  const char **argv, int n);
+/* Once QEMU runs: wait for its socket and RAM file, start 9ptrace; 0, or
+ * -1 with the reason in err. */
+int g_vtrace_start(struct g_vtrace *v, char *err, size_t cap);
+/* Wait for 9ptrace to finish (qemu_gone: QEMU exited, so it will; else it
+ * is stopped), remove the RAM file; 9ptrace's exit status (-1: killed). */
+int g_vtrace_stop(struct g_vtrace *v, int qemu_gone);
+
 /* ---- quoting for /run/params ---- */
 
 /* Append "NAME='VALUE'\n" with VALUE single-quoted for sh; 0 or -ENOSPC. */

@@ -43,6 +43,7 @@ struct opts {
 	const char *version;  /* Linux spelling: 9p2000.L ... */
 	const char *msize, *cache, *aname, *mount_opts;
 	const char *console, *kernel, *initrd, *qemu;
+	const char *trace, *pcap;  /* --trace FILE, -w PCAP (qemu: targets) */
 	int timeout_s, memory_mb, verbose;
 	const char *env[MAXENV];  /* --env NAME=VALUE for the workloads */
 	int nenv;
@@ -64,6 +65,7 @@ struct run {
 	int ntail;
 	struct g_tally tally;
 	uint64_t t0, tboot;
+	struct g_vtrace vt;   /* --trace: 9ptrace --virtio */
 };
 
 static volatile sig_atomic_t stop_sig;
@@ -75,12 +77,14 @@ static void usage(FILE *f)
 	      "               [--cache none|loose|mmap|fscache] [--aname NAME]\n"
 	      "               [--mount-opts OPTS] [--timeout S] [--console FILE]\n"
 	      "               [--env NAME=VALUE]... [--memory MB] [--kernel FILE]\n"
-	      "               [--initrd FILE] [--qemu PROG] [-v]\n"
+	      "               [--initrd FILE] [--qemu PROG] [--trace FILE [-w PCAP]] [-v]\n"
 	      "Boots a Linux guest under QEMU (TCG), mounts target T with the kernel's\n"
 	      "9p client and runs workloads (default: basic).  Targets:\n"
 	      "  tcp:HOST:PORT, unix:PATH, exec:CMD ARGS  mounted with trans=tcp; a\n"
 	      "      tcp:127.0.0.1 server is reached directly, others through a relay\n"
 	      "  qemu:DIR   QEMU's own export of DIR, mounted with trans=virtio\n"
+	      "--trace FILE (qemu: targets) writes 9ptrace's timeline of the virtio\n"
+	      "mount to FILE, -w PCAP its messages as a pcap.\n"
 	      "Workloads: basic readdir bigfile tree flush (see docs/guest.md).\n"
 	      "Exit: 0 every step passed, 1 a step, the mount or the guest failed,\n"
 	      "2 usage or infrastructure error.\n", f);
@@ -164,14 +168,15 @@ static int number(const char *s, long lo, long hi, const char *what)
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
-		{ "target", 1, 0, 't' }, { "workload", 1, 0, 'w' },
+		{ "target", 1, 0, 't' }, { "workload", 1, 0, 'W' },
 		{ "script", 1, 0, 's' }, { "version", 1, 0, 'V' },
 		{ "msize", 1, 0, 'm' }, { "cache", 1, 0, 'c' },
 		{ "aname", 1, 0, 'a' }, { "mount-opts", 1, 0, 'o' },
 		{ "timeout", 1, 0, 'T' }, { "console", 1, 0, 'C' },
 		{ "memory", 1, 0, 'M' }, { "kernel", 1, 0, 'k' },
 		{ "initrd", 1, 0, 'i' }, { "qemu", 1, 0, 'q' },
-		{ "env", 1, 0, 'e' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "env", 1, 0, 'e' }, { "trace", 1, 0, 'R' },
+		{ "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	int c;
 	*o = (struct opts){ .version = "9p2000.L", .cache = "none",
@@ -181,7 +186,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 				NULL)) != -1) {
 		switch (c) {
 		case 't': o->target = optarg; break;
-		case 'w': add_workloads(o, optarg); break;
+		case 'W': add_workloads(o, optarg); break;
+		case 'R': o->trace = optarg; break;
+		case 'w': o->pcap = optarg; break;
 		case 's': add_script(o, optarg); break;
 		case 'V': o->version = linux_version(optarg); break;
 		case 'm': number(optarg, 4096, 16 << 20, "--msize"); o->msize = optarg; break;
@@ -214,6 +221,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		errx(2, "--target is required (try --help)");
 	if (o->nwl == 0)
 		add_workloads(o, "basic");
+	if (o->pcap && !o->trace)
+		errx(2, "-w needs --trace");
+	if (o->trace && strncmp(o->target, "qemu:", 5))
+		errx(2, "--trace follows a virtio mount (qemu: targets); for tcp, run "
+		     "9ptrace -i lo -p PORT (docs/trace.md)");
 	if (o->mount_opts && strpbrk(o->mount_opts, " '\"\\\n"))
 		errx(2, "--mount-opts: no blanks, quotes or backslashes");
 }
@@ -383,6 +395,8 @@ static void setup_target(const struct opts *o, struct run *r)
 		if (r->qo.synthfs)
 			errx(2, "%s: not for 9pguest; run synthfs on tcp or exec: instead", t);
 		r->virtio = 1;
+		if (strchr(r->qo.trace, ','))
+			errx(2, "%s: QEMU cannot take a trace path with a comma", t);
 		if (r->qo.scratch)
 			return;   /* built in the QEMU child, under tmpdir */
 		if (!realpath(r->qo.dir, r->dir) || stat(r->dir, &st) || !S_ISDIR(st.st_mode))
@@ -426,11 +440,12 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
 
 static void spawn_qemu(const struct opts *o, struct run *r, const char *kernel)
 {
-	char mem[16], fsdev[PATH_MAX + 256];
+	char mem[16], fsdev[PATH_MAX + 256], qtrace[PATH_MAX + 32];
 	const char *argv[MAXARGV];
 	int n = 0, p[2], null;
 	const char *qemu = o->qemu ? o->qemu :
 			   getenv("QEMU") ? getenv("QEMU") : "qemu-system-x86_64";
+	r->t0 = p9_now_ns();   /* the run's start */
 	snprintf(mem, sizeof mem, "%d", o->memory_mb);
 	argv[n++] = qemu;
 	argv[n++] = "-nodefaults"; argv[n++] = "-no-user-config";
@@ -453,6 +468,13 @@ static void spawn_qemu(const struct opts *o, struct run *r, const char *kernel)
 			errx(2, "%s: export path too long", r->dir);
 		argv[n++] = "-fsdev"; argv[n++] = fsdev;
 		argv[n++] = "-device"; argv[n++] = "virtio-9p-pci,fsdev=fs0,mount_tag=p9kit";
+		if (o->trace)
+			n = g_vtrace_args(&r->vt, r->tmpdir, o->memory_mb, argv, n);
+		if (r->qo.trace[0]) {   /* qemu:DIR,trace=FILE: QEMU's v9fs_* events */
+			snprintf(qtrace, sizeof qtrace, "enable=v9fs_*,file=%s", r->qo.trace);
+			argv[n++] = "-trace"; argv[n++] = qtrace;
+			argv[n++] = "-msg"; argv[n++] = "timestamp=on";
+		}
 	} else {
 		argv[n++] = "-netdev"; argv[n++] = "user,id=n0";
 		argv[n++] = "-device"; argv[n++] = "virtio-net-pci,netdev=n0";
@@ -617,6 +639,16 @@ static void print_tail(const struct run *r)
 		fprintf(stderr, "console: %s\n", r->tail[i]);
 }
 
+/* 9ptrace ends by itself once QEMU has exited; its summary goes to stdout. */
+static void stop_trace(struct run *r)
+{
+	if (!r->vt.file)
+		return;
+	int rc = g_vtrace_stop(&r->vt, r->qemu == 0);
+	printf("# trace: %s (9ptrace exit %d)\n", r->vt.file, rc);
+	r->vt.file = NULL;
+}
+
 static void cleanup(struct run *r)
 {
 	char path[PATH_MAX + 16];
@@ -625,6 +657,7 @@ static void cleanup(struct run *r)
 		waitpid(r->qemu, NULL, 0);
 		r->qemu = 0;
 	}
+	stop_trace(r);
 	g_relay_free(r->relay);
 	r->relay = NULL;
 	if (r->initrd[0])
@@ -636,6 +669,23 @@ static void cleanup(struct run *r)
 		rmdir(path);
 	if (r->conlog)
 		fclose(r->conlog);
+}
+
+/* --trace: 9ptrace --virtio on the QEMU just started (exit 2 if it
+ * cannot start). */
+static void start_trace(const struct opts *o, struct run *r)
+{
+	char err[512];
+	if (!o->trace)
+		return;
+	r->vt.file = o->trace;
+	r->vt.pcap = o->pcap;
+	if (g_vtrace_start(&r->vt, err, sizeof err) == 0)
+		return;
+	fprintf(stderr, "9pguest: --trace: %s\n", err);
+	r->vt.file = NULL;
+	cleanup(r);
+	exit(2);
 }
 
 int main(int argc, char **argv)
@@ -682,8 +732,8 @@ int main(int argc, char **argv)
 	       r.virtio ? "virtio" : "tcp", o.version, o.msize ? o.msize : "default",
 	       o.cache);
 	fflush(stdout);
-	r.t0 = p9_now_ns();
 	spawn_qemu(&o, &r, kernel);
+	start_trace(&o, &r);
 	why = run_loop(&o, &r);
 	if (why == 0 && waitpid(r.qemu, &status, 0) == r.qemu) {
 		exited = 1;

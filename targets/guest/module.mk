@@ -4,7 +4,7 @@ PROGS += 9pguest
 9pguest_LDLIBS :=
 MODLIBS += guest
 guest_LIBSRCS := targets/guest/frame.c targets/guest/cpio.c targets/guest/relay.c \
-                 targets/guest/params.c
+                 targets/guest/params.c targets/guest/vtrace.c
 
 # The guest's kernel and initramfs (targets/guest/mkinitramfs.sh): rebuilt
 # when the installed kernel, busybox or any guest file changes.
