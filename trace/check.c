@@ -194,3 +194,18 @@ void tr_check_reply(struct tr_conn *c, const struct p9_msg *m, size_t len,
 	    tr_fid_isdir(c, rq->fid))
 		check_dir_read(c, m, w);
 }
+
+void tr_check_close(struct tr_conn *c, struct tr_warnings *w)
+{
+	w->n = 0;
+	for (unsigned tag = 0; c->tags && tag <= 0xffff; tag++) {
+		if (!c->tags[tag >> 8]) {   /* a page never used */
+			tag |= 0xff;
+			continue;
+		}
+		const struct tr_req *rq = tr_tag_live(c, (uint16_t)tag);
+		if (rq && !rq->flushed)
+			warn(w, "connection closed with %s tag %u unanswered",
+			     p9_typename(rq->type), tag);
+	}
+}

@@ -320,6 +320,12 @@ static void conn_flush(struct tr_conn *c);
 void tr_conn_end(struct tr *t, struct tr_conn *c)
 {
 	conn_flush(c);
+	if (t->o.check) {
+		struct tr_warnings w;
+		tr_check_close(c, &w);
+		t->nwarn += w.n;
+		tr_emit_warnings(c, &w);
+	}
 	unhash(t, c);
 	if (c->prev)
 		c->prev->next = c->next;

@@ -241,6 +241,9 @@ void tr_check_request(struct tr_conn *c, const struct p9_msg *m, size_t len,
 		      struct tr_warnings *w);
 void tr_check_reply(struct tr_conn *c, const struct p9_msg *m, size_t len,
 		    const struct tr_req *rq, struct tr_warnings *w);
+/* The connection is closing: a request still in flight (not flushed) never
+ * got its reply (how a server crash looks). */
+void tr_check_close(struct tr_conn *c, struct tr_warnings *w);
 
 /* output.c */
 void tr_emit(struct tr_conn *c, int client, const uint8_t *buf, size_t len,
