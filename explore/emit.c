@@ -77,7 +77,8 @@ static void send_walk(struct gs *b, const struct xstep *st)
 	gs_printf(b, "]\n");
 }
 
-static void send_line(struct gs *b, const struct xstep *st, const struct p9_msg *t)
+static void send_line(struct gs *b, const struct xstep *st, const struct xexpect *e,
+		      const struct p9_msg *t)
 {
 	const char *nm = model_name(st->name[0]);
 	if (st->op == XO_WALK)
@@ -114,7 +115,7 @@ static void send_line(struct gs *b, const struct xstep *st, const struct p9_msg 
 	case XO_UNLINK: gs_printf(b, " name=\"%s\" flags=%#x", nm, st->flags); break;
 	case XO_READDIR:
 		if (st->from)
-			gs_printf(b, " offset=$rd%u count=%u", st->from, st->count);
+			gs_printf(b, " offset=$rd%u count=%u", e->from_id, st->count);
 		else
 			gs_printf(b, " offset=0 count=%u", st->count);
 		break;
@@ -136,7 +137,8 @@ static void expect_error(struct gs *b, const struct xexpect *e, int got)
 	gs_printf(b, "\n");
 }
 
-static void expect_readdir(struct gs *b, const struct xstep *st, const struct p9_msg *r)
+static void expect_readdir(struct gs *b, const struct xstep *st, const struct xexpect *e,
+			   const struct p9_msg *r)
 {
 	struct p9_dirent d;
 	size_t pos = 0;
@@ -151,14 +153,16 @@ static void expect_readdir(struct gs *b, const struct xstep *st, const struct p9
 	if (n)
 		gs_printf(b, " last.offset -> $rd%u\n", st->id);
 	else if (st->from)
-		gs_printf(b, "\nset $rd%u = $rd%u\n", st->id, st->from);
+		gs_printf(b, "\nset $rd%u = $rd%u\n", st->id, e->from_id);
 	else
 		gs_printf(b, "\nset $rd%u = 0\n", st->id);
 }
 
 static void expect_ok(struct gs *b, struct xrun *x, const struct xstep *st,
-		      const struct p9_msg *r)
+		      const struct xexpect *e, const struct p9_msg *r)
 {
+	if (st->op == XO_READDIR)
+		return expect_readdir(b, st, e, r);
 	gs_printf(b, "expect %s", p9_typename(r->type));
 	switch (st->op) {
 	case XO_WALK: gs_printf(b, " nwqid=%u", r->nwqid); break;
@@ -176,7 +180,6 @@ static void expect_ok(struct gs *b, struct xrun *x, const struct xstep *st,
 		gs_printf(b, " target=");
 		quoted(b, (const uint8_t *)r->target.p, r->target.len);
 		break;
-	case XO_READDIR: return expect_readdir(b, st, r);
 	}
 	gs_printf(b, "\n");
 }
@@ -201,11 +204,11 @@ static int on_step(void *arg, struct xrun *x, const struct xstep *st,
 		emit_remove(&em->b, st, err);
 		return 0;
 	}
-	send_line(&em->b, st, t);
+	send_line(&em->b, st, e, t);
 	if (err)
 		expect_error(&em->b, e, err);
 	else
-		expect_ok(&em->b, x, st, &r->m);
+		expect_ok(&em->b, x, st, e, &r->m);
 	return 0;
 }
 

@@ -49,7 +49,7 @@ struct xstep {
 	uint64_t off;
 	uint32_t count;
 	uint32_t dseed;       /* write data: the pattern from this offset */
-	uint32_t from;        /* readdir: resume after step id from (0: offset 0) */
+	uint32_t from;        /* readdir: 1 resume after the fid's last Treaddir, 0 offset 0 */
 };
 
 struct xseq {
@@ -98,6 +98,7 @@ struct xexpect {
 	int ok;               /* success allowed */
 	uint64_t errs;        /* bit e: errno e allowed (e < 64) */
 	uint8_t rtype;        /* the reply type of a success */
+	uint32_t from_id;     /* readdir: the step id whose reply it resumes */
 };
 
 /* model.c */
@@ -187,6 +188,8 @@ struct xreport {
 	struct xfail fail;
 	size_t shrunk_steps, orig_steps;
 	unsigned shrink_runs;
+	double found_secs;    /* time to detection */
+	unsigned long found_steps;
 	const char *casepath;
 	char *casetext;
 };

@@ -119,7 +119,7 @@ static void gen_readdir(struct xrng *r, const struct xmodel *m, struct xstep *st
 	st->count = rng_below(r, 3) == 0 ? X_READDIR_FULL + rng_below(r, 200)
 					 : 26 + rng_below(r, 40);
 	if (last && rng_below(r, 5) != 0)
-		st->from = last;
+		st->from = 1;
 }
 
 static void gen_args(struct xrng *r, const struct xmodel *m, struct xstep *st, uint32_t nfids)

@@ -266,8 +266,11 @@ static int explore(struct xopts *o, struct xtarget *tg, struct xreport *rp)
 	rp->secs = (double)(p9_now_ns() - l.t0) / 1e9;
 	if (l.accepted)
 		printf("# %lu accepted deviations (--accept)\n", l.accepted);
-	if (rc == 1)
+	if (rc == 1) {
+		rp->found_secs = rp->secs;
+		rp->found_steps = l.steps;
 		conclude(&l, rp);
+	}
 	seq_free(&l.found);
 	return rc < 0 ? 2 : rc;
 }

@@ -397,8 +397,10 @@ static void expect_readdir(struct xmodel *m, const struct xstep *st, struct xexp
 	uint64_t off;
 	if (model_fid_kind(m, st->fid) != 'd' || !m->fid[st->fid].open)
 		SKIP();
-	if (st->from && model_resume(m, st->fid, st->from, &off))
+	if (st->from && (!m->lst[st->fid].last ||
+			 model_resume(m, st->fid, m->lst[st->fid].last, &off)))
 		SKIP();
+	e->from_id = st->from ? m->lst[st->fid].last : 0;
 	e->rtype = P9_RREADDIR;
 	if (st->count < X_READDIR_FULL)
 		e->errs = ERR(EINVAL); /* too small for the next entry */
@@ -511,7 +513,7 @@ int model_build(struct xmodel *m, const struct xstep *st, struct p9_msg *t, uint
 	case XO_READDIR:
 		t->count = st->count;
 		if (st->from)
-			model_resume(m, st->fid, st->from, &t->offset);
+			model_resume(m, st->fid, m->lst[st->fid].last, &t->offset);
 		break;
 	}
 	t->valid32 = (uint32_t)t->valid;
@@ -746,7 +748,7 @@ static void listing_start(struct xmodel *m, const struct xstep *st)
 	const struct xnode *d = &m->nodes[m->fid[st->fid].node];
 	if (st->from) {
 		for (int i = l->nsnap - 1; i >= 0; i--)
-			if (l->snap[i].id == st->from) {
+			if (l->snap[i].id == l->last) {
 				memcpy(l->seen, l->snap[i].seen, sizeof l->seen);
 				break;
 			}
@@ -806,9 +808,8 @@ static int apply_readdir(struct xmodel *m, const struct xstep *st, const struct 
 	size_t pos = 0;
 	int n = 0, rc;
 	uint64_t off = 0;
-	model_resume(m, st->fid, st->from, &off);
-	if (!st->from)
-		off = 0;
+	if (st->from)
+		model_resume(m, st->fid, l->last, &off);
 	if (r->count > st->count)
 		return mis(f, "readdir.count", "Rreaddir of %u bytes for a count of %u",
 			   r->count, st->count);

@@ -72,6 +72,7 @@ void report_tap(FILE *o, const struct xreport *rp, const struct xtarget *tg)
 	} else {
 		fprintf(o, "not ok 1 - explore: %s at step %zu (%s): %s\n", xop_name(rp->fail.op),
 			rp->fail.step + 1, rp->fail.check, rp->fail.why);
+		fprintf(o, "# found after %.2fs and %lu steps\n", rp->found_secs, rp->found_steps);
 		fprintf(o, "# shrunk from %zu to %zu steps in %u runs%s%s\n", rp->orig_steps,
 			rp->shrunk_steps, rp->shrink_runs, rp->casepath ? "; reproducer: " : "",
 			rp->casepath ? rp->casepath : "");
@@ -112,7 +113,8 @@ int report_json(const char *path, const struct xreport *rp, const struct xtarget
 		p9_json_fquote(o, rp->fail.check, 0);
 		fprintf(o, ",\"why\":");
 		p9_json_fquote(o, rp->fail.why, 0);
-		fprintf(o, ",\"shrunk_steps\":%zu,\"reproducer\":", rp->shrunk_steps);
+		fprintf(o, ",\"found_secs\":%.3f,\"shrunk_steps\":%zu,\"reproducer\":", rp->found_secs,
+			rp->shrunk_steps);
 		p9_json_fquote(o, rp->casetext, P9_JQ_SHORTNL);
 	}
 	fprintf(o, ",\"model_secs\":%.3f,\"server_secs\":%.3f,\"coverage\":{",

@@ -88,6 +88,11 @@ static int smaller(const struct xstep *o, int k, struct xstep *st)
 	case 7: st->dseed = 0; return o->dseed != 0;
 	case 8: st->count = o->count - 1; return o->count > 1 && o->op == XO_READDIR;
 	case 9: st->from = 0; return o->from != 0;
+	case 10: st->fid2 = 0; return o->fid2 != 0;
+	case 11: st->fid = 0; return o->fid != 0;
+	case 12: st->name[0] = 0; return o->name[0] != 0 && o->name[0] < X_NNAMES;
+	case 13: st->count = o->count - 16;
+		return o->op == XO_READDIR && o->count > X_READDIR_FULL + 16;
 	}
 	return -1;
 }
@@ -114,12 +119,32 @@ static void shrink_values(struct shrinker *s, struct xseq *q)
 	}
 }
 
+/* Larger Treaddir counts, so that one reply can do the work of several
+ * and the step pass can drop the others. */
+static void coarsen(struct shrinker *s, struct xseq *q)
+{
+	for (size_t i = 0; i < q->n && s->runs < SHRINK_MAXRUNS; i++) {
+		struct xstep old = q->s[i];
+		if (old.op != XO_READDIR)
+			continue;
+		for (uint32_t more = 26; more <= 78; more += 26) {
+			q->s[i].count = old.count + more;
+			if (still_fails(s, q))
+				break;
+			q->s[i] = old;
+		}
+	}
+}
+
 int shrink_seq(struct xtarget *tg, struct xseq *q, uint32_t maxbytes,
 	       const struct xfail *first, struct xfail *last, unsigned *runs)
 {
 	struct shrinker s = { .tg = tg, .maxbytes = maxbytes, .last = *first };
 	snprintf(s.check, sizeof s.check, "%s", first->check);
 	q->n = first->step + 1;
+	shrink_steps(&s, q);
+	shrink_values(&s, q);
+	coarsen(&s, q);
 	shrink_steps(&s, q);
 	shrink_values(&s, q);
 	shrink_steps(&s, q);
