@@ -90,6 +90,9 @@ struct xmodel {
 	uint32_t iomax;       /* msize - IOHDRSZ */
 	int no_unlinkat, no_renameat;
 	unsigned choice[XC_COUNT];
+	const char *accept;   /* --accept checks, " a b " */
+	unsigned long naccepted;
+	char lastaccepted[32];
 };
 
 /* Expected outcome of a step, computed before it is sent. */
@@ -145,6 +148,8 @@ struct xtarget {
 	unsigned choice[XC_COUNT];
 	int no_unlinkat, no_renameat;
 	char accept[256];     /* --accept names, space separated */
+	unsigned long naccepted;
+	char acceptseen[256]; /* which accepted checks were hit */
 };
 struct xrun;
 typedef int (*xrun_step_fn)(void *arg, struct xrun *x, const struct xstep *st,

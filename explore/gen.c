@@ -162,7 +162,11 @@ static void gen_args(struct xrng *r, const struct xmodel *m, struct xstep *st, u
 	case XO_SETSIZE: st->off = rng_below(r, m->maxbytes + 1); break;
 	case XO_SETMODE: {
 		static const uint32_t modes[4] = { 0600, 0644, 0755, 0700 };
+		/* a directory keeps its owner's search bit (servers that squash
+		 * the user to its owner, as diod -S, would refuse walks) */
 		st->mode = modes[rng_below(r, 4)];
+		if (model_fid_kind(m, st->fid) == 'd')
+			st->mode |= 0100;
 		break;
 	}
 	case XO_READDIR: gen_readdir(r, m, st); break;

@@ -208,7 +208,7 @@ static int one_sequence(struct loop *l, uint32_t *nextid)
 	if (rc == 1) {
 		char key[40];
 		snprintf(key, sizeof key, " %s ", f.check);
-		if (strstr(l->tg->accept, key)) {
+		if (strstr(l->tg->accept, key)) { /* checks that end the sequence */
 			l->accepted++;
 			printf("# accepted (--accept %s): %s\n", f.check, f.why);
 			rc = 0;

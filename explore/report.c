@@ -57,6 +57,9 @@ static void choices(FILE *o, const struct xtarget *tg)
 		if (tg->choice[c])
 			fprintf(o, "# server choice: %s (%u times)\n", model_choice_name(c),
 				tg->choice[c]);
+	if (tg->naccepted)
+		fprintf(o, "# accepted deviations (--accept): %lu mismatches of:%s\n", tg->naccepted,
+			tg->acceptseen);
 	if (tg->no_renameat)
 		fprintf(o, "# disabled: Trenameat (the server answered EOPNOTSUPP)\n");
 	if (tg->no_unlinkat)

@@ -67,6 +67,7 @@ int run_open(struct xtarget *tg, struct xrun *x, uint32_t maxbytes, char *err, s
 	model_init(&x->m, maxbytes, x->cl->msize - P9_IOHDRSZ);
 	x->m.no_unlinkat = tg->no_unlinkat;
 	x->m.no_renameat = tg->no_renameat;
+	x->m.accept = tg->accept;
 	return 0;
 }
 
@@ -83,6 +84,14 @@ void run_close(struct xrun *x)
 		if (p9_fs_rmtree(&x->fs, x->basefid, x->scratch) && x->tg->verbose)
 			fprintf(stderr, "9psuite explore: could not remove %s: %s\n", x->scratch,
 				x->fs.err);
+	}
+	if (x->m.nodes && x->m.naccepted) {
+		char key[40];
+		x->tg->naccepted += x->m.naccepted;
+		snprintf(key, sizeof key, " %s", x->m.lastaccepted);
+		if (!strstr(x->tg->acceptseen, key) &&
+		    strlen(x->tg->acceptseen) + strlen(key) < sizeof x->tg->acceptseen)
+			strcat(x->tg->acceptseen, key);
 	}
 	for (int c = 0; c < XC_COUNT && x->m.nodes; c++)
 		x->tg->choice[c] += x->m.choice[c];
