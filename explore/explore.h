@@ -123,6 +123,8 @@ uint64_t model_fid_size(const struct xmodel *m, uint8_t slot);
 uint32_t model_last_readdir(const struct xmodel *m, uint8_t slot);
 int model_depth(const struct xmodel *m, uint8_t slot);
 const char *symtarget_of(uint32_t dseed);
+/* 1 if check matches one of the space-separated globs of list. */
+int accept_match(const char *list, const char *check);
 const char *model_choice_name(int c);
 
 /* gen.c */

@@ -206,9 +206,7 @@ static int one_sequence(struct loop *l, uint32_t *nextid)
 	}
 	run_close(&x);
 	if (rc == 1) {
-		char key[40];
-		snprintf(key, sizeof key, " %s ", f.check);
-		if (strstr(l->tg->accept, key)) { /* checks that end the sequence */
+		if (accept_match(l->tg->accept, f.check)) { /* checks that end the sequence */
 			l->accepted++;
 			printf("# accepted (--accept %s): %s\n", f.check, f.why);
 			rc = 0;
