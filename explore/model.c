@@ -902,13 +902,15 @@ static int apply_ok(struct xmodel *m, const struct xstep *st, const struct p9_ms
 /* A success the model did not expect, accepted (--accept success.Tmsg):
  * what the server did, where the model can follow; 0 where it cannot (the
  * sequence then ends). */
-static int accept_success(struct xmodel *m, const struct xstep *st)
+static int accept_success(struct xmodel *m, const struct xstep *st, const struct p9_msg *r)
 {
 	switch (st->op) {
 	case XO_LOPEN: /* a directory opened for writing */
 		fid_open(m, st->fid, P9_L_O_RDONLY);
 		return 1;
 	case XO_WALK: /* a walk from a non-directory: newfid exists, unknown */
+		if (r->nwqid != st->nname)
+			return 1;
 		memset(&m->fid[st->newfid], 0, sizeof m->fid[st->newfid]);
 		m->fid[st->newfid].inuse = m->fid[st->newfid].stale = 1;
 		return 1;
@@ -956,7 +958,7 @@ int model_apply(struct xmodel *m, const struct xstep *st, const struct xexpect *
 	if (!e->ok) {
 		char ck[32];
 		snprintf(ck, sizeof ck, "success.%s", p9_typename(e->rtype - 1));
-		if (accepted(m, ck) && accept_success(m, st))
+		if (accepted(m, ck) && accept_success(m, st, &r->m))
 			return 0;
 		return mis(f, ck, "%s succeeded, the model expects an error",
 			   p9_typename(e->rtype - 1));

@@ -23,6 +23,10 @@ static int session(struct xtarget *tg, struct xrun *x, char *err, size_t cap)
 	if (p9_dial(tg->addr, tg->timeout_ms, &x->conn, err, cap))
 		return -1;
 	x->cl = p9_client_new(x->conn, tg->msize, P9_DL);
+	/* as 9psuite: decode ganesha's Rerror-typed Rlerror and QEMU's Rstat
+	 * n[2] (both are its documented tolerances, counted by its cases) */
+	if (x->cl)
+		x->cl->decode_flags = P9_DEC_STATLEN | P9_DEC_RLERROR;
 	if (!x->cl || p9_client_version(x->cl, tg->msize, "9P2000.L", tg->timeout_ms, err, cap))
 		return -1;
 	if (x->cl->dialect != P9_DL) {

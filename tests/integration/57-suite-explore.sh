@@ -24,10 +24,14 @@ echo "clean synthfs: $(tail -1 "$P9TMP/clean.tap" | cut -c1-70)"
 # two bugs: found, shrunk, and the reproducer is a case of its own
 for bug in holes-nonzero readdir-ignore-offset; do
 	mkdir -p "$P9TMP/$bug"
+	# one server for the run and its shrinking (exec: would start one per
+	# connection); every sequence has a scratch directory of its own
+	synthfs_start "$bug" --bug "$bug"
 	rc=0
-	"$s" explore --seed 1 --duration 50 --target "exec:$sfs --stdio --bug $bug" \
+	"$s" explore --seed 1 --duration 50 --target "$SYNTHFS_ADDR" \
 		--out "$P9TMP/$bug/repro.case" >"$P9TMP/$bug.tap" 2>"$P9TMP/$bug.err" || rc=$?
 	[[ $rc == 1 ]] || { cat "$P9TMP/$bug.tap"; echo "bug $bug: exit $rc, not found"; exit 1; }
+	synthfs_stop "$SYNTHFS_PID"
 	grep -q '^not ok 1 - explore' "$P9TMP/$bug.tap"
 	grep -q '^#   case EXPLORE1' "$P9TMP/$bug.tap"   # the reproducer in the TAP output
 	n=$(grep -c '^send ' "$P9TMP/$bug/repro.case")
