@@ -237,11 +237,11 @@ int emit_case(struct xtarget *ref, const struct xseq *q, uint32_t maxbytes,
 	*text = em.b.p;
 	if (path) {
 		FILE *o = fopen(path, "w");
-		if (!o)
-			return -1;
-		fputs(em.b.p, o);
-		if (fclose(o))
-			return -1;
+		int bad = !o || fputs(em.b.p, o) < 0;
+		if ((o && fclose(o)) || bad) {
+			fprintf(stderr, "9psuite explore: cannot write %s\n", path);
+			return -2;
+		}
 	}
 	return rc ? -1 : em.nsent;
 }

@@ -246,7 +246,7 @@ static void conclude(struct loop *l, struct xreport *rp)
 	int n = emit_case(&rt, &l->found, l->o->bytes, rp->seed, &last, l->o->out, &rp->casetext);
 	if (n >= 0)
 		rp->shrunk_steps = (size_t)n;
-	else
+	else if (n == -1)
 		fprintf(stderr, "9psuite explore: the reproducer could not be recorded cleanly on "
 			"the reference synthfs (see the case text)\n");
 	rp->casepath = l->o->out;
