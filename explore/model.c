@@ -196,13 +196,14 @@ static void stale_under(struct xmodel *m, int n)
 		}
 }
 
+/* A name of n goes.  Fids on n are stale even if n keeps other names: on
+ * servers whose fids are paths (QEMU, diod) they no longer reach it. */
 static void drop_link(struct xmodel *m, int n)
 {
 	struct xnode *x = &m->nodes[n];
-	if (--x->nlink <= 0 || x->type == 'd') {
-		stale_under(m, n);
+	stale_under(m, n);
+	if (--x->nlink <= 0 || x->type == 'd')
 		x->live = 0;
-	}
 }
 
 static int nkids(const struct xnode *d)
