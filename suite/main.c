@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "explore/explore.h"
 #include "suite.h"
 #include "target.h"
 
@@ -351,6 +352,8 @@ static int run_and_report(struct run *r)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "explore") == 0)
+		return explore_main(argc - 1, argv + 1);
 	struct run r = { .o = { .msize = 65536, .uname = "root", .aname = "", .case_ms = 5000, .rounds = 20 } };
 	static struct tfile tf; /* static: reachable until exit on every path */
 	static char *owned_target;
