@@ -237,3 +237,88 @@ const char *bench_verdict_name(enum bench_verdict v)
 	default: return "no change";
 	}
 }
+
+/* ---- paired rounds (9pbench ab) ------------------------------------------ */
+
+double bench_wilcoxon(const double *d, size_t n)
+{
+	struct ranked *r;
+	size_t m = 0, i = 0;
+	double wplus = 0, ties = 0, mu, sigma, z;
+	if (!n || !(r = malloc(n * sizeof *r)))
+		return 1;
+	for (size_t k = 0; k < n; k++)
+		if (d[k] != 0) /* zero differences carry no sign (Wilcoxon's rule) */
+			r[m++] = (struct ranked){fabs(d[k]), d[k] > 0};
+	qsort(r, m, sizeof *r, cmp_ranked);
+	while (i < m) {
+		size_t j = i;
+		double rank, t;
+		while (j + 1 < m && r[j + 1].v == r[i].v)
+			j++;
+		rank = ((double)i + (double)j) / 2 + 1;
+		t = (double)(j - i + 1);
+		ties += t * t * t - t;
+		for (size_t k = i; k <= j; k++)
+			if (r[k].from_a)
+				wplus += rank;
+		i = j + 1;
+	}
+	free(r);
+	mu = (double)m * ((double)m + 1) / 4;
+	sigma = sqrt((double)m * ((double)m + 1) * (2 * (double)m + 1) / 24 - ties / 48);
+	if (m == 0 || sigma <= 0)
+		return 1;
+	z = (fabs(wplus - mu) - 0.5) / sigma;
+	return erfc((z < 0 ? 0 : z) / sqrt(2));
+}
+
+int bench_paired_change(const double *a, const double *b, size_t n, double conf,
+			int resamples, uint64_t seed, struct bench_change *out)
+{
+	double *d, *tmp, *rel;
+	struct bench_rng rng;
+	memset(out, 0, sizeof *out);
+	if (n < 2 || resamples < 10)
+		return -EINVAL;
+	d = malloc(n * sizeof *d);
+	tmp = malloc(n * sizeof *tmp);
+	rel = malloc((size_t)resamples * sizeof *rel);
+	if (!d || !tmp || !rel) {
+		free(d), free(tmp), free(rel);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		d[i] = a[i] > 0 && b[i] > 0 ? log(b[i] / a[i]) : 0;
+	out->base = bench_quantile(a, n, 0.5);
+	out->new_ = bench_quantile(b, n, 0.5);
+	out->rel = exp(bench_quantile(d, n, 0.5)) - 1;
+	bench_rng_seed(&rng, seed);
+	for (int i = 0; i < resamples; i++)
+		rel[i] = exp(resample_stat(d, n, n, tmp, BENCH_MEDIAN, &rng)) - 1;
+	out->lo = bench_quantile(rel, (size_t)resamples, (1 - conf) / 2);
+	out->hi = bench_quantile(rel, (size_t)resamples, 1 - (1 - conf) / 2);
+	out->mw_p = bench_wilcoxon(d, n);
+	free(d), free(tmp), free(rel);
+	return 0;
+}
+
+double bench_rel_spread(const double *x, size_t n)
+{
+	double med, *dev, mad;
+	if (n < 3 || !(dev = malloc(n * sizeof *dev)))
+		return 0;
+	med = bench_quantile(x, n, 0.5);
+	for (size_t i = 0; i < n; i++)
+		dev[i] = fabs(x[i] - med);
+	mad = bench_quantile(dev, n, 0.5);
+	free(dev);
+	return med > 0 ? 1.4826 * mad / med : 0;
+}
+
+void bench_change_widen(struct bench_change *c, double w)
+{
+	double below = c->rel - c->lo, above = c->hi - c->rel;
+	c->lo = c->rel - sqrt(below * below + w * w);
+	c->hi = c->rel + sqrt(above * above + w * w);
+}

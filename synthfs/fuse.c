@@ -140,13 +140,29 @@ static void kref_clear(struct ffs *f)
 
 static struct ffs *F(fuse_req_t req) { return fuse_req_userdata(req); }
 
-/* --delay: hold the answer to the operation QEMU maps the 9P type to. */
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* --delay: hold the answer to the operation QEMU maps the 9P type to;
+ * sleep (timer slack 1 ns, set in main) to SFS_DELAY_SPIN_US before the
+ * end, then poll the clock, so short delays are not rounded up. */
 static void delay(struct ffs *f, int type)
 {
 	uint32_t us = f->delay_us ? f->delay_us[type] : 0;
-	struct timespec ts = { us / 1000000, (long)(us % 1000000) * 1000 };
-	if (us)
-		nanosleep(&ts, NULL);
+	int64_t end = mono_ns() + (int64_t)us * 1000, wake = end - SFS_DELAY_SPIN_US * 1000;
+	if (!us)
+		return;
+	if (wake > mono_ns()) {
+		struct timespec ts = { (time_t)(wake / 1000000000), (long)(wake % 1000000000) };
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+	while (mono_ns() < end)
+		;
 }
 
 static struct sfs_node *node_of(struct ffs *f, fuse_ino_t ino)

@@ -161,6 +161,8 @@ struct sfs_server {
 	int nworkers;
 	int block_timeout;             /* seconds */
 	uint32_t delay_us[256];        /* --delay by T-message type */
+	int64_t delay_spin_ns;         /* --delay-spin: the last ns of a delay
+					  are polled, not slept (wake-up jitter) */
 	size_t nconns, allfids;
 	size_t max_fids;               /* --max-fids: per connection (0: none) */
 	size_t max_allfids;            /* --max-allfids: server-wide (0: none) */
