@@ -7,6 +7,9 @@
  * floor (--threshold) below which no change is claimed.  Drift and
  * neighbours' load hit both sides of a round alike and cancel in its ratio.
  *
+ * Every round opens fresh sessions (exec: targets: fresh processes), so
+ * what is particular to one process is a round's noise, not a bias.
+ *
  * Owns: the round schedule and the ab result (a 9pbench-compare JSON with
  * method "ab", drawn by `report` like compare's).
  */
@@ -16,7 +19,7 @@
 
 #include "bench.h"
 
-enum { AB_SIDES = 2 };
+enum { AB_SIDES = 2, AB_MINWARM = 50 };
 
 struct ab_side {
 	const char *target;
@@ -24,39 +27,41 @@ struct ab_side {
 	struct bench_result r;
 };
 
-static int ab_open(struct ab_side *sd, const struct bench_opts *o, const char *label,
-		   char *err, size_t cap)
+static void ab_env(struct ab_side *sd, const struct bench_opts *o, const char *label)
 {
-	int rc;
 	bench_result_init(&sd->r, "latency");
-	if ((rc = bench_sess_open(&sd->s, sd->target, o->msize, o->dialect, o->timeout_ms,
-				  err, cap)))
-		return rc;
 	bench_env_collect(&sd->r.env, o->root);
 	snprintf(sd->r.env.target, sizeof sd->r.env.target, "%s", sd->target);
 	snprintf(sd->r.env.label, sizeof sd->r.env.label, "%s", label);
 	snprintf(sd->r.env.dialect, sizeof sd->r.env.dialect, "%s", o->dialect);
-	sd->r.env.msize = sd->s.cl->msize;
-	return 0;
+}
+
+static int ab_open(struct ab_side *sd, const struct bench_opts *o, char *err, size_t cap)
+{
+	int rc = bench_sess_open(&sd->s, sd->target, o->msize, o->dialect, o->timeout_ms,
+				 err, cap);
+	if (!rc)
+		sd->r.env.msize = sd->s.cl->msize;
+	return rc;
 }
 
 /* One op on one side for one round: its samples join the side's metric
- * and its median becomes the metric's round. */
-static int ab_step(struct ab_side *sd, const struct bench_opts *o, const char *op,
+ * and its median becomes the metric's round (warm: run, record nothing). */
+static int ab_step(struct ab_side *sd, const struct bench_opts *o, const char *op, int warm,
 		   char *err, size_t cap)
 {
 	char name[96];
-	struct bench_metric *m, *t;
+	struct bench_metric *m = NULL, *t;
 	struct bench_result tr;
 	int rc;
 	snprintf(name, sizeof name, "latency/%s/d%d", op, o->depth);
-	if (!(m = bench_metric_find(&sd->r, name)) &&
+	if (!warm && !(m = bench_metric_find(&sd->r, name)) &&
 	    !(m = bench_metric_add(&sd->r, name, "latency", op, o->depth, "ns", 1, 1)))
 		return -ENOMEM;
 	bench_result_init(&tr, "round");
 	if (!(t = bench_metric_add(&tr, name, "latency", op, o->depth, "ns", 1, 0)))
 		rc = -ENOMEM;
-	else if (!(rc = bench_run_op(&sd->s, o, op, &tr, t, err, cap))) {
+	else if (!(rc = bench_run_op(&sd->s, o, op, &tr, t, err, cap)) && m) {
 		for (size_t i = 0; i < t->nsamples; i++)
 			bench_metric_sample(&sd->r, m, t->samples[i]);
 		bench_metric_round(m, bench_metric_value(t));
@@ -70,36 +75,32 @@ static int ab_step(struct ab_side *sd, const struct bench_opts *o, const char *o
 	return rc;
 }
 
-/* The rounds: warm-up on both sides, then per round each op on A and B
- * back to back, alternating which goes first. */
-static int ab_rounds(struct ab_side *sd, const struct bench_opts *o, int rounds,
-		     char *err, size_t cap)
+/* One round: fresh sessions on both sides (for exec: targets, fresh
+ * server processes), so a process's luck (its CPU, its memory layout)
+ * is one round's, not the whole run's; then per op a warm-up on both and
+ * the measurement on both back to back, first = the side going first. */
+static int ab_round(struct ab_side *sd, const struct bench_opts *o, int rounds, int first,
+		    char *err, size_t cap)
 {
+	struct bench_opts ro = *o, wo = *o;
 	char ops[256], *save = NULL;
 	int rc = 0;
-	for (int round = -1; round < rounds && !rc; round++) {
-		struct bench_opts ro = *o;
-		/* round -1: the warm-up, kept out of the result */
-		ro.count = round < 0 ? (o->warmup ? o->warmup : 1)
-				     : (o->count + (uint64_t)rounds - 1) / (uint64_t)rounds;
-		ro.warmup = 0;
-		snprintf(ops, sizeof ops, "%s", o->ops);
-		for (char *op = strtok_r(ops, ",", &save); op && !rc;
-		     op = strtok_r(NULL, ",", &save))
-			for (int k = 0; k < AB_SIDES && !rc; k++) {
-				struct ab_side *x = &sd[(k + (round & 1)) % AB_SIDES];
-				if (round < 0) {
-					struct bench_result tr;
-					struct bench_metric *t;
-					bench_result_init(&tr, "warmup");
-					t = bench_metric_add(&tr, "w", "w", "w", 0, "ns", 1, 0);
-					rc = t ? bench_run_op(&x->s, &ro, op, &tr, t, err, cap) : -ENOMEM;
-					bench_result_free(&tr);
-				} else {
-					rc = ab_step(x, &ro, op, err, cap);
-				}
-			}
+	ro.count = (o->count + (uint64_t)rounds - 1) / (uint64_t)rounds;
+	ro.warmup = wo.warmup = 0;
+	wo.count = o->warmup / (uint64_t)rounds > AB_MINWARM ? o->warmup / (uint64_t)rounds
+							     : AB_MINWARM;
+	for (int k = 0; k < AB_SIDES && !rc; k++)
+		rc = ab_open(&sd[(first + k) % AB_SIDES], o, err, cap);
+	snprintf(ops, sizeof ops, "%s", o->ops);
+	for (char *op = strtok_r(ops, ",", &save); op && !rc; op = strtok_r(NULL, ",", &save)) {
+		for (int k = 0; k < AB_SIDES && !rc; k++)
+			rc = ab_step(&sd[(first + k) % AB_SIDES], &wo, op, 1, err, cap);
+		for (int k = 0; k < AB_SIDES && !rc; k++)
+			rc = ab_step(&sd[(first + k) % AB_SIDES], &ro, op, 0, err, cap);
 	}
+	for (int k = 0; k < AB_SIDES; k++)
+		if (sd[k].s.cl)
+			bench_sess_close(&sd[k].s);
 	return rc;
 }
 
@@ -135,19 +136,18 @@ int bench_ab(const struct bench_opts *o, const char *ta, const char *tb,
 {
 	struct ab_side sd[AB_SIDES] = {{.target = ta}, {.target = tb}};
 	int rounds = o->reps < 2 ? 2 : o->reps > BENCH_MAXROUNDS ? BENCH_MAXROUNDS : o->reps;
-	int rc;
+	int rc = 0;
 	if (!o->count) {
 		snprintf(err, cap, "ab needs --count (requests per op and side)");
 		return -EINVAL;
 	}
-	if (!(rc = ab_open(&sd[0], o, "A", err, cap)) && !(rc = ab_open(&sd[1], o, "B", err, cap)))
-		rc = ab_rounds(sd, o, rounds, err, cap);
+	ab_env(&sd[0], o, "A");
+	ab_env(&sd[1], o, "B");
+	for (int round = 0; round < rounds && !rc; round++)
+		rc = ab_round(sd, o, rounds, round & 1, err, cap);
 	if (!rc)
 		rc = ab_verdicts(sd, o, co, rounds, out);
-	for (int k = 0; k < AB_SIDES; k++) {
-		if (sd[k].s.cl)
-			bench_sess_close(&sd[k].s);
+	for (int k = 0; k < AB_SIDES; k++)
 		bench_result_free(&sd[k].r);
-	}
 	return rc;
 }

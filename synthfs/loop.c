@@ -238,9 +238,9 @@ static void drain_done(struct sfs_server *s)
 /* A short --delay is spent here, on the event loop, as a slower server
  * would spend it on its CPU: parking the reply costs about 1-2 us more
  * (a copy, a list, a loop turn), too much for a 1 us delay. */
-static void spin_for(uint32_t us)
+static void spin_for(uint64_t ns)
 {
-	int64_t end = sfs_mono_ns() + (int64_t)us * 1000;
+	int64_t end = sfs_mono_ns() + (int64_t)ns;
 	while (sfs_mono_ns() < end)
 		;
 }
@@ -280,9 +280,9 @@ static void handle_msg(struct sfs_conn *c, const uint8_t *p, size_t len)
 		return;
 	}
 	size_t n = sfs_handle(c, p, len, out, cap, &park);
-	if (!park && s->delay_us[type] && s->delay_us[type] <= SFS_DELAY_INLINE_US)
-		spin_for(s->delay_us[type]);
-	else if (park || s->delay_us[type]) {
+	if (!park && s->delay_ns[type] && s->delay_ns[type] <= SFS_DELAY_INLINE_US * 1000)
+		spin_for(s->delay_ns[type]);
+	else if (park || s->delay_ns[type]) {
 		sfs_req_defer(c, p, out, n, park); /* answered later */
 		return;
 	}

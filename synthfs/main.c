@@ -42,7 +42,7 @@ static const char usage[] =
 "                     entry in an Rreaddir (or a 9P2000 directory Rread)\n"
 "                     costs one more main->worker->main round trip, as in\n"
 "                     QEMU before its 2020 readdir rework (implies worker)\n"
-"  --delay OP=USEC    hold replies to OP (read, Tgetattr, ...) USEC us\n"
+"  --delay OP=USEC    hold replies to OP (read, Tgetattr, ...) USEC us (0.5 ok)\n"
 "  --delay-spin USEC  poll, not sleep, the last USEC us of a delay (100);\n"
 "                     a delay of at most 10 us is spun on the event loop\n"
 "  --multidevs MODE   warn (default), remap or forbid, as QEMU's\n"
@@ -99,6 +99,16 @@ struct cfg {
 	struct sfs_opts o;
 };
 
+/* --delay's USEC: microseconds, a fraction allowed (0.5 = 500 ns). */
+static uint64_t delay_ns(const char *arg)
+{
+	char *end;
+	double us = strtod(arg, &end);
+	if (end == arg || *end || !(us >= 0) || us > 3600e6)
+		errx(2, "--delay: bad microseconds '%s'", arg);
+	return (uint64_t)(us * 1000 + 0.5);
+}
+
 static void opt_delay(struct sfs_server *s, const char *arg)
 {
 	char op[64];
@@ -109,7 +119,7 @@ static void opt_delay(struct sfs_server *s, const char *arg)
 	snprintf(op, sizeof op, "%.*s", (int)(eq - arg), arg);
 	if ((t = op_type(op)) < 0)
 		errx(2, "--delay: unknown operation %s", op);
-	s->delay_us[t] = (uint32_t)parse_size(eq + 1);
+	s->delay_ns[t] = delay_ns(eq + 1);
 }
 
 /* The options that name a mode: --dispatch, --readdir-hops, --multidevs. */
@@ -266,7 +276,7 @@ static void set_up_listeners(struct sfs_server *s, struct cfg *k)
 static void precise_timers(const struct sfs_server *s)
 {
 	for (int t = 0; t < 256; t++)
-		if (s->delay_us[t]) {
+		if (s->delay_ns[t]) {
 			prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 			return;
 		}
@@ -286,7 +296,7 @@ int main(int argc, char **argv)
 		errx(2, "%s", err);
 	if (k.fusemnt) {
 		int rc = sfs_fuse_main(s.tree, k.fusemnt, s.block_timeout,
-				       s.delay_us, s.verbose);
+				       s.delay_ns, s.verbose);
 		sfs_tree_free(s.tree);
 		return rc;
 	}

@@ -76,21 +76,47 @@ grep -q 'between-run' same.txt
 grep -q '"slower": 0' same.json
 python3 - a.json slow.json <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
-for m in r["metrics"]:
+# compare judges latency by rounds; each round is set to the run's median
+# (base and copy alike) so the verdict is not this run's noise, only the 1.5
+base, slow = json.load(open(sys.argv[1])), json.load(open(sys.argv[1]))
+for b, m in zip(base["metrics"], slow["metrics"]):
+    b["rounds"] = [b["value"]] * len(b["rounds"])
+    m["rounds"] = [1.5 * b["value"]] * len(m["rounds"])
     m["samples"] = [1.5 * v for v in m["samples"]]
-    m["rounds"] = [1.5 * v for v in m["rounds"]]
     m["value"] *= 1.5
-json.dump(r, open(sys.argv[2], "w"))
+json.dump(base, open(sys.argv[1] + ".flat", "w"))
+json.dump(slow, open(sys.argv[2], "w"))
 PY
 set +e
-"$B" compare a.json slow.json --json cmp.json >slow.txt; rc=$?
+"$B" compare a.json.flat slow.json --json cmp.json >slow.txt; rc=$?
 set -e
 cat slow.txt
 [[ $rc == 1 ]] || { echo "1.5 times the latencies not flagged (exit $rc)"; exit 1; }
 grep -q '^latency/getattr/d1 .*slower$' slow.txt
 grep -q '^latency/read4k/d1 .*slower$' slow.txt
 grep -q '"verdict": "slower"' cmp.json
+
+# ab: two targets in one run, rounds interleaved; its verdict is a speed
+# claim (bench/ab-verdicts.sh), so only the structure is checked here
+rc=0
+"$B" ab "$SYN" "$SYN --delay getattr=1" --op getattr,read4k --reps 3 --count 300 --warmup 30 \
+	--json ab.json >ab.txt || rc=$?
+cat ab.txt
+[[ $rc == 0 || $rc == 1 ]] || { echo "ab: exit $rc"; exit 1; }
+grep -q '^note: A/B in one run: 3 interleaved rounds' ab.txt
+python3 - ab.json <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["format"] == "9pbench-compare" and j["method"] == "ab", j
+names = [m["name"] for m in j["metrics"]]
+assert names == ["latency/getattr/d1", "latency/read4k/d1"], names
+for m in j["metrics"]:
+    assert m["base"] > 0 and m["new"] > 0 and m["lo"] <= m["rel"] <= m["hi"], m
+PY
+set +e
+"$B" ab "$SYN" "unix:$P9TMP/nonexistent.sock" --reps 2 --count 20 2>aberr.txt; rc=$?
+set -e
+[[ $rc == 2 ]] && grep -q "nonexistent.sock" aberr.txt || { echo "ab: dead B: exit $rc"; cat aberr.txt; exit 1; }
 
 # the report draws what it was given and stays offline; a 9psuite JSON
 # result (recognised by content) becomes the families x targets matrix
@@ -100,7 +126,7 @@ cat >suite.json <<'JS'
           {"code":"WLK2","flags":["walk"],"status":"fail"},
           {"code":"WLK3","flags":["walk"],"status":"xfail"}]}
 JS
-"$B" report -q --gp "$P9ROOT/reports" -o out a.json slow.json hops.json est.json rd.json cmp.json suite.json
+"$B" report -q --gp "$P9ROOT/reports" -o out a.json slow.json hops.json est.json rd.json cmp.json ab.json suite.json
 grep -q '<tr><td>walk</td><td class="bad">0 / 1 / 1</td></tr>' out/index.html
 grep -q '<tr><td>attach</td><td class="good">1 / 0 / 0</td></tr>' out/index.html
 "$B" report -q --gp "$P9ROOT/reports" -o out0 a.json
