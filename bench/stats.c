@@ -177,17 +177,13 @@ static int cmp_ranked(const void *a, const void *b)
 	return cmp_double(&((const struct ranked *)a)->v, &((const struct ranked *)b)->v);
 }
 
-double bench_mann_whitney(const double *a, size_t na, const double *b, size_t nb)
+/* Sort r, rank it (ties get their mean rank) and return the sum of the
+ * ranks of the flagged entries; *ties gets sum(t^3 - t) over tie groups. */
+static double rank_sum(struct ranked *r, size_t n, double *ties)
 {
-	size_t n = na + nb, i = 0;
-	double ra = 0, ties = 0, u, mu, sigma, z;
-	struct ranked *r;
-	if (!na || !nb || !(r = malloc(n * sizeof *r)))
-		return 1;
-	for (size_t k = 0; k < na; k++)
-		r[k] = (struct ranked){a[k], 1};
-	for (size_t k = 0; k < nb; k++)
-		r[na + k] = (struct ranked){b[k], 0};
+	size_t i = 0;
+	double sum = 0;
+	*ties = 0;
 	qsort(r, n, sizeof *r, cmp_ranked);
 	while (i < n) {
 		size_t j = i;
@@ -196,12 +192,27 @@ double bench_mann_whitney(const double *a, size_t na, const double *b, size_t nb
 			j++;
 		rank = ((double)i + (double)j) / 2 + 1;
 		t = (double)(j - i + 1);
-		ties += t * t * t - t;
+		*ties += t * t * t - t;
 		for (size_t k = i; k <= j; k++)
 			if (r[k].from_a)
-				ra += rank;
+				sum += rank;
 		i = j + 1;
 	}
+	return sum;
+}
+
+double bench_mann_whitney(const double *a, size_t na, const double *b, size_t nb)
+{
+	size_t n = na + nb;
+	double ra, ties, u, mu, sigma, z;
+	struct ranked *r;
+	if (!na || !nb || !(r = malloc(n * sizeof *r)))
+		return 1;
+	for (size_t k = 0; k < na; k++)
+		r[k] = (struct ranked){a[k], 1};
+	for (size_t k = 0; k < nb; k++)
+		r[na + k] = (struct ranked){b[k], 0};
+	ra = rank_sum(r, n, &ties);
 	free(r);
 	u = ra - (double)na * ((double)na + 1) / 2;
 	mu = (double)na * (double)nb / 2;
@@ -243,27 +254,14 @@ const char *bench_verdict_name(enum bench_verdict v)
 double bench_wilcoxon(const double *d, size_t n)
 {
 	struct ranked *r;
-	size_t m = 0, i = 0;
-	double wplus = 0, ties = 0, mu, sigma, z;
+	size_t m = 0;
+	double wplus, ties, mu, sigma, z;
 	if (!n || !(r = malloc(n * sizeof *r)))
 		return 1;
 	for (size_t k = 0; k < n; k++)
 		if (d[k] != 0) /* zero differences carry no sign (Wilcoxon's rule) */
 			r[m++] = (struct ranked){fabs(d[k]), d[k] > 0};
-	qsort(r, m, sizeof *r, cmp_ranked);
-	while (i < m) {
-		size_t j = i;
-		double rank, t;
-		while (j + 1 < m && r[j + 1].v == r[i].v)
-			j++;
-		rank = ((double)i + (double)j) / 2 + 1;
-		t = (double)(j - i + 1);
-		ties += t * t * t - t;
-		for (size_t k = i; k <= j; k++)
-			if (r[k].from_a)
-				wplus += rank;
-		i = j + 1;
-	}
+	wplus = rank_sum(r, m, &ties);
 	free(r);
 	mu = (double)m * ((double)m + 1) / 4;
 	sigma = sqrt((double)m * ((double)m + 1) * (2 * (double)m + 1) / 24 - ties / 48);
