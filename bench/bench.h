@@ -71,6 +71,18 @@ int bench_change(const double *base, size_t nb, const double *new_, size_t nn,
 /* Two-sided Mann-Whitney U test p-value, normal approximation with ties. */
 double bench_mann_whitney(const double *a, size_t na, const double *b, size_t nb);
 
+/* Paired rounds (9pbench ab): round i of A and of B ran back to back.
+ * The change is the median over rounds of log(b[i]/a[i]) (as a ratio - 1),
+ * its interval a percentile bootstrap over rounds, and mw_p the two-sided
+ * Wilcoxon signed-rank p-value of those log ratios. */
+int bench_paired_change(const double *a, const double *b, size_t n, double conf,
+			int resamples, uint64_t seed, struct bench_change *out);
+double bench_wilcoxon(const double *d, size_t n);
+/* Robust relative spread of x: 1.4826 x MAD / median (0 when n < 3). */
+double bench_rel_spread(const double *x, size_t n);
+/* Widen an interval around c->rel by w (added in quadrature on each side). */
+void bench_change_widen(struct bench_change *c, double w);
+
 enum bench_verdict { BENCH_SAME, BENCH_FASTER, BENCH_SLOWER, BENCH_NOISE };
 /* Verdict for a change.  lower_better: the metric is a time.  A change is
  * called only when the interval excludes zero AND the point estimate is
@@ -269,6 +281,29 @@ struct bench_cmp_opts {
 const char *bench_fmt_value(char *buf, size_t cap, double v, const char *unit);
 int bench_compare(const struct bench_result *base, const struct bench_result *new_,
 		  const struct bench_cmp_opts *o, FILE *out);
+
+/* The comparison table and JSON, row by row (compare.c; ab.c uses it too):
+ * begin writes the header, row judges one change with bench_verdict and
+ * prints it, end prints the count and the caveat and returns the number of
+ * slower metrics (or -errno). */
+#define BENCH_Z95 1.959964 /* the normal quantile of a two-sided 95% */
+struct bench_cmp_sink {
+	const struct bench_cmp_opts *o;
+	FILE *out, *jf;
+	int first, compared, slower;
+};
+int bench_cmp_begin(struct bench_cmp_sink *k, const struct bench_result *base,
+		    const struct bench_result *new_, const char *method,
+		    const struct bench_cmp_opts *o, FILE *out);
+void bench_cmp_row(struct bench_cmp_sink *k, const struct bench_metric *m,
+		   const struct bench_change *c);
+int bench_cmp_end(struct bench_cmp_sink *k, const char *caveat);
+
+/* 9pbench ab (ab.c): targets A and B measured round by round, interleaved
+ * (A B, then B A, ...), each op's verdict from the per-round medians
+ * paired (bench_paired_change) against the noise floor o->threshold. */
+int bench_ab(const struct bench_opts *o, const char *ta, const char *tb,
+	     const struct bench_cmp_opts *co, FILE *out, char *err, size_t cap);
 
 struct bench_report_opts {
 	const char *outdir;

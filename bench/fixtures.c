@@ -100,6 +100,10 @@ int bench_fixtures(struct bench_opts *o, char *err, size_t cap)
 		if (!o->quiet)
 			fprintf(stderr, "9pbench: built the fixture tree /%s over 9P (removed at exit)\n",
 				tree);
+		if (!strncmp(o->target, "exec:", 5)) /* warned even with -q: it will fail */
+			fprintf(stderr, "9pbench: note: each exec: connection starts its own server; "
+				"one that keeps its files in memory will not have /%s on the next "
+				"(serve it on a socket instead)\n", tree);
 	}
 	point_into(o, &fs, s.rootfid, tree);
 	bench_sess_close(&s);

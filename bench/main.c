@@ -1,6 +1,6 @@
 /*
  * main.c - bin/9pbench: parses the command line and runs one subcommand
- * (floor, latency, hops, readdir, throughput, concurrency, compare,
+ * (floor, latency, hops, readdir, throughput, concurrency, ab, compare,
  * report).  See docs/bench.md.
  */
 #include <signal.h>
@@ -21,6 +21,9 @@ static const char usage[] =
 "  readdir      --target T [--list 100,1000,10000] [--series NAME]\n"
 "  throughput   --target T --op read|write [--list 8k,64k,512k,1M,4M]\n"
 "  concurrency  --target T [--list 1,2,4,8,16,32,64]\n"
+"  ab           A B [--op getattr] [--reps 30] [--count N] [--threshold 3%]\n"
+"               [--json OUT]: A and B (targets) interleaved round by round in\n"
+"               one run; exit 1 when B is slower than A beyond the noise floor\n"
 "  compare      BASE.json NEW.json [--threshold 5%] [--json OUT] [-q]\n"
 "  report       RESULT.json... -o DIR [--suite SUITE.json]... [--gp DIR]\n"
 "options of the measuring subcommands:\n"
@@ -44,6 +47,10 @@ static const char usage[] =
 "  --timeout MS          per-request timeout (default 10000)\n"
 "  --root DIR            checkout whose git revision is recorded (default .)\n"
 "  -q, --quiet           no summary on stdout\n";
+
+/* ab's defaults: rounds, requests per op and side, noise floor */
+enum { AB_ROUNDS = 30, AB_COUNT = 15000 };
+#define AB_NOISE_FLOOR 0.03
 
 enum { O_OP = 256, O_DEPTH, O_COUNT, O_DURATION, O_WARMUP, O_REPS, O_MSIZE, O_DIALECT,
        O_LIST, O_READ, O_WRITE, O_WALK, O_DIR, O_SYNTHFS, O_DISPATCH, O_VERSION,
@@ -80,7 +87,7 @@ struct args {
 	struct bench_report_opts rep;
 	const char *suite[64];
 	const char *op;
-	int help;
+	int help, reps_set, threshold_set, count_set, ops_set;
 };
 
 static int die(const char *fmt, const char *a)
@@ -123,12 +130,12 @@ static int parse(int argc, char **argv, struct args *a)
 		case 't': a->o.target = optarg; break;
 		case 'o': a->o.out = optarg; a->rep.outdir = optarg; break;
 		case 'q': a->o.quiet = a->c.quiet = 1; break;
-		case O_OP: a->o.ops = a->op = optarg; break;
+		case O_OP: a->o.ops = a->op = optarg; a->ops_set = 1; break;
 		case O_DEPTH: a->o.depth = (int)v; break;
-		case O_COUNT: a->o.count = (uint64_t)v; break;
+		case O_COUNT: a->o.count = (uint64_t)v; a->count_set = 1; break;
 		case O_DURATION: a->o.duration = v; a->o.count = 0; break;
 		case O_WARMUP: a->o.warmup = (uint64_t)v; break;
-		case O_REPS: a->o.reps = (int)v; break;
+		case O_REPS: a->o.reps = (int)v; a->reps_set = 1; break;
 		case O_MSIZE: a->o.msize = (uint32_t)v; break;
 		case O_DIALECT: a->o.dialect = optarg; break;
 		case O_LIST: a->o.list = optarg; break;
@@ -141,7 +148,10 @@ static int parse(int argc, char **argv, struct args *a)
 		case O_VERSION: a->o.version = optarg; break;
 		case O_TIMEOUT: a->o.timeout_ms = (int)v; break;
 		case O_ROOT: a->o.root = optarg; break;
-		case O_THRESHOLD: a->c.threshold = v >= 1 ? v / 100 : v; break;
+		case O_THRESHOLD:
+			a->c.threshold = v >= 1 ? v / 100 : v;
+			a->threshold_set = 1;
+			break;
 		case O_JSON: a->c.json = optarg; break;
 		case O_SUITE:
 			if (a->rep.nsuite < 64)
@@ -224,6 +234,33 @@ static int cmd_compare(struct args *a, int argc, char **argv)
 	return rc > 0 ? 1 : 0;
 }
 
+/* ab's defaults differ from latency's: 30 rounds, getattr, 3% noise floor
+ * (docs/bench.md, "ab"); the fixtures are looked up on A. */
+static int cmd_ab(struct args *a, int argc, char **argv)
+{
+	char err[512] = "";
+	int rc;
+	if (argc - optind != 2)
+		return die("ab needs two targets: A B%s", "");
+	if (!a->reps_set)
+		a->o.reps = AB_ROUNDS;
+	if (!a->ops_set)
+		a->o.ops = "getattr";
+	if (!a->threshold_set)
+		a->c.threshold = AB_NOISE_FLOOR;
+	if (!a->count_set)
+		a->o.count = AB_COUNT;
+	if (!a->c.json)
+		a->c.json = a->o.out;
+	a->o.target = argv[optind];
+	if (bench_fixtures(&a->o, err, sizeof err))
+		return die("%s", err);
+	rc = bench_ab(&a->o, argv[optind], argv[optind + 1], &a->c, stdout, err, sizeof err);
+	if (rc < 0)
+		return die("ab: %s", err[0] ? err : strerror(-rc));
+	return rc > 0 ? 1 : 0;
+}
+
 static int cmd_report(struct args *a, int argc, char **argv)
 {
 	char err[512] = "";
@@ -249,11 +286,15 @@ static int run(const char *cmd, struct args *a, int argc, char **argv)
 		return cmd_compare(a, argc, argv);
 	if (!strcmp(cmd, "report"))
 		return cmd_report(a, argc, argv);
+	if (!strcmp(cmd, "ab"))
+		return cmd_ab(a, argc, argv);
 	if (optind != argc)
 		return die("unexpected argument '%s'", argv[optind]);
 	if (strcmp(cmd, "floor") && strcmp(cmd, "hops") && !a->o.target)
 		return die("%s needs --target", cmd);
-	if (strcmp(cmd, "floor") && strcmp(cmd, "hops") && bench_fixtures(&a->o, err, sizeof err))
+	/* hops against synthfs builds its own targets; hops --target is a target's */
+	if (strcmp(cmd, "floor") && (strcmp(cmd, "hops") || a->o.target) &&
+	    bench_fixtures(&a->o, err, sizeof err))
 		return die("%s", err);
 	bench_result_init(&r, cmd);
 	if (!strcmp(cmd, "floor")) {

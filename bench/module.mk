@@ -5,4 +5,4 @@ PROGS += 9pbench
 MODLIBS += bench
 bench_LIBSRCS := bench/hist.c bench/stats.c bench/bjson.c bench/result.c \
 	bench/env.c bench/floor.c bench/workload.c bench/measure.c \
-	bench/compare.c bench/report.c bench/fixtures.c
+	bench/compare.c bench/ab.c bench/report.c bench/fixtures.c

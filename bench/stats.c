@@ -177,17 +177,13 @@ static int cmp_ranked(const void *a, const void *b)
 	return cmp_double(&((const struct ranked *)a)->v, &((const struct ranked *)b)->v);
 }
 
-double bench_mann_whitney(const double *a, size_t na, const double *b, size_t nb)
+/* Sort r, rank it (ties get their mean rank) and return the sum of the
+ * ranks of the flagged entries; *ties gets sum(t^3 - t) over tie groups. */
+static double rank_sum(struct ranked *r, size_t n, double *ties)
 {
-	size_t n = na + nb, i = 0;
-	double ra = 0, ties = 0, u, mu, sigma, z;
-	struct ranked *r;
-	if (!na || !nb || !(r = malloc(n * sizeof *r)))
-		return 1;
-	for (size_t k = 0; k < na; k++)
-		r[k] = (struct ranked){a[k], 1};
-	for (size_t k = 0; k < nb; k++)
-		r[na + k] = (struct ranked){b[k], 0};
+	size_t i = 0;
+	double sum = 0;
+	*ties = 0;
 	qsort(r, n, sizeof *r, cmp_ranked);
 	while (i < n) {
 		size_t j = i;
@@ -196,12 +192,27 @@ double bench_mann_whitney(const double *a, size_t na, const double *b, size_t nb
 			j++;
 		rank = ((double)i + (double)j) / 2 + 1;
 		t = (double)(j - i + 1);
-		ties += t * t * t - t;
+		*ties += t * t * t - t;
 		for (size_t k = i; k <= j; k++)
 			if (r[k].from_a)
-				ra += rank;
+				sum += rank;
 		i = j + 1;
 	}
+	return sum;
+}
+
+double bench_mann_whitney(const double *a, size_t na, const double *b, size_t nb)
+{
+	size_t n = na + nb;
+	double ra, ties, u, mu, sigma, z;
+	struct ranked *r;
+	if (!na || !nb || !(r = malloc(n * sizeof *r)))
+		return 1;
+	for (size_t k = 0; k < na; k++)
+		r[k] = (struct ranked){a[k], 1};
+	for (size_t k = 0; k < nb; k++)
+		r[na + k] = (struct ranked){b[k], 0};
+	ra = rank_sum(r, n, &ties);
 	free(r);
 	u = ra - (double)na * ((double)na + 1) / 2;
 	mu = (double)na * (double)nb / 2;
@@ -236,4 +247,76 @@ const char *bench_verdict_name(enum bench_verdict v)
 	case BENCH_NOISE: return "no change (small)";
 	default: return "no change";
 	}
+}
+
+/* ---- paired rounds (9pbench ab) ------------------------------------------ */
+
+double bench_wilcoxon(const double *d, size_t n)
+{
+	struct ranked *r;
+	size_t m = 0;
+	double wplus, ties, mu, sigma, z;
+	if (!n || !(r = malloc(n * sizeof *r)))
+		return 1;
+	for (size_t k = 0; k < n; k++)
+		if (d[k] != 0) /* zero differences carry no sign (Wilcoxon's rule) */
+			r[m++] = (struct ranked){fabs(d[k]), d[k] > 0};
+	wplus = rank_sum(r, m, &ties);
+	free(r);
+	mu = (double)m * ((double)m + 1) / 4;
+	sigma = sqrt((double)m * ((double)m + 1) * (2 * (double)m + 1) / 24 - ties / 48);
+	if (m == 0 || sigma <= 0)
+		return 1;
+	z = (fabs(wplus - mu) - 0.5) / sigma;
+	return erfc((z < 0 ? 0 : z) / sqrt(2));
+}
+
+int bench_paired_change(const double *a, const double *b, size_t n, double conf,
+			int resamples, uint64_t seed, struct bench_change *out)
+{
+	double *d, *tmp, *rel;
+	struct bench_rng rng;
+	memset(out, 0, sizeof *out);
+	if (n < 2 || resamples < 10)
+		return -EINVAL;
+	d = malloc(n * sizeof *d);
+	tmp = malloc(n * sizeof *tmp);
+	rel = malloc((size_t)resamples * sizeof *rel);
+	if (!d || !tmp || !rel) {
+		free(d), free(tmp), free(rel);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		d[i] = a[i] > 0 && b[i] > 0 ? log(b[i] / a[i]) : 0;
+	out->base = bench_quantile(a, n, 0.5);
+	out->new_ = bench_quantile(b, n, 0.5);
+	out->rel = exp(bench_quantile(d, n, 0.5)) - 1;
+	bench_rng_seed(&rng, seed);
+	for (int i = 0; i < resamples; i++)
+		rel[i] = exp(resample_stat(d, n, n, tmp, BENCH_MEDIAN, &rng)) - 1;
+	out->lo = bench_quantile(rel, (size_t)resamples, (1 - conf) / 2);
+	out->hi = bench_quantile(rel, (size_t)resamples, 1 - (1 - conf) / 2);
+	out->mw_p = bench_wilcoxon(d, n);
+	free(d), free(tmp), free(rel);
+	return 0;
+}
+
+double bench_rel_spread(const double *x, size_t n)
+{
+	double med, *dev, mad;
+	if (n < 3 || !(dev = malloc(n * sizeof *dev)))
+		return 0;
+	med = bench_quantile(x, n, 0.5);
+	for (size_t i = 0; i < n; i++)
+		dev[i] = fabs(x[i] - med);
+	mad = bench_quantile(dev, n, 0.5);
+	free(dev);
+	return med > 0 ? 1.4826 * mad / med : 0;
+}
+
+void bench_change_widen(struct bench_change *c, double w)
+{
+	double below = c->rel - c->lo, above = c->hi - c->rel;
+	c->lo = c->rel - sqrt(below * below + w * w);
+	c->hi = c->rel + sqrt(above * above + w * w);
 }

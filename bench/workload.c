@@ -171,6 +171,18 @@ static int op_known(const char *op)
 }
 
 /* Open what the op works on. */
+/* The path an op works on (for errors). */
+static const char *op_path(const struct bench_opts *o, const char *op)
+{
+	if (!strcmp(op, "read4k"))
+		return o->read_file;
+	if (!strcmp(op, "write4k"))
+		return o->write_file;
+	if (!strcmp(op, "readdir"))
+		return o->dir;
+	return o->walk_path;
+}
+
 static int engine_setup(struct engine *e, const struct bench_opts *o)
 {
 	struct bench_sess *s = e->s;
@@ -356,7 +368,8 @@ int bench_run_op(struct bench_sess *s, const struct bench_opts *o, const char *o
 	}
 	if ((rc = engine_setup(e, o))) {
 		if (!err[0])
-			snprintf(err, errcap, "%s: cannot set up (%s)", op, strerror(-rc));
+			snprintf(err, errcap, "%s: cannot set up on /%s (%s)", op, op_path(o, op),
+				 strerror(-rc));
 	} else {
 		rc = engine_loop(e, o, r, m, err, errcap);
 		if (!rc && e->want != P9_RWALK && e->want != P9_RCLUNK && e->want != P9_RFLUSH)

@@ -43,7 +43,7 @@ struct ffs {
 	pthread_mutex_t lock;
 	int block_timeout;    /* seconds */
 	int verbose;
-	const uint32_t *delay_us; /* --delay by 9P T-message type, or NULL */
+	const uint64_t *delay_ns; /* --delay by 9P T-message type, or NULL */
 	struct kref *kref;    /* capacity nkref (a power of two) */
 	size_t nkref, used;
 };
@@ -140,13 +140,29 @@ static void kref_clear(struct ffs *f)
 
 static struct ffs *F(fuse_req_t req) { return fuse_req_userdata(req); }
 
-/* --delay: hold the answer to the operation QEMU maps the 9P type to. */
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* --delay: hold the answer to the operation QEMU maps the 9P type to;
+ * sleep (timer slack 1 ns, set in main) to SFS_DELAY_SPIN_US before the
+ * end, then poll the clock, so short delays are not rounded up. */
 static void delay(struct ffs *f, int type)
 {
-	uint32_t us = f->delay_us ? f->delay_us[type] : 0;
-	struct timespec ts = { us / 1000000, (long)(us % 1000000) * 1000 };
-	if (us)
-		nanosleep(&ts, NULL);
+	uint64_t ns = f->delay_ns ? f->delay_ns[type] : 0;
+	int64_t end = mono_ns() + (int64_t)ns, wake = end - SFS_DELAY_SPIN_US * 1000;
+	if (!ns)
+		return;
+	if (wake > mono_ns()) {
+		struct timespec ts = { (time_t)(wake / 1000000000), (long)(wake % 1000000000) };
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+	}
+	while (mono_ns() < end)
+		;
 }
 
 static struct sfs_node *node_of(struct ffs *f, fuse_ino_t ino)
@@ -690,12 +706,12 @@ static const struct fuse_lowlevel_ops ops = {
 };
 
 int sfs_fuse_main(struct sfs_tree *t, const char *mountpoint, int block_timeout,
-		  const uint32_t *delay_us, int verbose)
+		  const uint64_t *delay_ns, int verbose)
 {
 	char *argv[] = { "synthfs", "-o", "fsname=synthfs,subtype=synthfs", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
 	struct ffs f = { .t = t, .block_timeout = block_timeout > 0 ? block_timeout : 30,
-			 .verbose = verbose, .delay_us = delay_us };
+			 .verbose = verbose, .delay_ns = delay_ns };
 	struct fuse_session *se;
 	int rc = 2;
 	pthread_mutex_init(&f.lock, NULL);

@@ -229,8 +229,8 @@ void sfs_req_done(struct sfs_req *r)
 		park(s, r, sfs_mono_ns() + (int64_t)s->block_timeout * 1000000000);
 		return;
 	}
-	if (s->delay_us[r->type]) {
-		park(s, r, sfs_mono_ns() + (int64_t)s->delay_us[r->type] * 1000);
+	if (s->delay_ns[r->type]) {
+		park(s, r, sfs_mono_ns() + (int64_t)s->delay_ns[r->type]);
 		return;
 	}
 	sfs_req_finish(r);

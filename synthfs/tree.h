@@ -230,4 +230,15 @@ int sfs_data_write(struct sfs_tree *t, struct sfs_node *n, uint64_t off,
 int sfs_data_truncate(struct sfs_tree *t, struct sfs_node *n, uint64_t size);
 void sfs_data_free(struct sfs_tree *t, struct sfs_node *n);
 
+/* ---- --delay, in both frontends (loop.c, fuse.c) ---- */
+
+/* --delay-spin's default (us): the last microseconds of a --delay are
+ * polled rather than slept, because a timer wake-up on a busy machine
+ * comes late by several us even with 1 ns of timer slack
+ * (docs/performance.md, "synthfs --delay accuracy"). */
+enum { SFS_DELAY_SPIN_US = 100 };
+/* A --delay up to this long (us) is spun inline on the event loop (the
+ * whole server waits, as for CPU work) instead of parking the reply. */
+enum { SFS_DELAY_INLINE_US = 10 };
+
 #endif

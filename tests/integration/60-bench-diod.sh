@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 60-bench-diod.sh - 9pbench against a real diod: floor, latency, readdir,
 # throughput and concurrency produce result files; compare does not flag
-# two runs of the same server and does flag a slowed-down copy.
+# a result against itself and does flag a copy made 1.5 times slower
+# (behaviour only: no speed is asserted, issue 16).
 # timeout: 120
 # quick
 set -euo pipefail
@@ -88,35 +89,30 @@ grep -q '"name": "throughput/read/65536"' "$P9TMP/tp.json"
 "$B" concurrency "${T[@]}" -q --list 1,4 --reps 1 --duration 0.2 -o "$P9TMP/cc.json"
 grep -q '"name": "concurrency/getattr/4"' "$P9TMP/cc.json"
 
-# compare: two runs of the same server are not a regression.  The machine
-# is shared and its load changes by the second, so the two runs go side by
-# side (they see the same load) and three attempts are allowed.
-ok=0
-for attempt in 1 2 3; do
-	"$B" latency "${T[@]}" -q --count 1500 --reps 5 --op getattr,read4k -o "$P9TMP/a.json" & pa=$!
-	"$B" latency "${T[@]}" -q --count 1500 --reps 5 --op getattr,read4k -o "$P9TMP/b.json" & pb=$!
-	wait $pa && wait $pb
-	if "$B" compare "$P9TMP/a.json" "$P9TMP/b.json" --threshold 50% --json "$P9TMP/cmp.json"; then
-		ok=1
-		break
-	fi
-done
-(( ok )) || { echo "same server flagged as slower three times"; exit 1; }
+# compare: a run against itself is not a regression (exit 0)
+"$B" latency "${T[@]}" -q --count 600 --reps 5 --op getattr,read4k -o "$P9TMP/b.json"
+"$B" compare "$P9TMP/b.json" "$P9TMP/b.json" --json "$P9TMP/cmp.json" >"$P9TMP/same.txt" ||
+	{ cat "$P9TMP/same.txt"; echo "a result flagged slower than itself"; exit 1; }
 grep -q '"format": "9pbench-compare"' "$P9TMP/cmp.json"
 
-# and a copy of b with every latency ten times longer is flagged (exit 1)
+# and a copy of it with every latency 1.5 times longer is flagged (exit 1)
 python3 - "$P9TMP/b.json" "$P9TMP/slow.json" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
-for m in r["metrics"]:
-    m["samples"] = [10 * v for v in m["samples"]]
-    m["rounds"] = [10 * v for v in m["rounds"]]
-json.dump(r, open(sys.argv[2], "w"))
+# compare judges latency by rounds; each round is set to the run's median
+# (base and copy alike) so the verdict is not this run's noise, only the 1.5
+base, slow = json.load(open(sys.argv[1])), json.load(open(sys.argv[1]))
+for b, m in zip(base["metrics"], slow["metrics"]):
+    b["rounds"] = [b["value"]] * len(b["rounds"])
+    m["rounds"] = [1.5 * b["value"]] * len(m["rounds"])
+    m["samples"] = [1.5 * v for v in m["samples"]]
+    m["value"] *= 1.5
+json.dump(base, open(sys.argv[1] + ".flat", "w"))
+json.dump(slow, open(sys.argv[2], "w"))
 PY
 set +e
-"$B" compare "$P9TMP/b.json" "$P9TMP/slow.json" --threshold 50% >"$P9TMP/cmp.txt"; rc=$?
+"$B" compare "$P9TMP/b.json.flat" "$P9TMP/slow.json" >"$P9TMP/cmp.txt"; rc=$?
 set -e
 cat "$P9TMP/cmp.txt"
-[[ $rc == 1 ]] || { echo "ten times the latencies not flagged (exit $rc)"; exit 1; }
+[[ $rc == 1 ]] || { echo "1.5 times the latencies not flagged (exit $rc)"; exit 1; }
 grep -q '^latency/getattr/d1 .*slower$' "$P9TMP/cmp.txt"
 echo "9pbench against diod: ok"
