@@ -2,6 +2,7 @@
 # 00-build-install.sh - `make install PREFIX=...` installs every program
 # this checkout builds, executable, each answering --help with usage on
 # stdout and exit 0.
+# serial
 # timeout: 300
 # quick
 set -euo pipefail

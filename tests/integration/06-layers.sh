@@ -5,6 +5,7 @@
 # from outside lib/, no function over 80 lines) against scripts/layers.allow,
 # which may only shrink.  Then proof that --strict fails on a finding that
 # is not allowlisted and on an allowlisted line no longer found.
+# serial
 # timeout: 60
 # quick
 set -euo pipefail

@@ -3,6 +3,7 @@
 # session (trace-drive) against diod over tcp: every message, fid paths,
 # request/reply pairing with latency, failed and partial walks, no --check
 # warnings; then the same through --json and --stats.
+# serial
 # timeout: 60
 # quick
 set -euo pipefail

@@ -4,6 +4,7 @@
 # its fids carry their paths through a 17-deep walk; one started with
 # --bug readdir-partial-entry --bug flush-late-reply draws exactly those
 # two warnings.  Also --proxy tcp:...=exec:synthfs.
+# serial
 # timeout: 60
 # quick
 set -euo pipefail

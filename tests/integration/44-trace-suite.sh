@@ -4,6 +4,7 @@
 # message framed and paired (no gap, no reply without its request; if the
 # kernel drops packets on a loaded machine, each loss is a reported gap); the only undecodable messages are the suite's deliberately
 # malformed requests, each reported with its field and offset.
+# serial
 # timeout: 120
 set -euo pipefail
 [[ -x $P9BIN/synthfs && -x $P9BIN/9psuite ]] || { echo "no synthfs or 9psuite"; exit 77; }

@@ -3,6 +3,7 @@
 # a guest (QEMU, TCG) that mounts synthfs over tcp (10.0.2.2 -> the host's
 # 127.0.0.1) and runs its basic workload, while 9ptrace captures lo: the
 # kernel's session decodes completely, fids carry paths, no warning.
+# serial
 # timeout: 180
 set -euo pipefail
 [[ -x $P9BIN/synthfs && -x $P9BIN/9pguest ]] || { echo "no synthfs or 9pguest"; exit 77; }

@@ -8,6 +8,7 @@
 # order, with QEMU's own log (a subsequence of it, the whole of it when no
 # gap was reported), and the pcap must read back as the same messages.
 # Prints the loss rate (messages seen / messages sent, by the ring's index).
+# serial
 # timeout: 400
 set -euo pipefail
 command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64"; exit 77; }
