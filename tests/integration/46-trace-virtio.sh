@@ -4,9 +4,11 @@
 # --trace (9ptrace following the virtio-9p queue through QMP and the shared
 # guest RAM) and -w, while QEMU also logs its v9fs_* events (trace=FILE).
 # The timeline must hold Twalk names and Rwalk qids, Rread data, Rreaddir
-# entries and replies; every request and reply it shows must agree, in
-# order, with QEMU's own log (a subsequence of it, the whole of it when no
-# gap was reported), and the pcap must read back as the same messages.
+# entries and replies; every request it shows must agree, in order, with
+# QEMU's own log (a subsequence of it), every reply it shows must be one
+# QEMU logged (replies of requests in flight are logged and pushed to the
+# used ring by different threads, so their order may differ), and the pcap
+# must read back as the same messages.
 # Prints the loss rate (messages seen / messages sent, by the ring's index).
 # serial
 # timeout: 400
@@ -20,12 +22,14 @@ guest_run guest --target "qemu:scratch,trace=$q" --workload basic,readdir \
 grep -q "^# trace: $t (9ptrace exit 0)" "$GUEST_OUT"
 head -8 "$t"
 tail -1 "$t"
-# the things --qemu-log cannot show
-grep -Eq ' c1 -> Twalk tag [0-9]+ fid [0-9]+ \(/\) newfid [0-9]+ nwname 1 0:rw$' "$t"
-grep -Eq ' c1 <- Rwalk tag [0-9]+ nwqid 1 0:\([0-9a-f]{16} [0-9]+ d\) \(' "$t"
-grep -Eq " c1 <- Rread tag [0-9]+ count [1-9][0-9]* '" "$t"
-grep -Eq ' c1 <- Rreaddir tag [0-9]+ count [0-9]+ 0:.*@[0-9]+ .*f0_' "$t"
-grep -Eq ' c1 <- Rclunk tag [0-9]+ \([0-9]+us\)$' "$t"
+# the things --qemu-log cannot show (any instance: under load the poller
+# may miss some requests, counted as gaps, so no particular one is required)
+need() { grep -Eq "$1" "$t" || { echo "the timeline has no line like: $2"; exit 1; }; }
+need ' c1 -> Twalk tag [0-9]+ fid [0-9]+ \([^)]*\) newfid [0-9]+ nwname [1-9][0-9]* 0:[^ ]+' 'Twalk with names'
+need ' c1 <- Rwalk tag [0-9]+ nwqid [1-9][0-9]* 0:\([0-9a-f]{16} [0-9]+ [a-z]*\) \(' 'Rwalk with qids'
+need " c1 <- Rread tag [0-9]+ count [1-9][0-9]* '" 'Rread with data'
+need ' c1 <- Rreaddir tag [0-9]+ count [1-9][0-9]* 0:.*@[0-9]+' 'Rreaddir with entries'
+need ' c1 <- Rclunk tag [0-9]+ \([0-9]+us\)$' 'Rclunk'
 grep -q '^9ptrace: virtio: [0-9]* requests and [0-9]* replies read; gaps: ' "$t"
 "$P9BIN/9ptrace" --qemu-log "$q" >"$P9TMP/qemu.trace"
 # -w: the pcap reads back as the same messages (direction, type, tag; the
@@ -56,7 +60,9 @@ nreq, nrep, reqgaps = n[0], n[1], n[2] + n[4] + n[7]
 # QEMU 7.2 logs no event for some requests and for the replies of others
 logged = {x[0] for x in q}
 vl = [x for x in v if x[0] in logged]
-ok = sub(vl, q)
+from collections import Counter
+ok = sub([x for x in vl if x[0][0] == 'T'], [x for x in q if x[0][0] == 'T'])
+replies_ok = not (Counter(x for x in vl if x[0][0] == 'R') - Counter(x for x in q if x[0][0] == 'R'))
 treq = [x for x in vl if x[0][0] == 'T']
 qreq = [x for x in q if x[0][0] == 'T']
 sent = nreq + reqgaps
@@ -64,7 +70,9 @@ print(f"requests seen {nreq} of {sent} sent ({100.0 * nreq / sent:.1f}%), "
       f"replies {nrep} ({100.0 * nrep / sent:.1f}%); QEMU logged {len(qreq)} requests, "
       f"{len(treq)} of them seen; {len(vl)} messages checked against QEMU's log")
 if not ok:
-    sys.exit("the virtio timeline is not a subsequence of QEMU's log")
+    sys.exit("the virtio timeline's requests are not a subsequence of QEMU's log")
+if not replies_ok:
+    sys.exit("the virtio timeline shows replies QEMU did not log")
 if reqgaps == 0 and treq != qreq:
     sys.exit("no request gap reported, but the requests differ from QEMU's log")
 if nreq < 0.5 * sent:
